@@ -1,0 +1,52 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}": typeof types.UpdateBalanceDocument,
+    "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": typeof types.UserDocument,
+};
+const documents: Documents = {
+    "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}": types.UpdateBalanceDocument,
+    "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": types.UserDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}"): (typeof documents)["mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"): (typeof documents)["query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,31 @@
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from './migrations/index.js';
+import { LedgerEntry } from './src/modules/ledger/ledger-entry.entity.js';
+import { User } from './src/modules/users/user.entity.js';
+
+export const entities = [User, LedgerEntry];
+
+export interface OrmOptions {
+  clientUrl: string;
+  poolSize: number;
+  debug?: boolean;
+}
+
+/** The one ORM configuration: used by the server, the tests and the MikroORM CLI. */
+export function createOrmConfig({ clientUrl, poolSize, debug = false }: OrmOptions): Options {
+  return defineConfig({
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    pool: { min: 0, max: poolSize },
+    // Entity managers are always forked explicitly (one per batch or query).
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug,
+  });
+}
+
+// For the MikroORM CLI (`npx mikro-orm ...`) with DATABASE_URL set.
+export default createOrmConfig({ clientUrl: process.env.DATABASE_URL ?? '', poolSize: 2 });

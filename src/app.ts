@@ -1,0 +1,229 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Config } from './config.js';
+import { databaseAnswers, type Orm } from './db/orm.js';
+import { depthLimit } from './http/depth-limit.js';
+import type { Logger } from './logger.js';
+import { BalanceService } from './modules/balance/balance.service.js';
+import { UserService } from './modules/users/user.service.js';
+import { buildAppSchema } from './schema.js';
+
+export interface AppDeps {
+  config: Config;
+  orm: Orm;
+  logger: Logger;
+}
+
+export interface App {
+  readonly server: http.Server;
+  readonly balances: BalanceService;
+  /** Starts listening (port 0 picks a free one) and returns the bound address. */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, lets running batches commit and answer, then closes. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Large enough that thousands of clients connecting at once are not reset by a full accept queue. */
+const LISTEN_BACKLOG = 4096;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === '') return undefined;
+  if (!contentType?.toLowerCase().includes('json')) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+export async function createApp({ config, orm, logger }: AppDeps): Promise<App> {
+  const users = new UserService(orm);
+  const balances = new BalanceService(
+    orm,
+    { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts },
+    logger,
+  );
+  const schema = await buildAppSchema({ users, balances });
+
+  const apollo = new ApolloServer({
+    schema,
+    introspection: !config.production,
+    // main.ts owns shutdown; Apollo's own signal handlers would stop it early and re-raise the signal.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: !config.production,
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    plugins: [
+      config.production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+    ],
+    formatError(formatted, error) {
+      // Business failures are union members; anything reaching here from a resolver is unexpected.
+      const cause = unwrapResolverError(error);
+      if (cause !== error || formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+        logger.error({ err: cause, path: formatted.path }, 'resolver failed');
+        if (config.production) return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      }
+      return formatted;
+    },
+  });
+  await apollo.start();
+
+  const allowedOrigins = config.corsOrigins === '*' ? undefined : new Set(config.corsOrigins);
+  const applyCors = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const origin = req.headers.origin;
+    if (!origin) return;
+    if (allowedOrigins && !allowedOrigins.has(origin)) return;
+    res.setHeader('access-control-allow-origin', allowedOrigins ? origin : '*');
+    if (allowedOrigins) res.setHeader('vary', 'Origin');
+  };
+
+  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> => {
+    const body = parseBody(await readBody(req, config.bodyLimitBytes), req.headers['content-type']);
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response: HTTPGraphQLResponse = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => ({}),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, (req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+    const search = queryAt === -1 ? '' : url.slice(queryAt);
+    applyCors(req, res);
+
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers':
+          req.headers['access-control-request-headers'] ?? 'content-type, authorization, apollo-require-preflight',
+        'access-control-max-age': '86400',
+      });
+      res.end();
+      return;
+    }
+    if (pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      void databaseAnswers(orm).then((ok) =>
+        sendJson(res, ok ? 200 : 503, ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database does not answer' }),
+      );
+      return;
+    }
+    if (pathname !== '/graphql') {
+      sendJson(res, 404, { error: 'Not found: the API is at /graphql' });
+      return;
+    }
+    handleGraphQL(req, res, search).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, error.status, { errors: [{ message: error.message }] });
+        else res.destroy();
+        return;
+      }
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
+      else res.destroy();
+    });
+  });
+
+  const waitForRequests = (timeoutMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (inFlight === 0) return resolve();
+      const timer = setTimeout(() => {
+        logger.warn({ inFlight }, 'shutdown timeout: closing connections with requests still running');
+        resolve();
+      }, timeoutMs);
+      drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    server.close();
+    server.closeIdleConnections();
+    await waitForRequests(config.shutdownTimeoutMs);
+    await balances.whenIdle();
+    server.closeAllConnections();
+    await apollo.stop();
+  };
+
+  return {
+    server,
+    balances,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close: () => (closing ??= close()),
+  };
+}

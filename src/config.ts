@@ -1,0 +1,105 @@
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  /** External PostgreSQL; when absent an embedded one is started in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** `'*'` or an explicit list of allowed origins. */
+  readonly corsOrigins: '*' | readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly maxQueryDepth: number;
+  readonly dbPoolSize: number;
+  readonly batchMaxSize: number;
+  readonly batchMaxAttempts: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'production', 'test'];
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = read(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The value may hold a password: never echo it.
+    throw new ConfigError('DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql:// (got "${url.protocol}//")`);
+  }
+  if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL must name a database (…/database)');
+  return raw;
+}
+
+function corsOrigins(env: Env): '*' | readonly string[] {
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined || raw === '*') return '*';
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS entries must look like https://example.com (got "${origin}")`);
+    }
+  }
+  return Object.freeze(origins);
+}
+
+/** Parses the environment once; throws ConfigError with a message fit for an operator. */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  return Object.freeze({
+    nodeEnv,
+    production: nodeEnv === 'production',
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    databaseUrl: databaseUrl(env),
+    dataDir: path.resolve(read(env, 'DATA_DIR') ?? '.data'),
+    corsOrigins: corsOrigins(env),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 2, 100),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 2, 200),
+    batchMaxSize: int(env, 'BATCH_MAX_SIZE', 1000, 1, 100_000),
+    batchMaxAttempts: int(env, 'BATCH_MAX_ATTEMPTS', 5, 1, 50),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  });
+}

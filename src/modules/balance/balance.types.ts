@@ -1,0 +1,105 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { createUnionType, Field, ID, Int, InterfaceType, ObjectType } from 'type-graphql';
+import { User } from '../users/user.entity.js';
+
+@ObjectType({ description: 'The change was committed: the ledger holds it under `entryId`.' })
+export class BalanceUpdated {
+  @Field(() => User)
+  user: User;
+
+  @Field(() => Int, { description: 'The amount applied (negative for a withdrawal).' })
+  amount: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'The balance right after this change.' })
+  balance: number;
+
+  @Field(() => ID)
+  entryId: string;
+
+  constructor(user: User, amount: number, balance: number, entryId: number) {
+    this.user = user;
+    this.amount = amount;
+    this.balance = balance;
+    this.entryId = String(entryId);
+  }
+}
+
+@InterfaceType({ description: 'A business failure: nothing was changed.' })
+export abstract class BalanceError {
+  @Field(() => String, { description: 'Human-readable explanation.' })
+  message: string;
+
+  @Field(() => String, { description: 'Stable machine-readable code.' })
+  code: string;
+
+  protected constructor(code: string, message: string) {
+    this.code = code;
+    this.message = message;
+  }
+}
+
+@ObjectType({ implements: BalanceError, description: 'The withdrawal would make the balance negative.' })
+export class InsufficientFunds extends BalanceError {
+  @Field(() => GraphQLSafeInt, { description: 'The balance at the moment the request was decided.' })
+  balance: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'The amount the request tried to withdraw (positive).' })
+  requested: number;
+
+  constructor(balance: number, requested: number) {
+    super('INSUFFICIENT_FUNDS', `Insufficient funds: balance ${balance}, requested ${requested}`);
+    this.balance = balance;
+    this.requested = requested;
+  }
+}
+
+@ObjectType({ implements: BalanceError, description: 'No user has this id.' })
+export class UserNotFound extends BalanceError {
+  @Field(() => ID)
+  userId: string;
+
+  constructor(userId: string) {
+    super('USER_NOT_FOUND', `User ${JSON.stringify(userId)} not found`);
+    this.userId = userId;
+  }
+}
+
+@ObjectType({ implements: BalanceError, description: 'The amount is zero or would take the balance out of range.' })
+export class InvalidAmount extends BalanceError {
+  @Field(() => Int)
+  amount: number;
+
+  constructor(amount: number, reason: string) {
+    super('INVALID_AMOUNT', reason);
+    this.amount = amount;
+  }
+}
+
+@ObjectType({
+  implements: BalanceError,
+  description: 'Other writers kept winning the race for this user; nothing was changed and the request may be retried.',
+})
+export class ConcurrentUpdate extends BalanceError {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => Int, { description: 'How many attempts were made.' })
+  attempts: number;
+
+  constructor(userId: string, attempts: number) {
+    super('CONCURRENT_UPDATE', `User ${userId} was changed concurrently ${attempts} times; retry the request`);
+    this.userId = userId;
+    this.attempts = attempts;
+  }
+}
+
+export const UpdateBalanceResult = createUnionType({
+  name: 'UpdateBalanceResult',
+  description: 'The outcome of a balance change: success, or a typed business failure.',
+  types: () => [BalanceUpdated, InsufficientFunds, UserNotFound, InvalidAmount, ConcurrentUpdate] as const,
+});
+
+export type UpdateBalanceResult = typeof UpdateBalanceResult;
+
+/** Largest balance that stays exact in JavaScript numbers and GraphQL `SafeInt`. */
+export const MAX_BALANCE = Number.MAX_SAFE_INTEGER;

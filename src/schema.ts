@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { BalanceResolver } from './modules/balance/balance.resolver.js';
+import type { BalanceService } from './modules/balance/balance.service.js';
+import { UserResolver } from './modules/users/user.resolver.js';
+import type { UserService } from './modules/users/user.service.js';
+
+export interface Services {
+  users: UserService;
+  balances: BalanceService;
+}
+
+const resolvers = [UserResolver, BalanceResolver] as const;
+
+/** Builds the code-first schema; resolvers get their services through this container. */
+export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>(
+    services ? [
+      [UserResolver, new UserResolver(services.users)],
+      [BalanceResolver, new BalanceResolver(services.balances)],
+    ] : [],
+  );
+  const container: ContainerType = {
+    get(resolverClass: unknown) {
+      const instance = instances.get(resolverClass);
+      if (!instance) throw new Error('This schema was built without services: it can be printed, not executed');
+      return instance;
+    },
+  };
+  return buildSchema({ resolvers, container, validate: false });
+}
+
+/** The SDL committed as schema.graphql. */
+export function printAppSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
