@@ -53,7 +53,14 @@ const bar = new cliProgress.SingleBar(
 bar.start(requests, 0);
 let report;
 try {
-  report = await runBurst({ urls, userId: args.user, amount, requests, connections, onProgress: (done) => bar.update(done) });
+  report = await runBurst({
+    urls,
+    userId: args.user,
+    amount,
+    requests,
+    connections,
+    onProgress: (done) => bar.update(done),
+  });
 } catch (error) {
   bar.stop();
   fail(`burst failed: ${(error as Error).message}`);

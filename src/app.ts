@@ -43,7 +43,10 @@ class HttpError extends Error {
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  });
   res.end(payload);
 }
 
@@ -108,7 +111,8 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
       const cause = unwrapResolverError(error);
       if (cause !== error || formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
         logger.error({ err: cause, path: formatted.path }, 'resolver failed');
-        if (config.production) return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+        if (config.production)
+          return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
       }
       return formatted;
     },
@@ -170,7 +174,11 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     }
     if (pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       void databaseAnswers(orm).then((ok) =>
-        sendJson(res, ok ? 200 : 503, ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database does not answer' }),
+        sendJson(
+          res,
+          ok ? 200 : 503,
+          ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database does not answer' },
+        ),
       );
       return;
     }

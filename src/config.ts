@@ -74,7 +74,10 @@ function databaseUrl(env: Env): string | undefined {
 function corsOrigins(env: Env): '*' | readonly string[] {
   const raw = read(env, 'CORS_ORIGINS');
   if (raw === undefined || raw === '*') return '*';
-  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(`CORS_ORIGINS entries must look like https://example.com (got "${origin}")`);

@@ -16,10 +16,12 @@ const resolvers = [UserResolver, BalanceResolver] as const;
 /** Builds the code-first schema; resolvers get their services through this container. */
 export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>(
-    services ? [
-      [UserResolver, new UserResolver(services.users)],
-      [BalanceResolver, new BalanceResolver(services.balances)],
-    ] : [],
+    services
+      ? [
+          [UserResolver, new UserResolver(services.users)],
+          [BalanceResolver, new BalanceResolver(services.balances)],
+        ]
+      : [],
   );
   const container: ContainerType = {
     get(resolverClass: unknown) {

@@ -7,7 +7,11 @@ function controlledProcessor() {
   const waiters: (() => void)[] = [];
   const processor = (key: string, ops: readonly number[]) =>
     new Promise<number[]>((resolve, reject) => {
-      batches.push({ key, ops: [...ops], release: (error) => (error ? reject(error) : resolve(ops.map((op) => op * 10))) });
+      batches.push({
+        key,
+        ops: [...ops],
+        release: (error) => (error ? reject(error) : resolve(ops.map((op) => op * 10))),
+      });
       waiters.splice(0).forEach((wake) => wake());
     });
   const nextBatch = async (index: number) => {

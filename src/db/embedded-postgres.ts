@@ -118,7 +118,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     try {
       await create(0).initialise();
     } catch (error) {
-      throw new Error(`embedded PostgreSQL initdb failed: ${String(error)}\n${logTail.join('\n')}`);
+      throw new Error(`embedded PostgreSQL initdb failed: ${String(error)}\n${logTail.join('\n')}`, { cause: error });
     }
   }
 
@@ -137,6 +137,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
         throw new Error(
           `embedded PostgreSQL did not start (data: ${clusterDir}): ${error === undefined ? 'postgres exited' : String(error)}\n` +
             logTail.join('\n'),
+          { cause: error },
         );
       }
     }

@@ -30,7 +30,8 @@ export async function migrateAndSeed(orm: Orm, logger: Logger): Promise<void> {
        select id, balance, balance, 'INITIAL' from seeded returning user_id`,
       [SEED_BALANCE],
     );
-    if (seeded.rows.length > 0) logger.info({ userId: seeded.rows[0].user_id, balance: SEED_BALANCE }, 'seeded the first user');
+    if (seeded.rows.length > 0)
+      logger.info({ userId: seeded.rows[0].user_id, balance: SEED_BALANCE }, 'seeded the first user');
   });
 }
 

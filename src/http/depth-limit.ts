@@ -40,7 +40,6 @@ export function depthLimit(maxDepth: number) {
           context.reportError(
             new GraphQLError(`Query is nested too deeply (more than ${maxDepth} levels)`, {
               nodes: [operation],
-              extensions: { code: 'QUERY_TOO_DEEP' },
             }),
           );
         }

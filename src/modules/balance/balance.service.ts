@@ -33,7 +33,8 @@ export interface BalanceStats {
   concurrentUpdates: number;
 }
 
-type Decision = { accepted: true; amount: number; balanceAfter: number } | { accepted: false; result: UpdateBalanceResult };
+type Decision =
+  { accepted: true; amount: number; balanceAfter: number } | { accepted: false; result: UpdateBalanceResult };
 
 /** Applies `amounts` in order to `balance`: each accepted or rejected on its own. Pure, so easy to reason about. */
 export function decideBatch(balance: number, amounts: readonly number[]): { balance: number; decisions: Decision[] } {
