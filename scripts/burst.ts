@@ -18,9 +18,19 @@ function wholeNumber(name: string, raw: string | undefined, fallback: number, al
   return Number(raw);
 }
 
+// Node 20's parseArgs reads `--amount -2` as two options: glue negative numbers to their option first.
+const argv = process.argv.slice(2).reduce<string[]>((out, arg) => {
+  const previous = out[out.length - 1];
+  if (/^-\d+$/.test(arg) && previous?.startsWith('--') && !previous.includes('='))
+    out[out.length - 1] = `${previous}=${arg}`;
+  else out.push(arg);
+  return out;
+}, []);
+
 let args;
 try {
   args = parseArgs({
+    args: argv,
     options: {
       url: { type: 'string', default: 'http://127.0.0.1:4000/graphql' },
       user: { type: 'string', default: '1' },
@@ -30,7 +40,6 @@ try {
       'expect-ok': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
-    allowNegative: true,
   }).values;
 } catch (error) {
   fail((error as Error).message);
