@@ -188,6 +188,19 @@ describe('HTTP surface', () => {
     expect(await page.text()).toContain('<html');
   });
 
+  it('reports 503 on /health when the database does not answer', async () => {
+    const broken = await startTestApp();
+    try {
+      await broken.orm.close(true);
+      const health = await fetch(`${broken.origin}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await broken.client.close();
+      await broken.app.close();
+    }
+  });
+
   it('restricts CORS to the configured origins', async () => {
     const strict = await startTestApp({ CORS_ORIGINS: 'https://app.example.com' });
     try {
