@@ -6,6 +6,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from './config.js';
 import { databaseAnswers, type Orm } from './db/orm.js';
 import { depthLimit } from './http/depth-limit.js';
@@ -102,6 +103,8 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     includeStacktraceInErrorResponses: !config.production,
     validationRules: [depthLimit(config.maxQueryDepth)],
     plugins: [
+      // No HTTP caching of money: skip the per-field cache-control hooks.
+      ApolloServerPluginCacheControlDisabled(),
       config.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),

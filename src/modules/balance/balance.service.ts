@@ -1,12 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { LockMode, OptimisticLockError } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
-import { LedgerEntry } from '../ledger/ledger-entry.entity.js';
 import { parseUserId } from '../users/user-id.js';
-import { User } from '../users/user.entity.js';
-import { KeyedBatchQueue } from './keyed-batch-queue.js';
+import type { UserState } from '../users/user.entity.js';
+import { BalanceStore, type BatchWrite } from './balance.store.js';
+import { KeyedBatchQueue, type LaneMemo } from './keyed-batch-queue.js';
 import {
   BalanceUpdated,
   ConcurrentUpdate,
@@ -36,9 +34,18 @@ export interface BalanceStats {
 type Decision =
   { accepted: true; amount: number; balanceAfter: number } | { accepted: false; result: UpdateBalanceResult };
 
+export interface BatchDecision {
+  /** The balance after every accepted operation. */
+  balance: number;
+  decisions: Decision[];
+  /** The accepted operations, ready to write. */
+  write: BatchWrite;
+}
+
 /** Applies `amounts` in order to `balance`: each accepted or rejected on its own. Pure, so easy to reason about. */
-export function decideBatch(balance: number, amounts: readonly number[]): { balance: number; decisions: Decision[] } {
+export function decideBatch(balance: number, amounts: readonly number[]): BatchDecision {
   let running = balance;
+  const write: BatchWrite = { amounts: [], balancesAfter: [] };
   const decisions = amounts.map((amount): Decision => {
     const next = running + amount;
     if (next < 0) return { accepted: false, result: new InsufficientFunds(running, -amount) };
@@ -46,27 +53,45 @@ export function decideBatch(balance: number, amounts: readonly number[]): { bala
       return { accepted: false, result: new InvalidAmount(amount, `The balance may not exceed ${MAX_BALANCE}`) };
     }
     running = next;
+    write.amounts.push(amount);
+    write.balancesAfter.push(next);
     return { accepted: true, amount, balanceAfter: next };
   });
-  return { balance: running, decisions };
+  return { balance: running, decisions, write };
+}
+
+function answers(decided: BatchDecision, state: UserState, entryIds: readonly string[]): UpdateBalanceResult[] {
+  let entry = 0;
+  return decided.decisions.map((decision) =>
+    decision.accepted
+      ? new BalanceUpdated(state, decision.amount, decision.balanceAfter, entryIds[entry++] as string)
+      : decision.result,
+  );
 }
 
 /**
  * Every balance change goes through here. Requests for one user queue in that user's lane; each batch is
- * decided and written in one transaction: one read, one versioned update, one ledger row per accepted
- * operation. The version check catches writers in other processes; the batch is then retried from a fresh
- * read, and the last attempt locks the row so it always ends with a business answer.
+ * decided in memory and written in one statement: the user row updated once under an optimistic version
+ * check, one ledger row per accepted operation. The lane remembers the state it committed, so a busy lane
+ * skips the read; the version check makes that safe: when another process wrote in between, the write
+ * matches no row and the batch is re-decided from a fresh read. The last attempt locks the row, so it
+ * always ends with a business answer.
  */
 export class BalanceService {
-  private readonly lanes: KeyedBatchQueue<number, number, UpdateBalanceResult>;
+  private readonly store: BalanceStore;
+  private readonly lanes: KeyedBatchQueue<number, number, UpdateBalanceResult, UserState>;
   private readonly counters: BalanceStats = { batches: 0, operations: 0, versionConflicts: 0, concurrentUpdates: 0 };
 
   constructor(
-    private readonly orm: Orm,
+    orm: Orm,
     private readonly options: BalanceServiceOptions,
     private readonly logger: Logger,
   ) {
-    this.lanes = new KeyedBatchQueue((userId, amounts) => this.applyBatch(userId, amounts), options.maxBatchSize);
+    this.store = new BalanceStore(orm);
+    this.lanes = new KeyedBatchQueue(
+      (userId, amounts, memo) => this.applyBatch(userId, amounts, memo),
+      options.maxBatchSize,
+    );
   }
 
   async updateBalance(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
@@ -91,51 +116,74 @@ export class BalanceService {
     return this.lanes.whenIdle();
   }
 
-  private async applyBatch(userId: number, amounts: readonly number[]): Promise<UpdateBalanceResult[]> {
-    this.counters.batches++;
-    this.counters.operations += amounts.length;
-    for (let attempt = 1; ; attempt++) {
-      const lastAttempt = attempt >= this.options.maxAttempts;
-      try {
-        return await this.orm.em.fork().transactional((em) => this.decideAndWrite(em, userId, amounts, lastAttempt));
-      } catch (error) {
-        if (!(error instanceof OptimisticLockError)) throw error;
-        this.counters.versionConflicts++;
-        if (lastAttempt) {
-          this.counters.concurrentUpdates += amounts.length;
-          this.logger.warn({ userId, attempts: attempt }, 'batch gave up after repeated version conflicts');
-          return amounts.map(() => new ConcurrentUpdate(String(userId), attempt));
-        }
-        // Jittered exponential backoff so that racing processes stop colliding in lockstep.
-        await delay(Math.random() * 2 ** attempt);
-      }
-    }
-  }
-
-  private async decideAndWrite(
-    em: EntityManager,
+  /** One batch for one user, as its lane runs it (public so that tests can hand it a stale memory). */
+  async applyBatch(
     userId: number,
     amounts: readonly number[],
-    lockRow: boolean,
+    memo: LaneMemo<UserState>,
   ): Promise<UpdateBalanceResult[]> {
-    const user = await em.findOne(User, userId, lockRow ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
-    if (!user) return amounts.map(() => new UserNotFound(String(userId)));
-
-    const { balance, decisions } = decideBatch(user.balance, amounts);
-    const entries = decisions.map((decision) =>
-      decision.accepted
-        ? em.create(LedgerEntry, { user, amount: decision.amount, balanceAfter: decision.balanceAfter, kind: 'UPDATE' })
-        : undefined,
-    );
-    if (entries.some(Boolean)) {
-      user.balance = balance;
-      // One flush: UPDATE users ... WHERE id = ? AND version = ? (OptimisticLockError on 0 rows) + INSERT entries.
-      await em.flush();
+    this.counters.batches++;
+    this.counters.operations += amounts.length;
+    for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
+      const plan = await this.plan(userId, amounts, memo);
+      if (!plan) return amounts.map(() => new UserNotFound(String(userId)));
+      const { state, decided, fromMemory } = plan;
+      if (decided.write.amounts.length === 0) return answers(decided, state, []);
+      const written = await this.store.write(state, decided.balance, decided.write);
+      if (written) {
+        memo.value = written.state;
+        return answers(decided, written.state, written.entryIds);
+      }
+      memo.value = undefined;
+      this.counters.versionConflicts++;
+      // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
+      // processes stop colliding in lockstep.
+      if (!fromMemory) await delay(Math.random() * 2 ** attempt);
     }
-    return decisions.map((decision, i) =>
-      decision.accepted
-        ? new BalanceUpdated(user, decision.amount, decision.balanceAfter, (entries[i] as LedgerEntry).id)
-        : decision.result,
-    );
+    return this.applyLocked(userId, amounts, memo);
+  }
+
+  /** Decides the batch against the lane's memory when that lets something through, else against a fresh read. */
+  private async plan(
+    userId: number,
+    amounts: readonly number[],
+    memo: LaneMemo<UserState>,
+  ): Promise<{ state: UserState; decided: BatchDecision; fromMemory: boolean } | undefined> {
+    const remembered = memo.value;
+    if (remembered) {
+      const decided = decideBatch(remembered.balance, amounts);
+      if (decided.write.amounts.length > 0) return { state: remembered, decided, fromMemory: true };
+    }
+    // A rejection must rest on a fresh read: another process may have added funds since.
+    const state = await this.store.load(userId);
+    memo.value = state;
+    return state && { state, decided: decideBatch(state.balance, amounts), fromMemory: false };
+  }
+
+  /** The last attempt: read with SELECT ... FOR UPDATE, so no other writer can get in between. */
+  private async applyLocked(
+    userId: number,
+    amounts: readonly number[],
+    memo: LaneMemo<UserState>,
+  ): Promise<UpdateBalanceResult[]> {
+    const attempts = this.options.maxAttempts;
+    return this.store.transaction(async (trx) => {
+      const state = await this.store.load(userId, trx, true);
+      if (!state) return amounts.map(() => new UserNotFound(String(userId)));
+      const decided = decideBatch(state.balance, amounts);
+      memo.value = state;
+      if (decided.write.amounts.length === 0) return answers(decided, state, []);
+      const written = await this.store.write(state, decided.balance, decided.write, trx);
+      if (written) {
+        memo.value = written.state;
+        return answers(decided, written.state, written.entryIds);
+      }
+      // Only something bypassing the version (a trigger, a manual UPDATE) can get here.
+      memo.value = undefined;
+      this.counters.versionConflicts++;
+      this.counters.concurrentUpdates += amounts.length;
+      this.logger.warn({ userId, attempts }, 'batch gave up: the row changed even under a row lock');
+      return amounts.map(() => new ConcurrentUpdate(String(userId), attempts));
+    });
   }
 }

@@ -1,11 +1,11 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, Int, InterfaceType, ObjectType } from 'type-graphql';
-import { User } from '../users/user.entity.js';
+import { User, type UserState } from '../users/user.entity.js';
 
 @ObjectType({ description: 'The change was committed: the ledger holds it under `entryId`.' })
 export class BalanceUpdated {
-  @Field(() => User)
-  user: User;
+  @Field(() => User, { description: 'The user as committed by the batch that applied this change.' })
+  user: UserState;
 
   @Field(() => Int, { description: 'The amount applied (negative for a withdrawal).' })
   amount: number;
@@ -16,11 +16,11 @@ export class BalanceUpdated {
   @Field(() => ID)
   entryId: string;
 
-  constructor(user: User, amount: number, balance: number, entryId: number) {
+  constructor(user: UserState, amount: number, balance: number, entryId: string) {
     this.user = user;
     this.amount = amount;
     this.balance = balance;
-    this.entryId = String(entryId);
+    this.entryId = entryId;
   }
 }
 

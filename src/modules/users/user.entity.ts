@@ -2,6 +2,15 @@ import { BigIntType, Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/c
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
+/** A user as the balance path sees it. */
+export interface UserState {
+  id: number;
+  balance: number;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 // Every decorator names its type: tsx/esbuild emit no decorator metadata.
 @ObjectType({ description: 'An account holding a balance of credits.' })
 @Entity({ tableName: 'users' })
