@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -20,6 +21,8 @@ export interface Config {
   readonly batchMaxSize: number;
   readonly batchMaxAttempts: number;
   readonly shutdownTimeoutMs: number;
+  /** Server processes sharing the port (node:cluster); 1 runs the server in this process. */
+  readonly workers: number;
 }
 
 export class ConfigError extends Error {
@@ -104,5 +107,6 @@ export function loadConfig(env: Env = process.env): Config {
     batchMaxSize: int(env, 'BATCH_MAX_SIZE', 1000, 1, 100_000),
     batchMaxAttempts: int(env, 'BATCH_MAX_ATTEMPTS', 5, 1, 50),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    workers: int(env, 'WORKERS', nodeEnv === 'production' ? os.availableParallelism() : 1, 1, 256),
   });
 }

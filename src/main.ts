@@ -1,9 +1,10 @@
 import 'reflect-metadata';
+import cluster, { type Worker } from 'node:cluster';
 import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { initOrm, migrateAndSeed, type Orm } from './db/orm.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 
 const DATABASE_NAME = 'balance';
 
@@ -19,43 +20,53 @@ function readConfig(): Config {
   }
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config);
-  let embedded: EmbeddedDatabase | undefined;
-  let orm: Orm | undefined;
-  let app: App | undefined;
-
+/** Runs `stop` once on the first SIGTERM/SIGINT (or a start-up failure), then exits. */
+function onShutdown(logger: Logger, stop: () => Promise<number>): (reason: string) => Promise<void> {
   let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string, exitCode: number): Promise<void> =>
+  const shutdown = (reason: string): Promise<void> =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
+      let exitCode: number;
       try {
-        await app?.close();
-        logger.debug('server closed');
-        await orm?.close(true);
-        logger.debug('database connections closed');
-        await embedded?.stop();
-        logger.info({ stats: app?.balances.stats() }, 'stopped');
+        exitCode = await stop();
       } catch (error) {
         logger.error({ err: error }, 'error during shutdown');
         exitCode = 1;
       }
       process.exit(exitCode);
     })());
-
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) logger.info({ signal }, 'already shutting down');
-      void shutdown(signal, 0);
+      void shutdown(signal);
     });
   }
+  return shutdown;
+}
 
+async function startDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  if (config.databaseUrl !== undefined) return { url: config.databaseUrl };
+  const embedded = await startEmbeddedDatabase({ dataDir: config.dataDir, database: DATABASE_NAME, logger });
+  return { url: embedded.url, embedded };
+}
+
+/** One server in this process (WORKERS=1), or one worker of the cluster. */
+async function runServer(config: Config, logger: Logger): Promise<void> {
+  let embedded: EmbeddedDatabase | undefined;
+  let orm: Orm | undefined;
+  let app: App | undefined;
+  let failed = false;
+  const shutdown = onShutdown(logger, async () => {
+    await app?.close();
+    await orm?.close(true);
+    await embedded?.stop();
+    logger.info({ stats: app?.balances.stats() }, 'stopped');
+    return failed ? 1 : 0;
+  });
   try {
-    if (config.databaseUrl === undefined) {
-      embedded = await startEmbeddedDatabase({ dataDir: config.dataDir, database: DATABASE_NAME, logger });
-    }
-    orm = await initOrm(config.databaseUrl ?? (embedded as EmbeddedDatabase).url, config.dbPoolSize);
+    const database = await startDatabase(config, logger);
+    embedded = database.embedded;
+    orm = await initOrm(database.url, config.dbPoolSize);
     await migrateAndSeed(orm, logger);
     app = await createApp({ config, orm, logger });
     const address = await app.listen(config.port, config.host);
@@ -64,15 +75,90 @@ async function main(): Promise<void> {
       {
         url: `http://${host}:${address.port}/graphql`,
         port: address.port,
-        database: embedded ? 'embedded' : 'external',
+        database: embedded ? 'embedded' : cluster.isWorker ? 'shared by the primary' : 'external',
         env: config.nodeEnv,
       },
-      'listening',
+      cluster.isWorker ? 'worker listening' : 'listening',
     );
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
-    await shutdown('start-up failed', 1);
+    failed = true;
+    await shutdown('start-up failed');
   }
 }
 
-void main();
+/**
+ * WORKERS > 1: this process owns the database (embedded or not) and the migrations, then forks the workers,
+ * which share the port. Correctness across workers rests on the version check, as across any processes.
+ */
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  let embedded: EmbeddedDatabase | undefined;
+  let stopping = false;
+  let failed = false;
+  const exited = new Map<Worker, Promise<number>>();
+
+  const fork = (databaseUrl: string): Worker => {
+    const worker = cluster.fork({ DATABASE_URL: databaseUrl });
+    exited.set(
+      worker,
+      new Promise((resolve) =>
+        worker.once('exit', (code, signal) => {
+          exited.delete(worker);
+          if (!stopping) {
+            logger.error({ worker: worker.id, code, signal }, 'worker died; starting a replacement');
+            fork(databaseUrl);
+          }
+          resolve(code ?? 1);
+        }),
+      ),
+    );
+    return worker;
+  };
+
+  const shutdown = onShutdown(logger, async () => {
+    stopping = true;
+    for (const worker of cluster.workers ? Object.values(cluster.workers) : []) worker?.process.kill('SIGTERM');
+    const codes = await Promise.all(exited.values());
+    await embedded?.stop();
+    logger.info({ workers: codes.length }, 'stopped');
+    return failed || codes.some((code) => code !== 0) ? 1 : 0;
+  });
+
+  try {
+    const database = await startDatabase(config, logger);
+    embedded = database.embedded;
+    const orm = await initOrm(database.url, 2);
+    try {
+      await migrateAndSeed(orm, logger);
+    } finally {
+      await orm.close(true);
+    }
+    let listening = 0;
+    cluster.on('listening', (_worker, address) => {
+      if (++listening !== config.workers) return;
+      logger.info(
+        {
+          url: `http://${config.host}:${address.port}/graphql`,
+          port: address.port,
+          workers: config.workers,
+          database: embedded ? 'embedded' : 'external',
+          env: config.nodeEnv,
+        },
+        'listening',
+      );
+    });
+    for (let i = 0; i < config.workers; i++) fork(database.url);
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    failed = true;
+    await shutdown('start-up failed');
+  }
+}
+
+const config = readConfig();
+const logger = createLogger(config);
+if (config.workers > 1 && cluster.isPrimary) {
+  void runPrimary(config, logger);
+} else {
+  void runServer(config, cluster.isWorker ? logger.child({ worker: cluster.worker?.id }) : logger);
+}
