@@ -10,6 +10,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import type { Config } from './config.js';
 import { databaseAnswers, type Orm } from './db/orm.js';
 import { depthLimit } from './http/depth-limit.js';
+import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { BalanceService } from './modules/balance/balance.service.js';
 import { UserService } from './modules/users/user.service.js';
@@ -94,6 +95,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     logger,
   );
   const schema = await buildAppSchema({ users, balances });
+  const metrics = createMetrics(balances);
 
   const apollo = new ApolloServer({
     schema,
@@ -183,6 +185,13 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
           ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database does not answer' },
         ),
       );
+      return;
+    }
+    if (pathname === '/metrics' && req.method === 'GET') {
+      void metrics.metrics().then((body) => {
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(body);
+      });
       return;
     }
     if (pathname !== '/graphql') {

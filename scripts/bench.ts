@@ -1,0 +1,530 @@
+// npm run bench -- [--scenario burst,storm,hot,spread] [--workers N] [--requests N] [--json]
+// Starts a fresh embedded PostgreSQL, the service (production build) and two references in separate
+// processes, runs each scenario against all three, checks every exact outcome, and prints one table.
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startEmbeddedDatabase } from '../src/db/embedded-postgres.js';
+import { initOrm, migrateAndSeed } from '../src/db/orm.js';
+import { createLogger } from '../src/logger.js';
+import { runLoad, type LoadResult } from './bench/load.js';
+import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SCENARIOS = ['burst', 'storm', 'hot', 'spread'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+type SystemName = 'service' | 'per-request SQL' | 'bare HTTP';
+
+const { values: args } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: SCENARIOS.join(',') },
+    workers: { type: 'string', default: '1' },
+    requests: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const selected = args.scenario.split(',').map((name) => name.trim()) as ScenarioName[];
+for (const name of selected) {
+  if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario "${name}" (choose from ${SCENARIOS.join(', ')})`);
+}
+const workers = Number(args.workers);
+const requestsOverride = args.requests === undefined ? undefined : Number(args.requests);
+const say = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
+
+// ---------------------------------------------------------------- processes: CPU and memory from /proc
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** CPU time (user + system, all threads) of a server process and its children (cluster workers), in ms. */
+function cpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, p) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+function rssMb(pid: number): number {
+  return processTree(pid).reduce((sum, p) => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return sum + Number(match?.[1] ?? 0) / 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+// ---------------------------------------------------------------- the systems under test
+interface System {
+  name: SystemName;
+  server: SpawnedServer;
+  origin: string;
+  path: string;
+  db?: pg.Pool;
+  body(userId: number, amount: number): string;
+  classify(status: number, body: string): string;
+  retries(): Promise<number | undefined>;
+}
+
+const MUTATION =
+  'mutation Update($userId: ID!, $amount: Int!) { updateBalance(userId: $userId, amount: $amount) { __typename ... on BalanceUpdated { balance } } }';
+
+function classifyGraphQL(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { data?: { updateBalance?: { __typename: string } }; errors?: unknown[] };
+    return parsed.data?.updateBalance?.__typename ?? (parsed.errors ? 'GraphQLError' : `HTTP ${status}`);
+  } catch {
+    return `HTTP ${status}`;
+  }
+}
+
+function classifyReference(status: number, body: string): string {
+  try {
+    return (JSON.parse(body) as { result: string }).result;
+  } catch {
+    return `HTTP ${status}`;
+  }
+}
+
+async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<System[]> {
+  const logger = createLogger({ logLevel: 'warn' });
+  const prepare = async (name: string) => {
+    const url = await adminUrl(name);
+    const orm = await initOrm(url, 2);
+    await migrateAndSeed(orm, logger);
+    await orm.close(true);
+    return url;
+  };
+  const [serviceUrl, sqlUrl] = await Promise.all([prepare('bench_service'), prepare('bench_sql')]);
+  const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+  const service = await spawnServer(process.execPath, ['dist/src/main.js'], {
+    cwd: root,
+    env: { ...env, NODE_ENV: 'production', DATABASE_URL: serviceUrl, WORKERS: String(workers) },
+  });
+  const reference = (mode: string, databaseUrl = '') =>
+    spawnServer(process.execPath, ['--import', 'tsx', 'scripts/bench/reference-server.ts', mode], {
+      cwd: root,
+      env: { ...env, DATABASE_URL: databaseUrl },
+    });
+  const [sql, bare] = await Promise.all([reference('sql', sqlUrl), reference('bare')]);
+  const referenceBody = (userId: number, amount: number) => JSON.stringify({ userId, amount });
+  const serviceOrigin = `http://127.0.0.1:${service.port}`;
+  return [
+    {
+      name: 'service',
+      server: service,
+      origin: serviceOrigin,
+      path: '/graphql',
+      db: new pg.Pool({ connectionString: serviceUrl, max: 2 }),
+      body: (userId, amount) => JSON.stringify({ query: MUTATION, variables: { userId: String(userId), amount } }),
+      classify: classifyGraphQL,
+      // With several workers /metrics answers for one of them only: then retries come from the stop logs.
+      retries: async () => {
+        if (workers > 1) return undefined;
+        const text = await (await fetch(`${serviceOrigin}/metrics`)).text();
+        return Number(/^balance_version_conflicts_total (\d+)/m.exec(text)?.[1] ?? NaN);
+      },
+    },
+    {
+      name: 'per-request SQL',
+      server: sql,
+      origin: `http://127.0.0.1:${sql.port}`,
+      path: '/update',
+      db: new pg.Pool({ connectionString: sqlUrl, max: 2 }),
+      body: referenceBody,
+      classify: classifyReference,
+      retries: async () => 0,
+    },
+    {
+      name: 'bare HTTP',
+      server: bare,
+      origin: `http://127.0.0.1:${bare.port}`,
+      path: '/update',
+      body: referenceBody,
+      classify: classifyReference,
+      retries: async () => 0,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------- scenarios
+interface Prepared {
+  op(index: number): { userId: number; amount: number };
+  /** Problems with the outcome; empty when it is exactly right. */
+  verify(counts: Record<string, number>): Promise<string[]>;
+}
+
+interface Scenario {
+  name: ScenarioName;
+  runs: number;
+  requests: number;
+  inFlight: 'all' | number;
+  connections: (requests: number) => number;
+  prepare(db: pg.Pool | undefined, requests: number): Promise<Prepared>;
+}
+
+async function insertUsers(db: pg.Pool | undefined, count: number, balance: number): Promise<number[]> {
+  if (!db) return Array.from({ length: count }, (_, i) => i + 1);
+  const { rows } = await db.query<{ id: number }>(
+    `with u as (insert into users (balance) select $1 from generate_series(1, $2) returning id, balance),
+          l as (insert into ledger_entries (user_id, amount, balance_after, kind)
+                select id, balance, balance, 'INITIAL' from u)
+     select id from u order by id`,
+    [balance, count],
+  );
+  return rows.map((row) => row.id);
+}
+
+async function balanceSum(db: pg.Pool, ids: number[]): Promise<number> {
+  const { rows } = await db.query<{ total: string }>('select sum(balance) as total from users where id = any($1)', [
+    ids,
+  ]);
+  return Number(rows[0]?.total);
+}
+
+async function ledgerProblems(db: pg.Pool): Promise<string[]> {
+  const { rows } = await db.query<{ bad: string }>(
+    `select count(*) as bad from users u
+      where balance < 0 or balance <> (select coalesce(sum(amount), 0) from ledger_entries l where l.user_id = u.id)`,
+  );
+  return Number(rows[0]?.bad) === 0 ? [] : [`${rows[0]?.bad} users whose balance differs from their ledger`];
+}
+
+function expectCounts(counts: Record<string, number>, expected: Record<string, number>): string[] {
+  const keys = new Set([...Object.keys(counts), ...Object.keys(expected)]);
+  return [...keys]
+    .filter((key) => (counts[key] ?? 0) !== (expected[key] ?? 0))
+    .map((key) => `${key}: expected ${expected[key] ?? 0}, got ${counts[key] ?? 0}`);
+}
+
+/** The reference test: balance N, N withdrawals of 2 at once: exactly half succeed, the final balance is 0. */
+const withdrawHalf = async (db: pg.Pool | undefined, requests: number): Promise<Prepared> => {
+  const [userId] = await insertUsers(db, 1, requests);
+  return {
+    op: () => ({ userId: userId!, amount: -2 }),
+    async verify(counts) {
+      const half = Math.floor(requests / 2);
+      if (!db) return expectCounts(counts, { BalanceUpdated: requests });
+      const problems = expectCounts(counts, { BalanceUpdated: half, InsufficientFunds: requests - half });
+      const final = await balanceSum(db, [userId!]);
+      if (final !== requests - 2 * half) problems.push(`final balance ${final}, expected ${requests - 2 * half}`);
+      return [...problems, ...(await ledgerProblems(db))];
+    },
+  };
+};
+
+/** Deterministic pseudo-random numbers, so every system gets the same traffic. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const scenarios: Record<ScenarioName, Scenario> = {
+  burst: { name: 'burst', runs: 3, requests: 10_000, inFlight: 'all', connections: () => 100, prepare: withdrawHalf },
+  storm: {
+    name: 'storm',
+    runs: 5,
+    requests: 10_000,
+    inFlight: 'all',
+    // One connection per request, all opened at once.
+    connections: (requests) => requests,
+    prepare: withdrawHalf,
+  },
+  hot: {
+    name: 'hot',
+    runs: 1,
+    requests: 50_000,
+    inFlight: 200,
+    connections: () => 200,
+    async prepare(db, requests) {
+      const [userId] = await insertUsers(db, 1, 10_000);
+      return {
+        op: (i) => ({ userId: userId!, amount: i % 2 === 0 ? 3 : -3 }),
+        async verify(counts) {
+          const problems = expectCounts(counts, { BalanceUpdated: requests });
+          if (!db) return problems;
+          const expected = 10_000 + (requests % 2 === 0 ? 0 : 3);
+          const final = await balanceSum(db, [userId!]);
+          if (final !== expected) problems.push(`final balance ${final}, expected ${expected}`);
+          return [...problems, ...(await ledgerProblems(db))];
+        },
+      };
+    },
+  },
+  spread: {
+    name: 'spread',
+    runs: 1,
+    requests: 100_000,
+    inFlight: 200,
+    connections: () => 200,
+    async prepare(db, requests) {
+      const ids = await insertUsers(db, 10_000, 1000);
+      const random = mulberry32(42);
+      const ops = Array.from({ length: requests }, () => ({
+        userId: ids[Math.floor(random() * ids.length)]!,
+        amount: (random() < 0.5 ? -1 : 1) * (1 + Math.floor(random() * 5)),
+      }));
+      const expectedSum = ids.length * 1000 + ops.reduce((sum, op) => sum + op.amount, 0);
+      return {
+        op: (i) => ops[i]!,
+        async verify(counts) {
+          const problems = expectCounts(counts, { BalanceUpdated: requests });
+          if (!db) return problems;
+          const total = await balanceSum(db, ids);
+          if (total !== expectedSum) problems.push(`sum of balances ${total}, expected ${expectedSum}`);
+          return [...problems, ...(await ledgerProblems(db))];
+        },
+      };
+    },
+  },
+};
+
+// ---------------------------------------------------------------- running
+interface Row {
+  scenario: ScenarioName;
+  system: SystemName;
+  runs: number;
+  requests: number;
+  problems: string[];
+  lost: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  retries: number | undefined;
+  rssMb: number;
+}
+
+async function measure(system: System, scenario: Scenario, requests: number) {
+  const prepared = await scenario.prepare(system.db, requests);
+  const retriesBefore = await system.retries();
+  const cpuBefore = cpuMs(system.server.child.pid!);
+  const result: LoadResult = await runLoad({
+    origin: system.origin,
+    path: system.path,
+    requests,
+    inFlight: scenario.inFlight,
+    connections: scenario.connections(requests),
+    body: (i) => {
+      const { userId, amount } = prepared.op(i);
+      return system.body(userId, amount);
+    },
+    classify: system.classify,
+  });
+  const cpuUsPerRequest = ((cpuMs(system.server.child.pid!) - cpuBefore) * 1000) / requests;
+  const retriesAfter = await system.retries();
+  const problems = await prepared.verify(result.counts);
+  if (result.lostErrors.length > 0) problems.push(`lost requests, e.g. ${result.lostErrors[0]}`);
+  return {
+    result,
+    cpuUsPerRequest,
+    retries: retriesBefore === undefined || retriesAfter === undefined ? undefined : retriesAfter - retriesBefore,
+    problems,
+  };
+}
+
+async function warmUp(system: System): Promise<void> {
+  const [userId] = await insertUsers(system.db, 1, 1_000_000);
+  await runLoad({
+    origin: system.origin,
+    path: system.path,
+    requests: 3000,
+    inFlight: 'all',
+    connections: 100,
+    body: (i) => system.body(userId!, i % 2 === 0 ? 1 : -1),
+    classify: system.classify,
+  });
+}
+
+function median<T>(items: T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
+}
+
+async function main(): Promise<number> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'balance-bench-'));
+  const database = await startEmbeddedDatabase({
+    dataDir,
+    database: 'postgres',
+    logger: createLogger({ logLevel: 'warn' }),
+    settings: { max_connections: '300' },
+  });
+  let systems: System[] = [];
+  const rows: Row[] = [];
+  try {
+    systems = await startSystems((name) => database.createDatabase(name));
+    say(`bench: service with WORKERS=${workers} (production build) vs per-request SQL vs bare HTTP; warming up`);
+    for (const system of systems) await warmUp(system);
+    for (const name of selected) {
+      const scenario = scenarios[name];
+      const requests = requestsOverride ?? scenario.requests;
+      for (const system of systems) {
+        const runs = [];
+        for (let run = 1; run <= scenario.runs; run++) {
+          runs.push(await measure(system, scenario, requests));
+          const last = runs[runs.length - 1]!;
+          say(
+            `  ${name} / ${system.name} run ${run}: ${last.result.requestsPerSecond.toFixed(0)} req/s` +
+              (last.problems.length ? `  WRONG: ${last.problems.join('; ')}` : '  exact'),
+          );
+        }
+        const typical = median(runs, (run) => run.result.requestsPerSecond);
+        rows.push({
+          scenario: name,
+          system: system.name,
+          runs: runs.length,
+          requests,
+          problems: runs.flatMap((run) => run.problems),
+          lost: runs.reduce((sum, run) => sum + (run.result.counts['Lost'] ?? 0), 0),
+          requestsPerSecond: typical.result.requestsPerSecond,
+          p50Ms: typical.result.p50Ms,
+          p99Ms: typical.result.p99Ms,
+          cpuUsPerRequest: typical.cpuUsPerRequest,
+          retries: runs.every((run) => run.retries !== undefined)
+            ? runs.reduce((s, run) => s + run.retries!, 0)
+            : undefined,
+          rssMb: rssMb(system.server.child.pid!),
+        });
+      }
+    }
+  } finally {
+    await Promise.all(systems.map((system) => system.server.stop()));
+    await Promise.all(systems.map((system) => system.db?.end()));
+    await database.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const serviceStops = systems[0]?.server.logs.filter((line) => line.msg === 'stopped' && line.stats) ?? [];
+  const totalConflicts = serviceStops.reduce(
+    (sum, line) => sum + ((line.stats as Record<string, number>).versionConflicts ?? 0),
+    0,
+  );
+
+  const ratio = (scenario: ScenarioName, against: SystemName) => {
+    const service = rows.find((row) => row.scenario === scenario && row.system === 'service');
+    const other = rows.find((row) => row.scenario === scenario && row.system === against);
+    return service && other ? service.requestsPerSecond / other.requestsPerSecond : undefined;
+  };
+  const serviceRow = (scenario: ScenarioName) =>
+    rows.find((row) => row.scenario === scenario && row.system === 'service');
+  const lastServiceRow = rows.filter((row) => row.system === 'service').at(-1);
+  const targets = [
+    [
+      'burst: >= 3x per-request SQL',
+      ratio('burst', 'per-request SQL'),
+      (v: number) => v >= 3,
+      (v: number) => `${v.toFixed(2)}x`,
+    ],
+    [
+      'burst: >= 0.5x bare HTTP',
+      ratio('burst', 'bare HTTP'),
+      (v: number) => v >= 0.5,
+      (v: number) => `${v.toFixed(2)}x`,
+    ],
+    [
+      'burst: <= 150 us server CPU per request',
+      serviceRow('burst')?.cpuUsPerRequest,
+      (v: number) => v <= 150,
+      (v: number) => `${v.toFixed(0)} us`,
+    ],
+    ['storm: 0 lost requests', serviceRow('storm')?.lost, (v: number) => v === 0, (v: number) => `${v} lost`],
+    [
+      'hot: >= 3x per-request SQL',
+      ratio('hot', 'per-request SQL'),
+      (v: number) => v >= 3,
+      (v: number) => `${v.toFixed(2)}x`,
+    ],
+    [
+      'spread: >= 1x per-request SQL',
+      ratio('spread', 'per-request SQL'),
+      (v: number) => v >= 1,
+      (v: number) => `${v.toFixed(2)}x`,
+    ],
+    [
+      'server RSS after all scenarios < 300 MB',
+      lastServiceRow?.rssMb,
+      (v: number) => v < 300,
+      (v: number) => `${v.toFixed(0)} MB`,
+    ],
+  ] as const;
+  const targetResults = targets
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value, ok, show]) => ({ target: name, value: show(value as number), met: ok(value as number) }));
+  const wrong = rows.filter((row) => row.problems.length > 0);
+
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ workers, rows, targets: targetResults, versionConflicts: totalConflicts })}\n`,
+    );
+  } else {
+    const header = [
+      'scenario',
+      'system',
+      'runs',
+      'requests',
+      'outcome',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU us/req',
+      'retries',
+      'RSS MB',
+    ];
+    const table = rows.map((row) => [
+      row.scenario,
+      row.system,
+      String(row.runs),
+      String(row.requests),
+      row.problems.length ? 'WRONG' : row.system === 'bare HTTP' ? 'n/a' : 'exact',
+      row.requestsPerSecond.toFixed(0),
+      row.p50Ms.toFixed(1),
+      row.p99Ms.toFixed(1),
+      row.cpuUsPerRequest.toFixed(0),
+      row.retries === undefined ? 'n/a' : String(row.retries),
+      row.rssMb.toFixed(0),
+    ]);
+    const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => cells[i]!.length)));
+    say('');
+    for (const cells of [header, ...table]) say(cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    say('');
+    for (const name of selected) {
+      const sql = ratio(name, 'per-request SQL');
+      const bare = ratio(name, 'bare HTTP');
+      say(`${name}: service = ${sql?.toFixed(2)}x per-request SQL, ${bare?.toFixed(2)}x bare HTTP`);
+    }
+    if (workers > 1) say(`version conflicts retried across workers (from their stop logs): ${totalConflicts}`);
+    say('');
+    for (const result of targetResults) say(`${result.met ? 'met   ' : 'MISSED'} ${result.target}: ${result.value}`);
+    for (const row of wrong) say(`WRONG OUTCOME ${row.scenario} / ${row.system}: ${row.problems.join('; ')}`);
+  }
+  return wrong.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
