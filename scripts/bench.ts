@@ -1,4 +1,4 @@
-// npm run bench -- [--scenario burst,storm,hot,spread] [--workers N] [--requests N] [--json]
+// npm run bench -- [--scenario burst,storm,hot,spread] [--workers N] [--requests N] [--json] [--profile DIR]
 // Starts a fresh embedded PostgreSQL, the service (production build) and two references in separate
 // processes, runs each scenario against all three, checks every exact outcome, and prints one table.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     requests: { type: 'string' },
     json: { type: 'boolean', default: false },
+    // Writes a V8 CPU profile of the service process(es) into DIR when they stop.
+    profile: { type: 'string' },
   },
 });
 const selected = args.scenario.split(',').map((name) => name.trim()) as ScenarioName[];
@@ -121,7 +123,8 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
   };
   const [serviceUrl, sqlUrl] = await Promise.all([prepare('bench_service'), prepare('bench_sql')]);
   const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
-  const service = await spawnServer(process.execPath, ['dist/src/main.js'], {
+  const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+  const service = await spawnServer(process.execPath, [...profiling, 'dist/src/main.js'], {
     cwd: root,
     env: { ...env, NODE_ENV: 'production', DATABASE_URL: serviceUrl, WORKERS: String(workers) },
   });

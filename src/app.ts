@@ -146,6 +146,8 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      // A known length avoids chunked encoding: one write per response.
+      res.setHeader('content-length', Buffer.byteLength(response.body.string));
       res.end(response.body.string);
       return;
     }

@@ -3,7 +3,7 @@ import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
 import { parseUserId } from '../users/user-id.js';
 import type { UserState } from '../users/user.entity.js';
-import { BalanceStore, type BatchWrite } from './balance.store.js';
+import { BalanceStore, type BatchConnection, type BatchWrite } from './balance.store.js';
 import { KeyedBatchQueue, type LaneMemo } from './keyed-batch-queue.js';
 import {
   BalanceUpdated,
@@ -125,39 +125,42 @@ export class BalanceService {
     this.counters.batches++;
     this.counters.operations += amounts.length;
     for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
-      const plan = await this.plan(userId, amounts, memo);
-      if (!plan) return amounts.map(() => new UserNotFound(String(userId)));
-      const { state, decided, fromMemory } = plan;
-      if (decided.write.amounts.length === 0) return answers(decided, state, []);
-      const written = await this.store.write(state, decided.balance, decided.write);
-      if (written) {
-        memo.value = written.state;
-        return answers(decided, written.state, written.entryIds);
-      }
-      memo.value = undefined;
+      const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, amounts, memo));
+      if (outcome.results) return outcome.results;
       this.counters.versionConflicts++;
       // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
       // processes stop colliding in lockstep.
-      if (!fromMemory) await delay(Math.random() * 2 ** attempt);
+      if (!outcome.fromMemory) await delay(Math.random() * 2 ** attempt);
     }
     return this.applyLocked(userId, amounts, memo);
   }
 
-  /** Decides the batch against the lane's memory when that lets something through, else against a fresh read. */
-  private async plan(
+  /**
+   * One optimistic attempt on one connection: decide against the lane's memory when that lets something
+   * through, else against a fresh read, then write under the version check. No results means the version
+   * check failed.
+   */
+  private async attempt(
+    connection: BatchConnection,
     userId: number,
     amounts: readonly number[],
     memo: LaneMemo<UserState>,
-  ): Promise<{ state: UserState; decided: BatchDecision; fromMemory: boolean } | undefined> {
-    const remembered = memo.value;
-    if (remembered) {
-      const decided = decideBatch(remembered.balance, amounts);
-      if (decided.write.amounts.length > 0) return { state: remembered, decided, fromMemory: true };
+  ): Promise<{ results?: UpdateBalanceResult[]; fromMemory: boolean }> {
+    const remembered = memo.value && { state: memo.value, decided: decideBatch(memo.value.balance, amounts) };
+    const fromMemory = remembered !== undefined && remembered.decided.write.amounts.length > 0;
+    let plan = fromMemory ? remembered : undefined;
+    if (!plan) {
+      // A rejection must rest on a fresh read: another process may have added funds since.
+      const state = await this.store.load(userId, connection);
+      memo.value = state;
+      if (!state) return { results: amounts.map(() => new UserNotFound(String(userId))), fromMemory };
+      plan = { state, decided: decideBatch(state.balance, amounts) };
+      if (plan.decided.write.amounts.length === 0) return { results: answers(plan.decided, state, []), fromMemory };
     }
-    // A rejection must rest on a fresh read: another process may have added funds since.
-    const state = await this.store.load(userId);
-    memo.value = state;
-    return state && { state, decided: decideBatch(state.balance, amounts), fromMemory: false };
+    const { state, decided } = plan;
+    const written = await this.store.write(state, decided.balance, decided.write, connection);
+    memo.value = written?.state;
+    return { results: written && answers(decided, written.state, written.entryIds), fromMemory };
   }
 
   /** The last attempt: read with SELECT ... FOR UPDATE, so no other writer can get in between. */
@@ -167,13 +170,13 @@ export class BalanceService {
     memo: LaneMemo<UserState>,
   ): Promise<UpdateBalanceResult[]> {
     const attempts = this.options.maxAttempts;
-    return this.store.transaction(async (trx) => {
-      const state = await this.store.load(userId, trx, true);
+    return this.store.transaction(async (connection) => {
+      const state = await this.store.load(userId, connection, true);
       if (!state) return amounts.map(() => new UserNotFound(String(userId)));
       const decided = decideBatch(state.balance, amounts);
       memo.value = state;
       if (decided.write.amounts.length === 0) return answers(decided, state, []);
-      const written = await this.store.write(state, decided.balance, decided.write, trx);
+      const written = await this.store.write(state, decided.balance, decided.write, connection);
       if (written) {
         memo.value = written.state;
         return answers(decided, written.state, written.entryIds);

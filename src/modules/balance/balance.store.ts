@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/knex';
+import type { ClientBase, QueryResultRow } from 'pg';
 import type { Orm } from '../../db/orm.js';
 import type { UserState } from '../users/user.entity.js';
 
@@ -16,19 +17,19 @@ interface UserRow {
   updated_at: Date;
 }
 
-const SELECT_USER = 'select id, balance, version, created_at, updated_at from users where id = ?';
+const SELECT_USER = 'select id, balance, version, created_at, updated_at from users where id = $1';
 
 // One statement, one round trip, atomic on its own: the versioned update and the ledger rows of the whole
 // batch. When the version no longer matches, `updated` is empty, so no ledger row is written either.
 const WRITE_BATCH = `
 with updated as (
-  update users set balance = ?, version = version + 1, updated_at = now()
-   where id = ? and version = ?
+  update users set balance = $1, version = version + 1, updated_at = now()
+   where id = $2 and version = $3
   returning id, balance, version, created_at, updated_at
 ), entries as (
   insert into ledger_entries (user_id, amount, balance_after, kind)
   select updated.id, change.amount, change.balance_after, 'UPDATE'
-    from updated, unnest(?::bigint[], ?::bigint[]) with ordinality as change (amount, balance_after, position)
+    from updated, unnest($4::bigint[], $5::bigint[]) with ordinality as change (amount, balance_after, position)
    order by change.position
   returning id
 )
@@ -44,9 +45,13 @@ function toState(row: UserRow): UserState {
   };
 }
 
+/** A connection of MikroORM's pool, held for one batch (or one row-locked transaction). */
+export type BatchConnection = ClientBase;
+
 /**
- * The SQL of the balance hot path, on MikroORM's connection pool. Plain statements instead of entity
- * flushes: a batch costs one round trip, and no AsyncLocalStorage context is entered per batch.
+ * The SQL of the balance hot path, on connections of MikroORM's pool. Named prepared statements straight on
+ * the driver instead of entity flushes or the query builder: a batch costs one round trip, PostgreSQL plans
+ * each statement once per connection, and no AsyncLocalStorage context is entered per batch.
  */
 export class BalanceStore {
   constructor(private readonly orm: Orm) {}
@@ -55,12 +60,50 @@ export class BalanceStore {
     return this.orm.em.getConnection().getKnex();
   }
 
-  async load(userId: number, trx?: Knex.Transaction, forUpdate = false): Promise<UserState | undefined> {
-    const { rows } = await (trx ?? this.knex).raw<{ rows: UserRow[] }>(
-      forUpdate ? `${SELECT_USER} for update` : SELECT_USER,
-      [userId],
-    );
-    return rows[0] && toState(rows[0]);
+  /** Runs `work` on one pooled connection. */
+  async withConnection<T>(work: (connection: BatchConnection) => Promise<T>): Promise<T> {
+    const pool = this.knex.client as {
+      acquireConnection(): Promise<BatchConnection>;
+      releaseConnection(c: BatchConnection): Promise<void>;
+    };
+    const connection = await pool.acquireConnection();
+    try {
+      return await work(connection);
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  }
+
+  /** Runs `work` in a transaction on one pooled connection. */
+  transaction<T>(work: (connection: BatchConnection) => Promise<T>): Promise<T> {
+    return this.withConnection(async (connection) => {
+      await connection.query('begin');
+      try {
+        const result = await work(connection);
+        await connection.query('commit');
+        return result;
+      } catch (error) {
+        await connection.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  private async run<R extends QueryResultRow>(
+    connection: BatchConnection | undefined,
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<R[]> {
+    const query = (c: BatchConnection) => c.query<R>({ name, text, values }).then((result) => result.rows);
+    return connection ? query(connection) : this.withConnection(query);
+  }
+
+  async load(userId: number, connection?: BatchConnection, forUpdate = false): Promise<UserState | undefined> {
+    const [row] = await (forUpdate
+      ? this.run<UserRow>(connection, 'balance_load_for_update', `${SELECT_USER} for update`, [userId])
+      : this.run<UserRow>(connection, 'balance_load', SELECT_USER, [userId]));
+    return row && toState(row);
   }
 
   /**
@@ -71,20 +114,15 @@ export class BalanceStore {
     expected: UserState,
     balance: number,
     write: BatchWrite,
-    trx?: Knex.Transaction,
+    connection?: BatchConnection,
   ): Promise<{ state: UserState; entryIds: string[] } | undefined> {
-    const { rows } = await (trx ?? this.knex).raw<{ rows: (UserRow & { entry_ids: string[] })[] }>(WRITE_BATCH, [
+    const [row] = await this.run<UserRow & { entry_ids: string[] }>(connection, 'balance_write', WRITE_BATCH, [
       balance,
       expected.id,
       expected.version,
       write.amounts,
       write.balancesAfter,
     ]);
-    const row = rows[0];
     return row && { state: toState(row), entryIds: row.entry_ids };
-  }
-
-  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.knex.transaction(work);
   }
 }
