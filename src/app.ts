@@ -91,7 +91,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   const users = new UserService(orm);
   const balances = new BalanceService(
     orm,
-    { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts },
+    { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts, stateCacheSize: config.stateCacheSize },
     logger,
   );
   const schema = await buildAppSchema({ users, balances });

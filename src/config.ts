@@ -20,6 +20,8 @@ export interface Config {
   readonly dbPoolSize: number;
   readonly batchMaxSize: number;
   readonly batchMaxAttempts: number;
+  /** Users whose last committed balance and version each process remembers (LRU). */
+  readonly stateCacheSize: number;
   readonly shutdownTimeoutMs: number;
   /** Server processes sharing the port (node:cluster); 1 runs the server in this process. */
   readonly workers: number;
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 2, 200),
     batchMaxSize: int(env, 'BATCH_MAX_SIZE', 1000, 1, 100_000),
     batchMaxAttempts: int(env, 'BATCH_MAX_ATTEMPTS', 5, 1, 50),
+    stateCacheSize: int(env, 'STATE_CACHE_SIZE', 50_000, 0, 10_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workers: int(env, 'WORKERS', nodeEnv === 'production' ? os.availableParallelism() : 1, 1, 256),
   });

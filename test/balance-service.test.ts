@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BalanceUpdated } from '../src/modules/balance/balance.types.js';
-import type { LaneMemo } from '../src/modules/balance/keyed-batch-queue.js';
-import type { UserState } from '../src/modules/users/user.entity.js';
+import { BoundedCache } from '../src/modules/balance/bounded-cache.js';
 import { insertUser, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -14,21 +12,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function stateOf(userId: string): Promise<UserState> {
-  const [row] = await query<{ balance: string; version: number; created_at: Date; updated_at: Date }>(
-    t.orm,
-    'select balance, version, created_at, updated_at from users where id = ?',
-    [Number(userId)],
-  );
-  return {
-    id: Number(userId),
-    balance: Number(row!.balance),
-    version: row!.version,
-    createdAt: row!.created_at,
-    updatedAt: row!.updated_at,
-  };
-}
-
 /** What another process would do: change the balance (with its ledger row) behind this process's back. */
 async function changeElsewhere(userId: string, amount: number): Promise<void> {
   await query(
@@ -39,42 +22,56 @@ async function changeElsewhere(userId: string, amount: number): Promise<void> {
   );
 }
 
-describe('a lane that remembers a stale state', () => {
+const conflicts = () => t.app.balances.stats().versionConflicts;
+
+describe('the remembered state of a user goes stale when another process writes', () => {
   it('detects the stale version on write and re-decides against a fresh read', async () => {
     const userId = await insertUser(t.orm, 100);
-    const memo: LaneMemo<UserState> = { value: await stateOf(userId) };
+    expect(await t.app.balances.updateBalance(userId, -1)).toMatchObject({ balance: 99 }); // remembers 99, v2
     await changeElsewhere(userId, -95);
-    const conflictsBefore = t.app.balances.stats().versionConflicts;
+    const before = conflicts();
 
-    const [result] = await t.app.balances.applyBatch(Number(userId), [-10], memo);
+    // From memory (99) this would succeed; the truth is 4.
+    const result = await t.app.balances.updateBalance(userId, -10);
 
-    // From memory (100) it would have succeeded; the truth is 5.
-    expect(result).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: 5, requested: 10 });
-    expect(t.app.balances.stats().versionConflicts).toBe(conflictsBefore + 1);
-    expect(memo.value).toMatchObject({ balance: 5, version: 2 });
+    expect(result).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: 4, requested: 10 });
+    expect(conflicts()).toBe(before + 1);
+    expect(await t.app.balances.updateBalance(userId, -4)).toMatchObject({ balance: 0, user: { version: 4 } });
   });
 
-  it('never rejects on memory alone: a refusal is checked against a fresh read', async () => {
+  it('never refuses on memory alone: a refusal is checked against a fresh read', async () => {
     const userId = await insertUser(t.orm, 10);
-    const memo: LaneMemo<UserState> = { value: await stateOf(userId) };
+    expect(await t.app.balances.updateBalance(userId, -10)).toMatchObject({ balance: 0 }); // remembers 0
     await changeElsewhere(userId, 50);
+    const before = conflicts();
 
-    const [result] = await t.app.balances.applyBatch(Number(userId), [-30], memo);
-
-    expect(result).toBeInstanceOf(BalanceUpdated);
-    expect(result).toMatchObject({ balance: 30, amount: -30 });
-    expect(memo.value).toMatchObject({ balance: 30, version: 3 });
+    expect(await t.app.balances.updateBalance(userId, -30)).toMatchObject({ amount: -30, balance: 20 });
+    expect(conflicts()).toBe(before); // the fresh read came first: nothing was written against the stale state
   });
 
-  it('writes from memory when nobody else wrote: one statement, no conflict', async () => {
+  it('writes from memory when nobody else wrote, without conflicts', async () => {
     const userId = await insertUser(t.orm, 10);
-    const memo: LaneMemo<UserState> = { value: await stateOf(userId) };
-    const conflictsBefore = t.app.balances.stats().versionConflicts;
-
-    const results = await t.app.balances.applyBatch(Number(userId), [-4, -4, -4, 7], memo);
-
-    expect(results.map((r) => ('code' in r ? r.code : r.balance))).toEqual([6, 2, 'INSUFFICIENT_FUNDS', 9]);
-    expect(t.app.balances.stats().versionConflicts).toBe(conflictsBefore);
+    const before = conflicts();
+    const results = await Promise.all(
+      [-4, -4, -4, 7, -9].map((amount) => t.app.balances.updateBalance(userId, amount)),
+    );
+    expect(results.map((r) => ('code' in r ? r.code : r.balance))).toEqual([6, 2, 'INSUFFICIENT_FUNDS', 9, 0]);
+    expect(conflicts()).toBe(before);
     expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
+
+describe('BoundedCache', () => {
+  it('keeps at most its capacity, dropping the least recently used', () => {
+    const cache = new BoundedCache<number, string>(2);
+    cache.set(1, 'a');
+    cache.set(2, 'b');
+    expect(cache.get(1)).toBe('a'); // 1 is now the most recent
+    cache.set(3, 'c');
+    expect([cache.get(1), cache.get(2), cache.get(3)]).toEqual(['a', undefined, 'c']);
+    cache.set(1, undefined);
+    expect(cache.size).toBe(1);
+    for (let i = 0; i < 100_000; i++) cache.set(i, String(i));
+    expect(cache.size).toBe(2);
   });
 });

@@ -4,7 +4,8 @@ import type { Logger } from '../../logger.js';
 import { parseUserId } from '../users/user-id.js';
 import type { UserState } from '../users/user.entity.js';
 import { BalanceStore, type BatchConnection, type BatchWrite } from './balance.store.js';
-import { KeyedBatchQueue, type LaneMemo } from './keyed-batch-queue.js';
+import { BoundedCache } from './bounded-cache.js';
+import { KeyedBatchQueue } from './keyed-batch-queue.js';
 import {
   BalanceUpdated,
   ConcurrentUpdate,
@@ -20,6 +21,8 @@ export interface BalanceServiceOptions {
   maxBatchSize: number;
   /** Attempts per batch; the last one takes a row lock, so it cannot lose a race. */
   maxAttempts: number;
+  /** Users whose last committed state is remembered, to skip the read before a write. */
+  stateCacheSize: number;
 }
 
 export interface BalanceStats {
@@ -72,14 +75,16 @@ function answers(decided: BatchDecision, state: UserState, entryIds: readonly st
 /**
  * Every balance change goes through here. Requests for one user queue in that user's lane; each batch is
  * decided in memory and written in one statement: the user row updated once under an optimistic version
- * check, one ledger row per accepted operation. The lane remembers the state it committed, so a busy lane
- * skips the read; the version check makes that safe: when another process wrote in between, the write
- * matches no row and the batch is re-decided from a fresh read. The last attempt locks the row, so it
+ * check, one ledger row per accepted operation. The service remembers the state it last committed per user
+ * (bounded LRU), so most batches skip the read; the version check makes that safe: when another process
+ * wrote in between, the write matches no row and the batch is re-decided from a fresh read. The last attempt locks the row, so it
  * always ends with a business answer.
  */
 export class BalanceService {
   private readonly store: BalanceStore;
-  private readonly lanes: KeyedBatchQueue<number, number, UpdateBalanceResult, UserState>;
+  private readonly lanes: KeyedBatchQueue<number, number, UpdateBalanceResult>;
+  /** Last committed state per user, as this process wrote or read it; possibly stale, never trusted blindly. */
+  private readonly remembered: BoundedCache<number, UserState>;
   private readonly counters: BalanceStats = { batches: 0, operations: 0, versionConflicts: 0, concurrentUpdates: 0 };
 
   constructor(
@@ -88,10 +93,8 @@ export class BalanceService {
     private readonly logger: Logger,
   ) {
     this.store = new BalanceStore(orm);
-    this.lanes = new KeyedBatchQueue(
-      (userId, amounts, memo) => this.applyBatch(userId, amounts, memo),
-      options.maxBatchSize,
-    );
+    this.remembered = new BoundedCache(options.stateCacheSize);
+    this.lanes = new KeyedBatchQueue((userId, amounts) => this.applyBatch(userId, amounts), options.maxBatchSize);
   }
 
   async updateBalance(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
@@ -116,27 +119,23 @@ export class BalanceService {
     return this.lanes.whenIdle();
   }
 
-  /** One batch for one user, as its lane runs it (public so that tests can hand it a stale memory). */
-  async applyBatch(
-    userId: number,
-    amounts: readonly number[],
-    memo: LaneMemo<UserState>,
-  ): Promise<UpdateBalanceResult[]> {
+  /** One batch for one user; only its lane may call this, so batches of one user never overlap. */
+  private async applyBatch(userId: number, amounts: readonly number[]): Promise<UpdateBalanceResult[]> {
     this.counters.batches++;
     this.counters.operations += amounts.length;
     for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
-      const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, amounts, memo));
+      const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, amounts));
       if (outcome.results) return outcome.results;
       this.counters.versionConflicts++;
       // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
       // processes stop colliding in lockstep.
       if (!outcome.fromMemory) await delay(Math.random() * 2 ** attempt);
     }
-    return this.applyLocked(userId, amounts, memo);
+    return this.applyLocked(userId, amounts);
   }
 
   /**
-   * One optimistic attempt on one connection: decide against the lane's memory when that lets something
+   * One optimistic attempt on one connection: decide against the remembered state when that lets something
    * through, else against a fresh read, then write under the version check. No results means the version
    * check failed.
    */
@@ -144,45 +143,41 @@ export class BalanceService {
     connection: BatchConnection,
     userId: number,
     amounts: readonly number[],
-    memo: LaneMemo<UserState>,
   ): Promise<{ results?: UpdateBalanceResult[]; fromMemory: boolean }> {
-    const remembered = memo.value && { state: memo.value, decided: decideBatch(memo.value.balance, amounts) };
+    const known = this.remembered.get(userId);
+    const remembered = known && { state: known, decided: decideBatch(known.balance, amounts) };
     const fromMemory = remembered !== undefined && remembered.decided.write.amounts.length > 0;
     let plan = fromMemory ? remembered : undefined;
     if (!plan) {
       // A rejection must rest on a fresh read: another process may have added funds since.
       const state = await this.store.load(userId, connection);
-      memo.value = state;
+      this.remembered.set(userId, state);
       if (!state) return { results: amounts.map(() => new UserNotFound(String(userId))), fromMemory };
       plan = { state, decided: decideBatch(state.balance, amounts) };
       if (plan.decided.write.amounts.length === 0) return { results: answers(plan.decided, state, []), fromMemory };
     }
     const { state, decided } = plan;
     const written = await this.store.write(state, decided.balance, decided.write, connection);
-    memo.value = written?.state;
+    this.remembered.set(userId, written?.state);
     return { results: written && answers(decided, written.state, written.entryIds), fromMemory };
   }
 
   /** The last attempt: read with SELECT ... FOR UPDATE, so no other writer can get in between. */
-  private async applyLocked(
-    userId: number,
-    amounts: readonly number[],
-    memo: LaneMemo<UserState>,
-  ): Promise<UpdateBalanceResult[]> {
+  private async applyLocked(userId: number, amounts: readonly number[]): Promise<UpdateBalanceResult[]> {
     const attempts = this.options.maxAttempts;
     return this.store.transaction(async (connection) => {
       const state = await this.store.load(userId, connection, true);
       if (!state) return amounts.map(() => new UserNotFound(String(userId)));
       const decided = decideBatch(state.balance, amounts);
-      memo.value = state;
+      this.remembered.set(userId, state);
       if (decided.write.amounts.length === 0) return answers(decided, state, []);
       const written = await this.store.write(state, decided.balance, decided.write, connection);
       if (written) {
-        memo.value = written.state;
+        this.remembered.set(userId, written.state);
         return answers(decided, written.state, written.entryIds);
       }
       // Only something bypassing the version (a trigger, a manual UPDATE) can get here.
-      memo.value = undefined;
+      this.remembered.set(userId, undefined);
       this.counters.versionConflicts++;
       this.counters.concurrentUpdates += amounts.length;
       this.logger.warn({ userId, attempts }, 'batch gave up: the row changed even under a row lock');

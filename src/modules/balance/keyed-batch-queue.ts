@@ -4,34 +4,20 @@ interface Job<Op, Result> {
   reject(error: unknown): void;
 }
 
-/** What a lane remembers between its batches; dropped with the lane when it goes idle. */
-export interface LaneMemo<Memo> {
-  value?: Memo;
-}
-
 /** Processes one batch of operations for one key; returns one result per operation, in order. */
-export type BatchProcessor<Key, Op, Result, Memo> = (
-  key: Key,
-  ops: readonly Op[],
-  memo: LaneMemo<Memo>,
-) => Promise<Result[]>;
-
-interface Lane<Op, Result, Memo> {
-  jobs: Job<Op, Result>[];
-  memo: LaneMemo<Memo>;
-}
+export type BatchProcessor<Key, Op, Result> = (key: Key, ops: readonly Op[]) => Promise<Result[]>;
 
 /**
  * Per-key lanes: operations for one key run one batch at a time, in arrival order. Operations that arrive
  * while a batch is in flight wait and form the next batch (at most `maxBatchSize`). A lane exists only
  * while it has work, so memory stays flat however many distinct keys pass through.
  */
-export class KeyedBatchQueue<Key, Op, Result, Memo = never> {
-  private readonly lanes = new Map<Key, Lane<Op, Result, Memo>>();
+export class KeyedBatchQueue<Key, Op, Result> {
+  private readonly lanes = new Map<Key, Job<Op, Result>[]>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly processBatch: BatchProcessor<Key, Op, Result, Memo>,
+    private readonly processBatch: BatchProcessor<Key, Op, Result>,
     private readonly maxBatchSize: number,
   ) {}
 
@@ -40,10 +26,10 @@ export class KeyedBatchQueue<Key, Op, Result, Memo = never> {
       const job = { op, resolve, reject };
       const pending = this.lanes.get(key);
       if (pending) {
-        pending.jobs.push(job);
+        pending.push(job);
         return;
       }
-      const lane: Lane<Op, Result, Memo> = { jobs: [job], memo: {} };
+      const lane = [job];
       this.lanes.set(key, lane);
       void this.drain(key, lane);
     });
@@ -60,22 +46,20 @@ export class KeyedBatchQueue<Key, Op, Result, Memo = never> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async drain(key: Key, lane: Lane<Op, Result, Memo>): Promise<void> {
-    while (lane.jobs.length > 0) {
-      const batch = lane.jobs.splice(0, this.maxBatchSize);
+  private async drain(key: Key, lane: Job<Op, Result>[]): Promise<void> {
+    while (lane.length > 0) {
+      const batch = lane.splice(0, this.maxBatchSize);
       try {
         const results = await this.processBatch(
           key,
           batch.map((job) => job.op),
-          lane.memo,
         );
         if (results.length !== batch.length) {
           throw new Error(`batch processor returned ${results.length} results for ${batch.length} operations`);
         }
         batch.forEach((job, i) => job.resolve(results[i] as Result));
       } catch (error) {
-        // A failed batch still answers every request waiting on it, and what the lane remembered is suspect.
-        lane.memo.value = undefined;
+        // A failed batch still answers every request waiting on it.
         for (const job of batch) job.reject(error);
       }
     }
