@@ -24,6 +24,7 @@ export interface BurstReport {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** null when the user does not exist or the server no longer answers. */
   finalBalance: number | null;
 }
 
@@ -66,7 +67,11 @@ export async function runBurst(options: BurstOptions): Promise<BurstReport> {
     );
     const wallMs = performance.now() - started;
     latencies.sort((a, b) => a - b);
-    const { user } = await clients[0]!.graphql.request(UserDocument, { id: options.userId });
+    // The server may be gone by now (e.g. stopped during the burst): then the final balance is unknown.
+    const user = await clients[0]!.graphql
+      .request(UserDocument, { id: options.userId })
+      .then((data) => data.user)
+      .catch(() => undefined);
     return {
       requests: options.requests,
       counts,
