@@ -13,6 +13,7 @@ import { depthLimit } from './http/depth-limit.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { BalanceService } from './modules/balance/balance.service.js';
+import { LedgerService } from './modules/ledger/ledger.service.js';
 import { UserService } from './modules/users/user.service.js';
 import { buildAppSchema } from './schema.js';
 
@@ -94,7 +95,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts, stateCacheSize: config.stateCacheSize },
     logger,
   );
-  const schema = await buildAppSchema({ users, balances });
+  const schema = await buildAppSchema({ users, balances, ledger: new LedgerService(orm) });
   const metrics = createMetrics(balances);
 
   const apollo = new ApolloServer({

@@ -3,15 +3,18 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
 import type { BalanceService } from './modules/balance/balance.service.js';
+import { LedgerResolver } from './modules/ledger/ledger.resolver.js';
+import type { LedgerService } from './modules/ledger/ledger.service.js';
 import { UserResolver } from './modules/users/user.resolver.js';
 import type { UserService } from './modules/users/user.service.js';
 
 export interface Services {
   users: UserService;
   balances: BalanceService;
+  ledger: LedgerService;
 }
 
-const resolvers = [UserResolver, BalanceResolver] as const;
+const resolvers = [UserResolver, BalanceResolver, LedgerResolver] as const;
 
 /** Builds the code-first schema; resolvers get their services through this container. */
 export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
@@ -20,6 +23,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
       ? [
           [UserResolver, new UserResolver(services.users)],
           [BalanceResolver, new BalanceResolver(services.balances)],
+          [LedgerResolver, new LedgerResolver(services.ledger)],
         ]
       : [],
   );

@@ -14,12 +14,16 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}": typeof types.LedgerEntryDocument,
     "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}": typeof types.UpdateBalanceDocument,
     "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": typeof types.UserDocument,
+    "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}": typeof types.UserLedgerDocument,
 };
 const documents: Documents = {
+    "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}": types.LedgerEntryDocument,
     "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}": types.UpdateBalanceDocument,
     "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": types.UserDocument,
+    "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}": types.UserLedgerDocument,
 };
 
 /**
@@ -39,11 +43,19 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}"): (typeof documents)["query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}"): (typeof documents)["mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    __typename\n    ... on BalanceUpdated {\n      amount\n      balance\n      entryId\n      user {\n        id\n        balance\n        version\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on InsufficientFunds {\n      balance\n      requested\n    }\n    ... on UserNotFound {\n      userId\n    }\n    ... on InvalidAmount {\n      amount\n    }\n    ... on ConcurrentUpdate {\n      userId\n      attempts\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"): (typeof documents)["query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}"): (typeof documents)["query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

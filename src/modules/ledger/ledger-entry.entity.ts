@@ -1,28 +1,66 @@
 import { BigIntType, Entity, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../users/user.entity.js';
 
-/** UPDATE: updateBalance; INITIAL: the opening balance of a user. */
-export type LedgerEntryKind = 'UPDATE' | 'INITIAL';
+/** What made a ledger entry. */
+export enum LedgerEntryKind {
+  UPDATE = 'UPDATE',
+  DEPOSIT = 'DEPOSIT',
+  WITHDRAWAL = 'WITHDRAWAL',
+  RESET = 'RESET',
+  SET = 'SET',
+  GRANT = 'GRANT',
+  INITIAL = 'INITIAL',
+}
+
+registerEnumType(LedgerEntryKind, {
+  name: 'LedgerEntryKind',
+  description: 'What made a ledger entry.',
+  valuesConfig: {
+    UPDATE: { description: 'updateBalance' },
+    DEPOSIT: { description: 'deposit' },
+    WITHDRAWAL: { description: 'withdraw' },
+    RESET: { description: 'resetBalance' },
+    SET: { description: 'setBalance from an external source' },
+    GRANT: { description: 'the daily credit grant' },
+    INITIAL: { description: 'the opening balance of a user' },
+  },
+});
 
 /** One committed change of one balance. Rows are only ever inserted (a trigger refuses updates and deletes). */
+@ObjectType({ description: 'One committed change of one balance; entries are never changed or removed.' })
 @Entity({ tableName: 'ledger_entries' })
 @Index({ properties: ['user', 'id'] })
 export class LedgerEntry {
+  @Field(() => ID)
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
   @ManyToOne(() => User, { ref: true, fieldName: 'user_id' })
   user!: Ref<User>;
 
+  @Field(() => GraphQLSafeInt, { description: 'The change (negative for a withdrawal).' })
   @Property({ type: new BigIntType('number') })
   amount!: number;
 
+  @Field(() => GraphQLSafeInt, { description: 'The balance right after this change.' })
   @Property({ type: new BigIntType('number') })
   balanceAfter!: number;
 
+  @Field(() => LedgerEntryKind)
   @Property({ type: 'text' })
   kind!: LedgerEntryKind;
 
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  reason!: string | (null & Opt);
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  idempotencyKey!: string | (null & Opt);
+
+  @Field(() => GraphQLDateTimeISO)
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt!: Date & Opt;
 }
