@@ -1,7 +1,9 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { BalanceService } from './balance.service.js';
 import { UpdateBalanceResult } from './balance.types.js';
 
+/** Every balance mutation answers with the one union, after the change is durably committed. */
 @Resolver()
 export class BalanceResolver {
   constructor(private readonly balances: BalanceService) {}
@@ -16,5 +18,42 @@ export class BalanceResolver {
     @Arg('amount', () => Int) amount: number,
   ): Promise<UpdateBalanceResult> {
     return this.balances.updateBalance(userId, amount);
+  }
+
+  @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
+  deposit(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('amount', () => Int) amount: number,
+  ): Promise<UpdateBalanceResult> {
+    return this.balances.deposit(userId, amount);
+  }
+
+  @Mutation(() => UpdateBalanceResult, {
+    description: 'Takes credits away; `amount` must be positive. InsufficientFunds when the balance would go negative.',
+  })
+  withdraw(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('amount', () => Int) amount: number,
+  ): Promise<UpdateBalanceResult> {
+    return this.balances.withdraw(userId, amount);
+  }
+
+  @Mutation(() => UpdateBalanceResult, {
+    description: 'Sets the balance to 0; the ledger entry records the actual change (a reset of 120 writes -120).',
+  })
+  resetBalance(@Arg('userId', () => ID) userId: string): Promise<UpdateBalanceResult> {
+    return this.balances.resetBalance(userId);
+  }
+
+  @Mutation(() => UpdateBalanceResult, {
+    description:
+      'Sets an absolute balance (at least 0), e.g. from an external source of truth; `reason` is kept in the ledger.',
+  })
+  setBalance(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('balance', () => GraphQLSafeInt) balance: number,
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+  ): Promise<UpdateBalanceResult> {
+    return this.balances.setBalance(userId, balance, reason ?? null);
   }
 }

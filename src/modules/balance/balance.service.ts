@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import { parseUserId } from '../users/user-id.js';
 import type { UserState } from '../users/user.entity.js';
 import { BalanceStore, type BatchConnection, type BatchWrite } from './balance.store.js';
@@ -11,10 +12,13 @@ import {
   ConcurrentUpdate,
   InsufficientFunds,
   InvalidAmount,
+  InvalidInput,
   MAX_BALANCE,
   UpdateBalanceResult,
   UserNotFound,
 } from './balance.types.js';
+
+const MAX_REASON_LENGTH = 1000;
 
 export interface BalanceServiceOptions {
   /** Most operations decided in one transaction. */
@@ -34,6 +38,18 @@ export interface BalanceStats {
   concurrentUpdates: number;
 }
 
+/**
+ * One requested change. Relative kinds add `value` (negative to take away); RESET and SET move the balance
+ * to `value`, whatever it is when their turn comes.
+ */
+export interface BalanceOperation {
+  kind: LedgerEntryKind;
+  value: number;
+  reason: string | null;
+}
+
+const ABSOLUTE = new Set<LedgerEntryKind>([LedgerEntryKind.RESET, LedgerEntryKind.SET]);
+
 type Decision =
   { accepted: true; amount: number; balanceAfter: number } | { accepted: false; result: UpdateBalanceResult };
 
@@ -45,11 +61,12 @@ export interface BatchDecision {
   write: BatchWrite;
 }
 
-/** Applies `amounts` in order to `balance`: each accepted or rejected on its own. Pure, so easy to reason about. */
-export function decideBatch(balance: number, amounts: readonly number[]): BatchDecision {
+/** Applies `ops` in order to `balance`: each accepted or rejected on its own. Pure, so easy to reason about. */
+export function decideBatch(balance: number, ops: readonly BalanceOperation[]): BatchDecision {
   let running = balance;
-  const write: BatchWrite = { amounts: [], balancesAfter: [] };
-  const decisions = amounts.map((amount): Decision => {
+  const write: BatchWrite = { amounts: [], balancesAfter: [], kinds: [], reasons: [] };
+  const decisions = ops.map((op): Decision => {
+    const amount = ABSOLUTE.has(op.kind) ? op.value - running : op.value;
     const next = running + amount;
     if (next < 0) return { accepted: false, result: new InsufficientFunds(running, -amount) };
     if (next > MAX_BALANCE) {
@@ -58,6 +75,8 @@ export function decideBatch(balance: number, amounts: readonly number[]): BatchD
     running = next;
     write.amounts.push(amount);
     write.balancesAfter.push(next);
+    write.kinds.push(op.kind);
+    write.reasons.push(op.reason);
     return { accepted: true, amount, balanceAfter: next };
   });
   return { balance: running, decisions, write };
@@ -82,7 +101,7 @@ function answers(decided: BatchDecision, state: UserState, entryIds: readonly st
  */
 export class BalanceService {
   private readonly store: BalanceStore;
-  private readonly lanes: KeyedBatchQueue<number, number, UpdateBalanceResult>;
+  private readonly lanes: KeyedBatchQueue<number, BalanceOperation, UpdateBalanceResult>;
   /** Last committed state per user, as this process wrote or read it; possibly stale, never trusted blindly. */
   private readonly remembered: BoundedCache<number, UserState>;
   private readonly counters: BalanceStats = { batches: 0, operations: 0, versionConflicts: 0, concurrentUpdates: 0 };
@@ -94,16 +113,59 @@ export class BalanceService {
   ) {
     this.store = new BalanceStore(orm);
     this.remembered = new BoundedCache(options.stateCacheSize);
-    this.lanes = new KeyedBatchQueue((userId, amounts) => this.applyBatch(userId, amounts), options.maxBatchSize);
+    this.lanes = new KeyedBatchQueue((userId, ops) => this.applyBatch(userId, ops), options.maxBatchSize);
   }
 
-  async updateBalance(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
-    const userId = parseUserId(rawUserId);
-    if (userId === undefined) return new UserNotFound(rawUserId);
+  /** Adds (positive) or takes away (negative) `amount`. */
+  updateBalance(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount === 0) {
-      return new InvalidAmount(amount, 'The amount must be a non-zero whole number');
+      return this.refuse(rawUserId, new InvalidAmount(amount, 'The amount must be a non-zero whole number'));
     }
-    return this.lanes.submit(userId, amount);
+    return this.submit(rawUserId, { kind: LedgerEntryKind.UPDATE, value: amount, reason: null });
+  }
+
+  deposit(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      return this.refuse(rawUserId, new InvalidAmount(amount, 'A deposit must be a positive whole number'));
+    }
+    return this.submit(rawUserId, { kind: LedgerEntryKind.DEPOSIT, value: amount, reason: null });
+  }
+
+  withdraw(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      return this.refuse(rawUserId, new InvalidAmount(amount, 'A withdrawal must be a positive whole number'));
+    }
+    return this.submit(rawUserId, { kind: LedgerEntryKind.WITHDRAWAL, value: -amount, reason: null });
+  }
+
+  /** Sets the balance to 0 (the ledger records the actual change). */
+  resetBalance(rawUserId: string): Promise<UpdateBalanceResult> {
+    return this.submit(rawUserId, { kind: LedgerEntryKind.RESET, value: 0, reason: null });
+  }
+
+  /** Sets an absolute balance, e.g. from an external source of truth; `reason` is kept in the ledger. */
+  setBalance(rawUserId: string, balance: number, reason: string | null): Promise<UpdateBalanceResult> {
+    if (!Number.isSafeInteger(balance) || balance < 0) {
+      return this.refuse(rawUserId, new InvalidAmount(balance, 'A balance must be a whole number of at least 0'));
+    }
+    if (reason !== null && reason.length > MAX_REASON_LENGTH) {
+      return this.refuse(
+        rawUserId,
+        new InvalidInput('reason', `The reason may have at most ${MAX_REASON_LENGTH} characters`),
+      );
+    }
+    return this.submit(rawUserId, { kind: LedgerEntryKind.SET, value: balance, reason });
+  }
+
+  private submit(rawUserId: string, op: BalanceOperation): Promise<UpdateBalanceResult> {
+    const userId = parseUserId(rawUserId);
+    if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
+    return this.lanes.submit(userId, op);
+  }
+
+  /** A request refused before it reaches a lane; an unknown user still takes precedence, as in a lane. */
+  private refuse(rawUserId: string, result: UpdateBalanceResult): Promise<UpdateBalanceResult> {
+    return Promise.resolve(parseUserId(rawUserId) === undefined ? new UserNotFound(rawUserId) : result);
   }
 
   stats(): Readonly<BalanceStats> {
@@ -120,18 +182,18 @@ export class BalanceService {
   }
 
   /** One batch for one user; only its lane may call this, so batches of one user never overlap. */
-  private async applyBatch(userId: number, amounts: readonly number[]): Promise<UpdateBalanceResult[]> {
+  private async applyBatch(userId: number, ops: readonly BalanceOperation[]): Promise<UpdateBalanceResult[]> {
     this.counters.batches++;
-    this.counters.operations += amounts.length;
+    this.counters.operations += ops.length;
     for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
-      const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, amounts));
+      const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, ops));
       if (outcome.results) return outcome.results;
       this.counters.versionConflicts++;
       // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
       // processes stop colliding in lockstep.
       if (!outcome.fromMemory) await delay(Math.random() * 2 ** attempt);
     }
-    return this.applyLocked(userId, amounts);
+    return this.applyLocked(userId, ops);
   }
 
   /**
@@ -142,18 +204,18 @@ export class BalanceService {
   private async attempt(
     connection: BatchConnection,
     userId: number,
-    amounts: readonly number[],
+    ops: readonly BalanceOperation[],
   ): Promise<{ results?: UpdateBalanceResult[]; fromMemory: boolean }> {
     const known = this.remembered.get(userId);
-    const remembered = known && { state: known, decided: decideBatch(known.balance, amounts) };
+    const remembered = known && { state: known, decided: decideBatch(known.balance, ops) };
     const fromMemory = remembered !== undefined && remembered.decided.write.amounts.length > 0;
     let plan = fromMemory ? remembered : undefined;
     if (!plan) {
       // A rejection must rest on a fresh read: another process may have added funds since.
       const state = await this.store.load(userId, connection);
       this.remembered.set(userId, state);
-      if (!state) return { results: amounts.map(() => new UserNotFound(String(userId))), fromMemory };
-      plan = { state, decided: decideBatch(state.balance, amounts) };
+      if (!state) return { results: ops.map(() => new UserNotFound(String(userId))), fromMemory };
+      plan = { state, decided: decideBatch(state.balance, ops) };
       if (plan.decided.write.amounts.length === 0) return { results: answers(plan.decided, state, []), fromMemory };
     }
     const { state, decided } = plan;
@@ -163,12 +225,12 @@ export class BalanceService {
   }
 
   /** The last attempt: read with SELECT ... FOR UPDATE, so no other writer can get in between. */
-  private async applyLocked(userId: number, amounts: readonly number[]): Promise<UpdateBalanceResult[]> {
+  private async applyLocked(userId: number, ops: readonly BalanceOperation[]): Promise<UpdateBalanceResult[]> {
     const attempts = this.options.maxAttempts;
     return this.store.transaction(async (connection) => {
       const state = await this.store.load(userId, connection, true);
-      if (!state) return amounts.map(() => new UserNotFound(String(userId)));
-      const decided = decideBatch(state.balance, amounts);
+      if (!state) return ops.map(() => new UserNotFound(String(userId)));
+      const decided = decideBatch(state.balance, ops);
       this.remembered.set(userId, state);
       if (decided.write.amounts.length === 0) return answers(decided, state, []);
       const written = await this.store.write(state, decided.balance, decided.write, connection);
@@ -179,9 +241,9 @@ export class BalanceService {
       // Only something bypassing the version (a trigger, a manual UPDATE) can get here.
       this.remembered.set(userId, undefined);
       this.counters.versionConflicts++;
-      this.counters.concurrentUpdates += amounts.length;
+      this.counters.concurrentUpdates += ops.length;
       this.logger.warn({ userId, attempts }, 'batch gave up: the row changed even under a row lock');
-      return amounts.map(() => new ConcurrentUpdate(String(userId), attempts));
+      return ops.map(() => new ConcurrentUpdate(String(userId), attempts));
     });
   }
 }

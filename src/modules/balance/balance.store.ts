@@ -1,12 +1,15 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { ClientBase, QueryResultRow } from 'pg';
 import type { Orm } from '../../db/orm.js';
+import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 
 /** Accepted changes of one batch, in order. */
 export interface BatchWrite {
   amounts: number[];
   balancesAfter: number[];
+  kinds: LedgerEntryKind[];
+  reasons: (string | null)[];
 }
 
 interface UserRow {
@@ -27,9 +30,10 @@ with updated as (
    where id = $2 and version = $3
   returning id, balance, version, created_at, updated_at
 ), entries as (
-  insert into ledger_entries (user_id, amount, balance_after, kind)
-  select updated.id, change.amount, change.balance_after, 'UPDATE'
-    from updated, unnest($4::bigint[], $5::bigint[]) with ordinality as change (amount, balance_after, position)
+  insert into ledger_entries (user_id, amount, balance_after, kind, reason)
+  select updated.id, change.amount, change.balance_after, change.kind, change.reason
+    from updated, unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[])
+         with ordinality as change (amount, balance_after, kind, reason, position)
    order by change.position
   returning id
 )
@@ -122,6 +126,8 @@ export class BalanceStore {
       expected.version,
       write.amounts,
       write.balancesAfter,
+      write.kinds,
+      write.reasons,
     ]);
     return row && { state: toState(row), entryIds: row.entry_ids };
   }

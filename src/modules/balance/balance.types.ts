@@ -7,7 +7,7 @@ export class BalanceUpdated {
   @Field(() => User, { description: 'The user as committed by the batch that applied this change.' })
   user: UserState;
 
-  @Field(() => Int, { description: 'The amount applied (negative for a withdrawal).' })
+  @Field(() => GraphQLSafeInt, { description: 'The change applied (negative for a withdrawal).' })
   amount: number;
 
   @Field(() => GraphQLSafeInt, { description: 'The balance right after this change.' })
@@ -64,9 +64,13 @@ export class UserNotFound extends BalanceError {
   }
 }
 
-@ObjectType({ implements: BalanceError, description: 'The amount is zero or would take the balance out of range.' })
+@ObjectType({
+  implements: BalanceError,
+  description:
+    'The amount is not allowed here (zero, negative where it must be positive) or would take the balance out of range.',
+})
 export class InvalidAmount extends BalanceError {
-  @Field(() => Int)
+  @Field(() => GraphQLSafeInt)
   amount: number;
 
   constructor(amount: number, reason: string) {
@@ -93,10 +97,22 @@ export class ConcurrentUpdate extends BalanceError {
   }
 }
 
+@ObjectType({ implements: BalanceError, description: 'An argument other than the amount is not acceptable.' })
+export class InvalidInput extends BalanceError {
+  @Field(() => String, { description: 'The argument at fault.' })
+  field: string;
+
+  constructor(field: string, message: string) {
+    super('INVALID_INPUT', message);
+    this.field = field;
+  }
+}
+
 export const UpdateBalanceResult = createUnionType({
   name: 'UpdateBalanceResult',
   description: 'The outcome of a balance change: success, or a typed business failure.',
-  types: () => [BalanceUpdated, InsufficientFunds, UserNotFound, InvalidAmount, ConcurrentUpdate] as const,
+  types: () =>
+    [BalanceUpdated, InsufficientFunds, UserNotFound, InvalidAmount, InvalidInput, ConcurrentUpdate] as const,
 });
 
 export type UpdateBalanceResult = typeof UpdateBalanceResult;

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DepositDocument,
+  LedgerEntryDocument,
+  ResetBalanceDocument,
+  SetBalanceDocument,
+  UserDocument,
+  WithdrawDocument,
+  type UpdateBalanceMutation,
+} from '../client/index.js';
+import { insertUser, ledgerViolations, startTestApp, type TestApp } from './helpers.js';
+
+type Result = UpdateBalanceMutation['updateBalance'];
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const deposit = (userId: string, amount: number) =>
+  t.client.graphql.request(DepositDocument, { userId, amount }).then((d): Result => d.deposit);
+const withdraw = (userId: string, amount: number) =>
+  t.client.graphql.request(WithdrawDocument, { userId, amount }).then((d): Result => d.withdraw);
+const reset = (userId: string) =>
+  t.client.graphql.request(ResetBalanceDocument, { userId }).then((d): Result => d.resetBalance);
+const set = (userId: string, balance: number, reason?: string) =>
+  t.client.graphql.request(SetBalanceDocument, { userId, balance, reason }).then((d): Result => d.setBalance);
+
+async function entryOf(result: Result) {
+  if (result.__typename !== 'BalanceUpdated') throw new Error(`expected BalanceUpdated, got ${result.__typename}`);
+  return (await t.client.graphql.request(LedgerEntryDocument, { id: result.entryId })).ledgerEntry;
+}
+
+describe('deposit and withdraw', () => {
+  it('apply positive amounts in their direction, each with its own ledger kind', async () => {
+    const userId = await insertUser(t.orm, 10);
+    const deposited = await deposit(userId, 5);
+    expect(deposited).toMatchObject({ __typename: 'BalanceUpdated', amount: 5, balance: 15 });
+    expect(await entryOf(deposited)).toMatchObject({ amount: 5, balanceAfter: 15, kind: 'DEPOSIT' });
+    const withdrawn = await withdraw(userId, 15);
+    expect(withdrawn).toMatchObject({ __typename: 'BalanceUpdated', amount: -15, balance: 0 });
+    expect(await entryOf(withdrawn)).toMatchObject({ amount: -15, balanceAfter: 0, kind: 'WITHDRAWAL' });
+    expect(await withdraw(userId, 1)).toMatchObject({ __typename: 'InsufficientFunds', balance: 0, requested: 1 });
+  });
+
+  it('refuse zero or negative amounts with InvalidAmount, and unknown users with UserNotFound', async () => {
+    const userId = await insertUser(t.orm, 10);
+    for (const amount of [0, -5]) {
+      expect(await deposit(userId, amount)).toMatchObject({ __typename: 'InvalidAmount', amount });
+      expect(await withdraw(userId, amount)).toMatchObject({ __typename: 'InvalidAmount', amount });
+    }
+    expect(await deposit('999999', 3)).toMatchObject({ __typename: 'UserNotFound', userId: '999999' });
+    expect(await withdraw('abc', 1)).toMatchObject({ __typename: 'UserNotFound', userId: 'abc' });
+    expect(await withdraw('abc', 0)).toMatchObject({ __typename: 'UserNotFound', userId: 'abc' }); // a malformed id wins
+    expect((await t.client.graphql.request(UserDocument, { id: userId })).user).toMatchObject({
+      balance: 10,
+      version: 1,
+    });
+  });
+});
+
+describe('resetBalance and setBalance', () => {
+  it('reset writes the actual change (a reset of 120 writes -120), and 0 when already empty', async () => {
+    const userId = await insertUser(t.orm, 120);
+    const first = await reset(userId);
+    expect(first).toMatchObject({ __typename: 'BalanceUpdated', amount: -120, balance: 0 });
+    expect(await entryOf(first)).toMatchObject({ amount: -120, balanceAfter: 0, kind: 'RESET' });
+    expect(await entryOf(await reset(userId))).toMatchObject({ amount: 0, balanceAfter: 0, kind: 'RESET' });
+  });
+
+  it('set moves to an absolute balance, keeps the reason, and allows balances past 2^31', async () => {
+    const userId = await insertUser(t.orm, 70);
+    const lowered = await set(userId, 20, 'reconciled with the payment provider');
+    expect(lowered).toMatchObject({ __typename: 'BalanceUpdated', amount: -50, balance: 20 });
+    expect(await entryOf(lowered)).toMatchObject({
+      amount: -50,
+      kind: 'SET',
+      reason: 'reconciled with the payment provider',
+    });
+    const big = 2 ** 40;
+    expect(await set(userId, big)).toMatchObject({ __typename: 'BalanceUpdated', amount: big - 20, balance: big });
+  });
+
+  it('refuses a negative balance and an overlong reason', async () => {
+    const userId = await insertUser(t.orm, 1);
+    expect(await set(userId, -1)).toMatchObject({ __typename: 'InvalidAmount', amount: -1 });
+    expect(await set(userId, 5, 'x'.repeat(1001))).toMatchObject({
+      __typename: 'InvalidInput',
+      code: 'INVALID_INPUT',
+      field: 'reason',
+    });
+    expect(await reset('0')).toMatchObject({ __typename: 'UserNotFound' });
+  });
+
+  it('mixed concurrent operations on one user stay consistent with the ledger', async () => {
+    const userId = await insertUser(t.orm, 100);
+    const ops: (() => Promise<Result>)[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i % 3 === 0) ops.push(() => withdraw(userId, 7));
+      else if (i % 3 === 1) ops.push(() => deposit(userId, 2));
+      else
+        ops.push(() => (i % 50 === 2 ? reset(userId) : i % 50 === 5 ? set(userId, 40, 'sync') : withdraw(userId, 1)));
+    }
+    const results = await Promise.all(ops.map((op) => op()));
+    for (const result of results) expect(['BalanceUpdated', 'InsufficientFunds']).toContain(result.__typename);
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
