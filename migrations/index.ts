@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_init } from './Migration20261122000000_init.js';
 import { Migration20261122010000_ledger_details } from './Migration20261122010000_ledger_details.js';
+import { Migration20261122020000_user_profiles } from './Migration20261122020000_user_profiles.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000_init', class: Migration20261122000000_init },
   { name: 'Migration20261122010000_ledger_details', class: Migration20261122010000_ledger_details },
+  { name: 'Migration20261122020000_user_profiles', class: Migration20261122020000_user_profiles },
 ];

@@ -15,24 +15,28 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}": typeof types.BalanceResultFragmentDoc,
+    "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}": typeof types.CreateUserDocument,
     "mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": typeof types.DepositDocument,
     "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}": typeof types.LedgerEntryDocument,
     "mutation ResetBalance($userId: ID!) {\n  resetBalance(userId: $userId) {\n    ...BalanceResult\n  }\n}": typeof types.ResetBalanceDocument,
     "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String) {\n  setBalance(userId: $userId, balance: $balance, reason: $reason) {\n    ...BalanceResult\n  }\n}": typeof types.SetBalanceDocument,
     "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": typeof types.UpdateBalanceDocument,
-    "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": typeof types.UserDocument,
+    "query User($id: ID!) {\n  user(id: $id) {\n    id\n    username\n    email\n    name\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": typeof types.UserDocument,
     "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}": typeof types.UserLedgerDocument,
+    "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        username\n        balance\n      }\n    }\n  }\n}": typeof types.UsersDocument,
     "mutation Withdraw($userId: ID!, $amount: Int!) {\n  withdraw(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": typeof types.WithdrawDocument,
 };
 const documents: Documents = {
     "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}": types.BalanceResultFragmentDoc,
+    "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}": types.CreateUserDocument,
     "mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": types.DepositDocument,
     "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}": types.LedgerEntryDocument,
     "mutation ResetBalance($userId: ID!) {\n  resetBalance(userId: $userId) {\n    ...BalanceResult\n  }\n}": types.ResetBalanceDocument,
     "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String) {\n  setBalance(userId: $userId, balance: $balance, reason: $reason) {\n    ...BalanceResult\n  }\n}": types.SetBalanceDocument,
     "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": types.UpdateBalanceDocument,
-    "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": types.UserDocument,
+    "query User($id: ID!) {\n  user(id: $id) {\n    id\n    username\n    email\n    name\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": types.UserDocument,
     "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}": types.UserLedgerDocument,
+    "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        username\n        balance\n      }\n    }\n  }\n}": types.UsersDocument,
     "mutation Withdraw($userId: ID!, $amount: Int!) {\n  withdraw(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": types.WithdrawDocument,
 };
 
@@ -57,6 +61,10 @@ export function graphql(source: "fragment BalanceResult on UpdateBalanceResult {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}"): (typeof documents)["mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -77,11 +85,15 @@ export function graphql(source: "mutation UpdateBalance($userId: ID!, $amount: I
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"): (typeof documents)["query User($id: ID!) {\n  user(id: $id) {\n    id\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"];
+export function graphql(source: "query User($id: ID!) {\n  user(id: $id) {\n    id\n    username\n    email\n    name\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"): (typeof documents)["query User($id: ID!) {\n  user(id: $id) {\n    id\n    username\n    email\n    name\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}"): (typeof documents)["query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        username\n        balance\n      }\n    }\n  }\n}"): (typeof documents)["query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        username\n        balance\n      }\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -25,7 +25,7 @@ export async function migrateAndSeed(orm: Orm, logger: Logger): Promise<void> {
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
     // The seed balance enters the ledger like any other balance, so balance == sum(ledger) holds from the start.
     const seeded = await trx.raw(
-      `with seeded as (insert into users (balance) select ? where not exists (select 1 from users) returning id, balance)
+      `with seeded as (insert into users (balance, username) select ?, 'demo' where not exists (select 1 from users) returning id, balance)
        insert into ledger_entries (user_id, amount, balance_after, kind)
        select id, balance, balance, 'INITIAL' from seeded returning user_id`,
       [SEED_BALANCE],

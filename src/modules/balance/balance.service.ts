@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
+import { InvalidInput } from '../common/errors.types.js';
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import { parseUserId } from '../users/user-id.js';
 import type { UserState } from '../users/user.entity.js';
@@ -12,7 +13,6 @@ import {
   ConcurrentUpdate,
   InsufficientFunds,
   InvalidAmount,
-  InvalidInput,
   MAX_BALANCE,
   UpdateBalanceResult,
   UserNotFound,

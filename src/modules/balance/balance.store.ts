@@ -14,13 +14,17 @@ export interface BatchWrite {
 
 interface UserRow {
   id: number;
+  username: string;
+  email: string | null;
+  name: string | null;
   balance: string;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const SELECT_USER = 'select id, balance, version, created_at, updated_at from users where id = $1';
+const USER_COLUMNS = 'id, username, email, name, balance, version, created_at, updated_at';
+const SELECT_USER = `select ${USER_COLUMNS} from users where id = $1`;
 
 // One statement, one round trip, atomic on its own: the versioned update and the ledger rows of the whole
 // batch. When the version no longer matches, `updated` is empty, so no ledger row is written either.
@@ -28,7 +32,7 @@ const WRITE_BATCH = `
 with updated as (
   update users set balance = $1, version = version + 1, updated_at = now()
    where id = $2 and version = $3
-  returning id, balance, version, created_at, updated_at
+  returning ${USER_COLUMNS}
 ), entries as (
   insert into ledger_entries (user_id, amount, balance_after, kind, reason)
   select updated.id, change.amount, change.balance_after, change.kind, change.reason
@@ -42,6 +46,9 @@ select updated.*, (select array_agg(id order by id) from entries) as entry_ids f
 function toState(row: UserRow): UserState {
   return {
     id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
     balance: Number(row.balance),
     version: row.version,
     createdAt: row.created_at,

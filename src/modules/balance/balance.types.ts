@@ -1,5 +1,6 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { createUnionType, Field, ID, Int, InterfaceType, ObjectType } from 'type-graphql';
+import { createUnionType, Field, ID, Int, ObjectType } from 'type-graphql';
+import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import { User, type UserState } from '../users/user.entity.js';
 
 @ObjectType({ description: 'The change was committed: the ledger holds it under `entryId`.' })
@@ -21,20 +22,6 @@ export class BalanceUpdated {
     this.amount = amount;
     this.balance = balance;
     this.entryId = entryId;
-  }
-}
-
-@InterfaceType({ description: 'A business failure: nothing was changed.' })
-export abstract class BalanceError {
-  @Field(() => String, { description: 'Human-readable explanation.' })
-  message: string;
-
-  @Field(() => String, { description: 'Stable machine-readable code.' })
-  code: string;
-
-  protected constructor(code: string, message: string) {
-    this.code = code;
-    this.message = message;
   }
 }
 
@@ -94,17 +81,6 @@ export class ConcurrentUpdate extends BalanceError {
     super('CONCURRENT_UPDATE', `User ${userId} was changed concurrently ${attempts} times; retry the request`);
     this.userId = userId;
     this.attempts = attempts;
-  }
-}
-
-@ObjectType({ implements: BalanceError, description: 'An argument other than the amount is not acceptable.' })
-export class InvalidInput extends BalanceError {
-  @Field(() => String, { description: 'The argument at fault.' })
-  field: string;
-
-  constructor(field: string, message: string) {
-    super('INVALID_INPUT', message);
-    this.field = field;
   }
 }
 

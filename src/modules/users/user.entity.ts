@@ -5,6 +5,9 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 /** A user as the balance path sees it. */
 export interface UserState {
   id: number;
+  username: string;
+  email: string | null;
+  name: string | null;
   balance: number;
   version: number;
   createdAt: Date;
@@ -18,6 +21,18 @@ export class User {
   @Field(() => ID)
   @PrimaryKey({ type: 'integer' })
   id!: number;
+
+  @Field(() => String, { description: 'Unique, case-insensitively; 3-32 letters, digits, `_` or `-`.' })
+  @Property({ type: 'text' })
+  username!: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  email!: string | (null & Opt);
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  name!: string | (null & Opt);
 
   @Field(() => GraphQLSafeInt, { description: 'Current balance in credits; never negative.' })
   @Property({ type: new BigIntType('number') })

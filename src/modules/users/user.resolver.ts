@@ -1,13 +1,27 @@
-import { Arg, ID, Query, Resolver } from 'type-graphql';
+import { Arg, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { User } from './user.entity.js';
 import { UserService } from './user.service.js';
+import { CreateUserInput, CreateUserResult, UserConnection } from './user.types.js';
 
 @Resolver(() => User)
 export class UserResolver {
-  constructor(private readonly users: UserService) {}
+  constructor(private readonly service: UserService) {}
 
   @Query(() => User, { nullable: true, description: 'The user with this id, or null when there is none.' })
   user(@Arg('id', () => ID) id: string): Promise<User | null> {
-    return this.users.findById(id);
+    return this.service.findById(id);
+  }
+
+  @Query(() => UserConnection, { description: 'Users ordered by id, a page at a time.' })
+  users(
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (default 20, at most 100).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: '`endCursor` of the previous page.' }) after?: string,
+  ): Promise<UserConnection> {
+    return this.service.page(first, after);
+  }
+
+  @Mutation(() => CreateUserResult, { description: 'Creates a user; failures are typed members of the result.' })
+  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput): Promise<CreateUserResult> {
+    return this.service.create(input);
   }
 }

@@ -1,0 +1,95 @@
+import { IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { createUnionType, Field, InputType, Int, ObjectType } from 'type-graphql';
+import { BalanceError, InvalidInput } from '../common/errors.types.js';
+import { PageInfo } from '../common/connection.types.js';
+import { User } from './user.entity.js';
+
+@InputType()
+export class CreateUserInput {
+  @Field(() => String, { description: '3-32 letters, digits, `_` or `-`; unique case-insensitively.' })
+  @Length(3, 32)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'username may contain only letters, digits, _ and -' })
+  username!: string;
+
+  @Field(() => String, { nullable: true, description: 'Unique case-insensitively when given.' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100)
+  name?: string | null;
+
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Opening balance (default 0); a positive one is the first ledger entry (INITIAL).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  initialBalance?: number | null;
+}
+
+@ObjectType()
+export class UserCreated {
+  @Field(() => User)
+  user: User;
+
+  constructor(user: User) {
+    this.user = user;
+  }
+}
+
+@ObjectType({ implements: BalanceError, description: 'Another user has this username (case-insensitively).' })
+export class UsernameTaken extends BalanceError {
+  @Field(() => String)
+  username: string;
+
+  constructor(username: string) {
+    super('USERNAME_TAKEN', `The username ${JSON.stringify(username)} is taken`);
+    this.username = username;
+  }
+}
+
+@ObjectType({ implements: BalanceError, description: 'Another user has this email (case-insensitively).' })
+export class EmailTaken extends BalanceError {
+  @Field(() => String)
+  email: string;
+
+  constructor(email: string) {
+    super('EMAIL_TAKEN', `The email ${JSON.stringify(email)} is taken`);
+    this.email = email;
+  }
+}
+
+export const CreateUserResult = createUnionType({
+  name: 'CreateUserResult',
+  types: () => [UserCreated, UsernameTaken, EmailTaken, InvalidInput] as const,
+});
+
+export type CreateUserResult = typeof CreateUserResult;
+
+@ObjectType()
+export class UserEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => User)
+  node!: User;
+}
+
+@ObjectType({ description: 'A page of users, ordered by id.' })
+export class UserConnection {
+  @Field(() => [UserEdge])
+  edges!: UserEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateUserDocument,
+  UserDocument,
+  UserLedgerDocument,
+  UsersDocument,
+  type CreateUserInput,
+} from '../client/index.js';
+import { ledgerViolations, startTestApp, type TestApp } from './helpers.js';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const create = (input: CreateUserInput) =>
+  t.client.graphql.request(CreateUserDocument, { input }).then((data) => data.createUser);
+
+describe('createUser', () => {
+  it('creates a user whose opening balance is the first ledger entry', async () => {
+    const result = await create({ username: 'alice', email: 'alice@example.com', name: 'Alice', initialBalance: 250 });
+    expect(result).toMatchObject({
+      __typename: 'UserCreated',
+      user: { username: 'alice', email: 'alice@example.com', name: 'Alice', balance: 250 },
+    });
+    if (result.__typename !== 'UserCreated') throw new Error('unreachable');
+    const { user } = await t.client.graphql.request(UserLedgerDocument, { id: result.user.id });
+    expect(user?.ledger.edges.map((edge) => [edge.node.kind, edge.node.amount])).toEqual([['INITIAL', 250]]);
+    const empty = await create({ username: 'bob' });
+    expect(empty).toMatchObject({ __typename: 'UserCreated', user: { balance: 0, email: null, name: null } });
+  });
+
+  it('refuses taken usernames and emails case-insensitively', async () => {
+    await create({ username: 'carol', email: 'carol@example.com' });
+    expect(await create({ username: 'CAROL' })).toMatchObject({ __typename: 'UsernameTaken', username: 'CAROL' });
+    expect(await create({ username: 'carol2', email: 'Carol@Example.com' })).toMatchObject({
+      __typename: 'EmailTaken',
+      code: 'EMAIL_TAKEN',
+    });
+  });
+
+  it('gives one UserCreated and one UsernameTaken to two concurrent creates of one name', async () => {
+    const results = await Promise.all([create({ username: 'dave' }), create({ username: 'Dave' })]);
+    expect(results.map((r) => r.__typename).sort()).toEqual(['UserCreated', 'UsernameTaken']);
+  });
+
+  it('refuses invalid input with InvalidInput naming the field', async () => {
+    const cases: [CreateUserInput, string][] = [
+      [{ username: 'ab' }, 'username'],
+      [{ username: 'has space' }, 'username'],
+      [{ username: 'x'.repeat(33) }, 'username'],
+      [{ username: 'erin', email: 'not-an-email' }, 'email'],
+      [{ username: 'erin', initialBalance: -1 }, 'initialBalance'],
+      [{ username: 'erin', name: '' }, 'name'],
+    ];
+    for (const [input, field] of cases) {
+      expect(await create(input)).toMatchObject({ __typename: 'InvalidInput', code: 'INVALID_INPUT', field });
+    }
+  });
+
+  it('keeps the seeded user working, with a username', async () => {
+    expect((await t.client.graphql.request(UserDocument, { id: '1' })).user).toMatchObject({
+      id: '1',
+      username: 'demo',
+    });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
+
+describe('users', () => {
+  it('pages through every user in id order', async () => {
+    for (let i = 0; i < 5; i++) await create({ username: `page_${i}` });
+    const ids: string[] = [];
+    let after: string | null | undefined;
+    let totalCount: number | undefined;
+    for (;;) {
+      const { users } = await t.client.graphql.request(UsersDocument, { first: 3, after });
+      totalCount = users.totalCount;
+      ids.push(...users.edges.map((edge) => edge.node.id));
+      if (!users.pageInfo.hasNextPage) break;
+      after = users.pageInfo.endCursor;
+    }
+    expect(ids).toHaveLength(totalCount);
+    expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((a, b) => a - b));
+  });
+});
