@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
+import { createBalanceClient, UpdateBalanceDocument } from '../client/index.js';
 import { initOrm, type Orm } from '../src/db/orm.js';
 import { createTestDatabase, ledgerViolations, query } from './helpers.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
@@ -76,5 +77,38 @@ describe('the reference test across processes on one database', () => {
       `WORKERS=2: ${total('batches')} batches, ${total('versionConflicts')} version conflicts retried, ` +
         `${report.requestsPerSecond.toFixed(0)} requests/s`,
     );
+  });
+
+  it('an idempotency key applies once even when its repeats race through two processes', async () => {
+    const databaseUrl = await createTestDatabase();
+    servers = await Promise.all([1, 2].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
+    orm = await initOrm(databaseUrl, 2);
+    const clients = servers.map((server) => createBalanceClient(server.url));
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          clients[i % 2]!.graphql.request(UpdateBalanceDocument, {
+            userId: '1',
+            amount: -25,
+            idempotencyKey: 'payment-42',
+          }).then((data) => data.updateBalance),
+        ),
+      );
+      const answers = new Set(
+        results.map((r) =>
+          r.__typename === 'BalanceUpdated' ? `${r.entryId}:${r.amount}:${r.balance}` : r.__typename,
+        ),
+      );
+      expect(answers.size).toBe(1);
+      expect([...answers][0]).toMatch(/^\d+:-25:9975$/);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    const [row] = await query<{ n: string }>(
+      orm,
+      `select count(*) as n from ledger_entries where idempotency_key = 'payment-42'`,
+    );
+    expect(row!.n).toBe('1');
+    expect(await ledgerViolations(orm)).toEqual([]);
   });
 });

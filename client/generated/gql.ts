@@ -14,30 +14,30 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}": typeof types.BalanceResultFragmentDoc,
+    "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on IdempotencyKeyReused {\n    idempotencyKey\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}": typeof types.BalanceResultFragmentDoc,
     "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}": typeof types.CreateUserDocument,
-    "mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": typeof types.DepositDocument,
+    "mutation Deposit($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  deposit(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": typeof types.DepositDocument,
     "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}": typeof types.LedgerEntryDocument,
-    "mutation ResetBalance($userId: ID!) {\n  resetBalance(userId: $userId) {\n    ...BalanceResult\n  }\n}": typeof types.ResetBalanceDocument,
-    "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String) {\n  setBalance(userId: $userId, balance: $balance, reason: $reason) {\n    ...BalanceResult\n  }\n}": typeof types.SetBalanceDocument,
-    "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": typeof types.UpdateBalanceDocument,
+    "mutation ResetBalance($userId: ID!, $idempotencyKey: String) {\n  resetBalance(userId: $userId, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": typeof types.ResetBalanceDocument,
+    "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String, $idempotencyKey: String) {\n  setBalance(\n    userId: $userId\n    balance: $balance\n    reason: $reason\n    idempotencyKey: $idempotencyKey\n  ) {\n    ...BalanceResult\n  }\n}": typeof types.SetBalanceDocument,
+    "mutation UpdateBalance($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  updateBalance(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": typeof types.UpdateBalanceDocument,
     "query User($id: ID!) {\n  user(id: $id) {\n    id\n    username\n    email\n    name\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": typeof types.UserDocument,
     "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}": typeof types.UserLedgerDocument,
     "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        username\n        balance\n      }\n    }\n  }\n}": typeof types.UsersDocument,
-    "mutation Withdraw($userId: ID!, $amount: Int!) {\n  withdraw(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": typeof types.WithdrawDocument,
+    "mutation Withdraw($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  withdraw(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": typeof types.WithdrawDocument,
 };
 const documents: Documents = {
-    "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}": types.BalanceResultFragmentDoc,
+    "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on IdempotencyKeyReused {\n    idempotencyKey\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}": types.BalanceResultFragmentDoc,
     "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}": types.CreateUserDocument,
-    "mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": types.DepositDocument,
+    "mutation Deposit($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  deposit(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": types.DepositDocument,
     "query LedgerEntry($id: ID!) {\n  ledgerEntry(id: $id) {\n    id\n    amount\n    balanceAfter\n    kind\n    reason\n    createdAt\n  }\n}": types.LedgerEntryDocument,
-    "mutation ResetBalance($userId: ID!) {\n  resetBalance(userId: $userId) {\n    ...BalanceResult\n  }\n}": types.ResetBalanceDocument,
-    "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String) {\n  setBalance(userId: $userId, balance: $balance, reason: $reason) {\n    ...BalanceResult\n  }\n}": types.SetBalanceDocument,
-    "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": types.UpdateBalanceDocument,
+    "mutation ResetBalance($userId: ID!, $idempotencyKey: String) {\n  resetBalance(userId: $userId, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": types.ResetBalanceDocument,
+    "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String, $idempotencyKey: String) {\n  setBalance(\n    userId: $userId\n    balance: $balance\n    reason: $reason\n    idempotencyKey: $idempotencyKey\n  ) {\n    ...BalanceResult\n  }\n}": types.SetBalanceDocument,
+    "mutation UpdateBalance($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  updateBalance(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": types.UpdateBalanceDocument,
     "query User($id: ID!) {\n  user(id: $id) {\n    id\n    username\n    email\n    name\n    balance\n    version\n    createdAt\n    updatedAt\n  }\n}": types.UserDocument,
     "query UserLedger($id: ID!, $first: Int, $after: String) {\n  user(id: $id) {\n    id\n    balance\n    ledger(first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        cursor\n        node {\n          id\n          amount\n          balanceAfter\n          kind\n          reason\n          idempotencyKey\n          createdAt\n        }\n      }\n    }\n  }\n}": types.UserLedgerDocument,
     "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        id\n        username\n        balance\n      }\n    }\n  }\n}": types.UsersDocument,
-    "mutation Withdraw($userId: ID!, $amount: Int!) {\n  withdraw(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}": types.WithdrawDocument,
+    "mutation Withdraw($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  withdraw(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": types.WithdrawDocument,
 };
 
 /**
@@ -57,7 +57,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}"): (typeof documents)["fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}"];
+export function graphql(source: "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on IdempotencyKeyReused {\n    idempotencyKey\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}"): (typeof documents)["fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ... on BalanceError {\n    code\n    message\n  }\n  ... on InsufficientFunds {\n    balance\n    requested\n  }\n  ... on UserNotFound {\n    userId\n  }\n  ... on InvalidAmount {\n    amount\n  }\n  ... on InvalidInput {\n    field\n  }\n  ... on IdempotencyKeyReused {\n    idempotencyKey\n  }\n  ... on ConcurrentUpdate {\n    userId\n    attempts\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -65,7 +65,7 @@ export function graphql(source: "mutation CreateUser($input: CreateUserInput!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation Deposit($userId: ID!, $amount: Int!) {\n  deposit(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"];
+export function graphql(source: "mutation Deposit($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  deposit(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation Deposit($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  deposit(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -73,15 +73,15 @@ export function graphql(source: "query LedgerEntry($id: ID!) {\n  ledgerEntry(id
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation ResetBalance($userId: ID!) {\n  resetBalance(userId: $userId) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation ResetBalance($userId: ID!) {\n  resetBalance(userId: $userId) {\n    ...BalanceResult\n  }\n}"];
+export function graphql(source: "mutation ResetBalance($userId: ID!, $idempotencyKey: String) {\n  resetBalance(userId: $userId, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation ResetBalance($userId: ID!, $idempotencyKey: String) {\n  resetBalance(userId: $userId, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String) {\n  setBalance(userId: $userId, balance: $balance, reason: $reason) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String) {\n  setBalance(userId: $userId, balance: $balance, reason: $reason) {\n    ...BalanceResult\n  }\n}"];
+export function graphql(source: "mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String, $idempotencyKey: String) {\n  setBalance(\n    userId: $userId\n    balance: $balance\n    reason: $reason\n    idempotencyKey: $idempotencyKey\n  ) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation SetBalance($userId: ID!, $balance: SafeInt!, $reason: String, $idempotencyKey: String) {\n  setBalance(\n    userId: $userId\n    balance: $balance\n    reason: $reason\n    idempotencyKey: $idempotencyKey\n  ) {\n    ...BalanceResult\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation UpdateBalance($userId: ID!, $amount: Int!) {\n  updateBalance(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"];
+export function graphql(source: "mutation UpdateBalance($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  updateBalance(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation UpdateBalance($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  updateBalance(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -97,7 +97,7 @@ export function graphql(source: "query Users($first: Int, $after: String) {\n  u
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation Withdraw($userId: ID!, $amount: Int!) {\n  withdraw(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation Withdraw($userId: ID!, $amount: Int!) {\n  withdraw(userId: $userId, amount: $amount) {\n    ...BalanceResult\n  }\n}"];
+export function graphql(source: "mutation Withdraw($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  withdraw(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"): (typeof documents)["mutation Withdraw($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  withdraw(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -3,6 +3,13 @@ import { Arg, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { BalanceService } from './balance.service.js';
 import { UpdateBalanceResult } from './balance.types.js';
 
+const idempotencyKeyArg = {
+  nullable: true,
+  description:
+    'Apply at most once for this user: a repeat with the same parameters gets the first answer, with other ' +
+    'parameters IdempotencyKeyReused. Refused operations are not recorded, so a retry may still succeed.',
+} as const;
+
 /** Every balance mutation answers with the one union, after the change is durably committed. */
 @Resolver()
 export class BalanceResolver {
@@ -16,16 +23,18 @@ export class BalanceResolver {
   updateBalance(
     @Arg('userId', () => ID) userId: string,
     @Arg('amount', () => Int) amount: number,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    return this.balances.updateBalance(userId, amount);
+    return this.balances.updateBalance(userId, amount, idempotencyKey ?? null);
   }
 
   @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
   deposit(
     @Arg('userId', () => ID) userId: string,
     @Arg('amount', () => Int) amount: number,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    return this.balances.deposit(userId, amount);
+    return this.balances.deposit(userId, amount, idempotencyKey ?? null);
   }
 
   @Mutation(() => UpdateBalanceResult, {
@@ -34,15 +43,19 @@ export class BalanceResolver {
   withdraw(
     @Arg('userId', () => ID) userId: string,
     @Arg('amount', () => Int) amount: number,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    return this.balances.withdraw(userId, amount);
+    return this.balances.withdraw(userId, amount, idempotencyKey ?? null);
   }
 
   @Mutation(() => UpdateBalanceResult, {
     description: 'Sets the balance to 0; the ledger entry records the actual change (a reset of 120 writes -120).',
   })
-  resetBalance(@Arg('userId', () => ID) userId: string): Promise<UpdateBalanceResult> {
-    return this.balances.resetBalance(userId);
+  resetBalance(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+  ): Promise<UpdateBalanceResult> {
+    return this.balances.resetBalance(userId, idempotencyKey ?? null);
   }
 
   @Mutation(() => UpdateBalanceResult, {
@@ -53,7 +66,8 @@ export class BalanceResolver {
     @Arg('userId', () => ID) userId: string,
     @Arg('balance', () => GraphQLSafeInt) balance: number,
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    return this.balances.setBalance(userId, balance, reason ?? null);
+    return this.balances.setBalance(userId, balance, reason ?? null, idempotencyKey ?? null);
   }
 }

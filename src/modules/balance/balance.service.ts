@@ -5,12 +5,13 @@ import { InvalidInput } from '../common/errors.types.js';
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import { parseUserId } from '../users/user-id.js';
 import type { UserState } from '../users/user.entity.js';
-import { BalanceStore, type BatchConnection, type BatchWrite } from './balance.store.js';
+import { BalanceStore, type BatchConnection, type BatchWrite, type RecordedEntry } from './balance.store.js';
 import { BoundedCache } from './bounded-cache.js';
 import { KeyedBatchQueue } from './keyed-batch-queue.js';
 import {
   BalanceUpdated,
   ConcurrentUpdate,
+  IdempotencyKeyReused,
   InsufficientFunds,
   InvalidAmount,
   MAX_BALANCE,
@@ -19,6 +20,7 @@ import {
 } from './balance.types.js';
 
 const MAX_REASON_LENGTH = 1000;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export interface BalanceServiceOptions {
   /** Most operations decided in one transaction. */
@@ -46,12 +48,19 @@ export interface BalanceOperation {
   kind: LedgerEntryKind;
   value: number;
   reason: string | null;
+  /** Makes the operation apply at most once per user; a repeat gets the first answer. */
+  idempotencyKey: string | null;
 }
 
 const ABSOLUTE = new Set<LedgerEntryKind>([LedgerEntryKind.RESET, LedgerEntryKind.SET]);
 
 type Decision =
-  { accepted: true; amount: number; balanceAfter: number } | { accepted: false; result: UpdateBalanceResult };
+  | { type: 'accepted'; amount: number; balanceAfter: number; entry: number }
+  | { type: 'rejected'; result: UpdateBalanceResult }
+  /** Repeats an idempotency key accepted earlier in the same batch. */
+  | { type: 'repeat'; of: number }
+  /** Repeats an idempotency key recorded in the ledger before. */
+  | { type: 'recorded'; entry: RecordedEntry };
 
 export interface BatchDecision {
   /** The balance after every accepted operation. */
@@ -61,34 +70,76 @@ export interface BatchDecision {
   write: BatchWrite;
 }
 
-/** Applies `ops` in order to `balance`: each accepted or rejected on its own. Pure, so easy to reason about. */
-export function decideBatch(balance: number, ops: readonly BalanceOperation[]): BatchDecision {
+function sameRequest(a: BalanceOperation, b: BalanceOperation): boolean {
+  return a.kind === b.kind && a.value === b.value && a.reason === b.reason;
+}
+
+/** Whether a recorded entry is what `op` would have written (absolute kinds are recorded by their result). */
+function recordedAs(op: BalanceOperation, entry: RecordedEntry): boolean {
+  const value = ABSOLUTE.has(op.kind) ? entry.balanceAfter : entry.amount;
+  return entry.kind === op.kind && value === op.value && entry.reason === op.reason;
+}
+
+/**
+ * Applies `ops` in order to `balance`: each accepted or rejected on its own, and an idempotency key that is
+ * already `recorded` (or accepted earlier in the batch) answered as the first time. Pure, so easy to reason about.
+ */
+export function decideBatch(
+  balance: number,
+  ops: readonly BalanceOperation[],
+  recorded: ReadonlyMap<string, RecordedEntry> = new Map(),
+): BatchDecision {
   let running = balance;
-  const write: BatchWrite = { amounts: [], balancesAfter: [], kinds: [], reasons: [] };
-  const decisions = ops.map((op): Decision => {
+  const write: BatchWrite = { amounts: [], balancesAfter: [], kinds: [], reasons: [], idempotencyKeys: [] };
+  const acceptedKeys = new Map<string, number>();
+  const decisions = ops.map((op, index): Decision => {
+    const key = op.idempotencyKey;
+    if (key !== null) {
+      const entry = recorded.get(key);
+      if (entry) return recordedAs(op, entry) ? { type: 'recorded', entry } : reused(key);
+      const earlier = acceptedKeys.get(key);
+      if (earlier !== undefined) return sameRequest(op, ops[earlier]!) ? { type: 'repeat', of: earlier } : reused(key);
+    }
     const amount = ABSOLUTE.has(op.kind) ? op.value - running : op.value;
     const next = running + amount;
-    if (next < 0) return { accepted: false, result: new InsufficientFunds(running, -amount) };
+    if (next < 0) return { type: 'rejected', result: new InsufficientFunds(running, -amount) };
     if (next > MAX_BALANCE) {
-      return { accepted: false, result: new InvalidAmount(amount, `The balance may not exceed ${MAX_BALANCE}`) };
+      return { type: 'rejected', result: new InvalidAmount(amount, `The balance may not exceed ${MAX_BALANCE}`) };
     }
     running = next;
+    if (key !== null) acceptedKeys.set(key, index);
     write.amounts.push(amount);
     write.balancesAfter.push(next);
     write.kinds.push(op.kind);
     write.reasons.push(op.reason);
-    return { accepted: true, amount, balanceAfter: next };
+    write.idempotencyKeys.push(key);
+    return { type: 'accepted', amount, balanceAfter: next, entry: write.amounts.length - 1 };
   });
   return { balance: running, decisions, write };
 }
 
+function reused(key: string): Decision {
+  return { type: 'rejected', result: new IdempotencyKeyReused(key) };
+}
+
 function answers(decided: BatchDecision, state: UserState, entryIds: readonly string[]): UpdateBalanceResult[] {
-  let entry = 0;
-  return decided.decisions.map((decision) =>
-    decision.accepted
-      ? new BalanceUpdated(state, decision.amount, decision.balanceAfter, entryIds[entry++] as string)
-      : decision.result,
-  );
+  const results = decided.decisions.map((decision): UpdateBalanceResult | undefined => {
+    switch (decision.type) {
+      case 'accepted':
+        return new BalanceUpdated(state, decision.amount, decision.balanceAfter, entryIds[decision.entry]!);
+      case 'recorded':
+        return new BalanceUpdated(state, decision.entry.amount, decision.entry.balanceAfter, decision.entry.id);
+      case 'rejected':
+        return decision.result;
+      case 'repeat':
+        return undefined;
+    }
+  });
+  return decided.decisions.map((decision, i) => (decision.type === 'repeat' ? results[decision.of]! : results[i]!));
+}
+
+function keysOf(ops: readonly BalanceOperation[]): string[] {
+  return [...new Set(ops.flatMap((op) => (op.idempotencyKey === null ? [] : [op.idempotencyKey])))];
 }
 
 /**
@@ -117,34 +168,39 @@ export class BalanceService {
   }
 
   /** Adds (positive) or takes away (negative) `amount`. */
-  updateBalance(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
+  updateBalance(rawUserId: string, amount: number, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount === 0) {
       return this.refuse(rawUserId, new InvalidAmount(amount, 'The amount must be a non-zero whole number'));
     }
-    return this.submit(rawUserId, { kind: LedgerEntryKind.UPDATE, value: amount, reason: null });
+    return this.submit(rawUserId, { kind: LedgerEntryKind.UPDATE, value: amount, reason: null, idempotencyKey });
   }
 
-  deposit(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
+  deposit(rawUserId: string, amount: number, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
       return this.refuse(rawUserId, new InvalidAmount(amount, 'A deposit must be a positive whole number'));
     }
-    return this.submit(rawUserId, { kind: LedgerEntryKind.DEPOSIT, value: amount, reason: null });
+    return this.submit(rawUserId, { kind: LedgerEntryKind.DEPOSIT, value: amount, reason: null, idempotencyKey });
   }
 
-  withdraw(rawUserId: string, amount: number): Promise<UpdateBalanceResult> {
+  withdraw(rawUserId: string, amount: number, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
       return this.refuse(rawUserId, new InvalidAmount(amount, 'A withdrawal must be a positive whole number'));
     }
-    return this.submit(rawUserId, { kind: LedgerEntryKind.WITHDRAWAL, value: -amount, reason: null });
+    return this.submit(rawUserId, { kind: LedgerEntryKind.WITHDRAWAL, value: -amount, reason: null, idempotencyKey });
   }
 
   /** Sets the balance to 0 (the ledger records the actual change). */
-  resetBalance(rawUserId: string): Promise<UpdateBalanceResult> {
-    return this.submit(rawUserId, { kind: LedgerEntryKind.RESET, value: 0, reason: null });
+  resetBalance(rawUserId: string, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
+    return this.submit(rawUserId, { kind: LedgerEntryKind.RESET, value: 0, reason: null, idempotencyKey });
   }
 
   /** Sets an absolute balance, e.g. from an external source of truth; `reason` is kept in the ledger. */
-  setBalance(rawUserId: string, balance: number, reason: string | null): Promise<UpdateBalanceResult> {
+  setBalance(
+    rawUserId: string,
+    balance: number,
+    reason: string | null,
+    idempotencyKey: string | null = null,
+  ): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(balance) || balance < 0) {
       return this.refuse(rawUserId, new InvalidAmount(balance, 'A balance must be a whole number of at least 0'));
     }
@@ -154,12 +210,17 @@ export class BalanceService {
         new InvalidInput('reason', `The reason may have at most ${MAX_REASON_LENGTH} characters`),
       );
     }
-    return this.submit(rawUserId, { kind: LedgerEntryKind.SET, value: balance, reason });
+    return this.submit(rawUserId, { kind: LedgerEntryKind.SET, value: balance, reason, idempotencyKey });
   }
 
   private submit(rawUserId: string, op: BalanceOperation): Promise<UpdateBalanceResult> {
     const userId = parseUserId(rawUserId);
     if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
+    const key = op.idempotencyKey;
+    if (key !== null && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      const message = `An idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
+      return Promise.resolve(new InvalidInput('idempotencyKey', message));
+    }
     return this.lanes.submit(userId, op);
   }
 
@@ -206,8 +267,10 @@ export class BalanceService {
     userId: number,
     ops: readonly BalanceOperation[],
   ): Promise<{ results?: UpdateBalanceResult[]; fromMemory: boolean }> {
+    const keys = keysOf(ops);
+    const recorded = keys.length > 0 ? await this.store.findRecorded(userId, keys, connection) : undefined;
     const known = this.remembered.get(userId);
-    const remembered = known && { state: known, decided: decideBatch(known.balance, ops) };
+    const remembered = known && { state: known, decided: decideBatch(known.balance, ops, recorded) };
     const fromMemory = remembered !== undefined && remembered.decided.write.amounts.length > 0;
     let plan = fromMemory ? remembered : undefined;
     if (!plan) {
@@ -215,10 +278,11 @@ export class BalanceService {
       const state = await this.store.load(userId, connection);
       this.remembered.set(userId, state);
       if (!state) return { results: ops.map(() => new UserNotFound(String(userId))), fromMemory };
-      plan = { state, decided: decideBatch(state.balance, ops) };
+      plan = { state, decided: decideBatch(state.balance, ops, recorded) };
       if (plan.decided.write.amounts.length === 0) return { results: answers(plan.decided, state, []), fromMemory };
     }
     const { state, decided } = plan;
+    // Undefined when another writer changed the user, or recorded one of our idempotency keys, in between.
     const written = await this.store.write(state, decided.balance, decided.write, connection);
     this.remembered.set(userId, written?.state);
     return { results: written && answers(decided, written.state, written.entryIds), fromMemory };
@@ -230,7 +294,9 @@ export class BalanceService {
     return this.store.transaction(async (connection) => {
       const state = await this.store.load(userId, connection, true);
       if (!state) return ops.map(() => new UserNotFound(String(userId)));
-      const decided = decideBatch(state.balance, ops);
+      const keys = keysOf(ops);
+      const recorded = keys.length > 0 ? await this.store.findRecorded(userId, keys, connection) : undefined;
+      const decided = decideBatch(state.balance, ops, recorded);
       this.remembered.set(userId, state);
       if (decided.write.amounts.length === 0) return answers(decided, state, []);
       const written = await this.store.write(state, decided.balance, decided.write, connection);

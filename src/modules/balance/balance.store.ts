@@ -10,6 +10,16 @@ export interface BatchWrite {
   balancesAfter: number[];
   kinds: LedgerEntryKind[];
   reasons: (string | null)[];
+  idempotencyKeys: (string | null)[];
+}
+
+/** A ledger entry recorded under an idempotency key. */
+export interface RecordedEntry {
+  id: string;
+  amount: number;
+  balanceAfter: number;
+  kind: LedgerEntryKind;
+  reason: string | null;
 }
 
 interface UserRow {
@@ -28,16 +38,21 @@ const SELECT_USER = `select ${USER_COLUMNS} from users where id = $1`;
 
 // One statement, one round trip, atomic on its own: the versioned update and the ledger rows of the whole
 // batch. When the version no longer matches, `updated` is empty, so no ledger row is written either.
+const SELECT_RECORDED = `select id, amount, balance_after, kind, reason, idempotency_key from ledger_entries
+   where user_id = $1 and idempotency_key = any($2::text[])`;
+
+const UNIQUE_VIOLATION = '23505';
+
 const WRITE_BATCH = `
 with updated as (
   update users set balance = $1, version = version + 1, updated_at = now()
    where id = $2 and version = $3
   returning ${USER_COLUMNS}
 ), entries as (
-  insert into ledger_entries (user_id, amount, balance_after, kind, reason)
-  select updated.id, change.amount, change.balance_after, change.kind, change.reason
-    from updated, unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[])
-         with ordinality as change (amount, balance_after, kind, reason, position)
+  insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key)
+  select updated.id, change.amount, change.balance_after, change.kind, change.reason, change.idempotency_key
+    from updated, unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[])
+         with ordinality as change (amount, balance_after, kind, reason, idempotency_key, position)
    order by change.position
   returning id
 )
@@ -127,15 +142,53 @@ export class BalanceStore {
     write: BatchWrite,
     connection?: BatchConnection,
   ): Promise<{ state: UserState; entryIds: string[] } | undefined> {
-    const [row] = await this.run<UserRow & { entry_ids: string[] }>(connection, 'balance_write', WRITE_BATCH, [
-      balance,
-      expected.id,
-      expected.version,
-      write.amounts,
-      write.balancesAfter,
-      write.kinds,
-      write.reasons,
-    ]);
+    let rows: (UserRow & { entry_ids: string[] })[];
+    try {
+      rows = await this.run(connection, 'balance_write', WRITE_BATCH, [
+        balance,
+        expected.id,
+        expected.version,
+        write.amounts,
+        write.balancesAfter,
+        write.kinds,
+        write.reasons,
+        write.idempotencyKeys,
+      ]);
+    } catch (error) {
+      // Another process recorded one of our idempotency keys first: nothing was written; re-decide.
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code === UNIQUE_VIOLATION && constraint === 'ledger_entries_idempotency_key_unique') return undefined;
+      throw error;
+    }
+    const row = rows[0];
     return row && { state: toState(row), entryIds: row.entry_ids };
+  }
+
+  /** The user's ledger entries recorded under any of `keys`, by key. */
+  async findRecorded(
+    userId: number,
+    keys: string[],
+    connection?: BatchConnection,
+  ): Promise<Map<string, RecordedEntry>> {
+    const rows = await this.run<{
+      id: string;
+      amount: string;
+      balance_after: string;
+      kind: LedgerEntryKind;
+      reason: string | null;
+      idempotency_key: string;
+    }>(connection, 'balance_find_recorded', SELECT_RECORDED, [userId, keys]);
+    return new Map(
+      rows.map((row) => [
+        row.idempotency_key,
+        {
+          id: String(row.id),
+          amount: Number(row.amount),
+          balanceAfter: Number(row.balance_after),
+          kind: row.kind,
+          reason: row.reason,
+        },
+      ]),
+    );
   }
 }

@@ -5,7 +5,9 @@ import { User, type UserState } from '../users/user.entity.js';
 
 @ObjectType({ description: 'The change was committed: the ledger holds it under `entryId`.' })
 export class BalanceUpdated {
-  @Field(() => User, { description: 'The user as committed by the batch that applied this change.' })
+  @Field(() => User, {
+    description: 'The user right after this change was committed (for a repeated idempotency key: as it is now).',
+  })
   user: UserState;
 
   @Field(() => GraphQLSafeInt, { description: 'The change applied (negative for a withdrawal).' })
@@ -84,11 +86,36 @@ export class ConcurrentUpdate extends BalanceError {
   }
 }
 
+@ObjectType({
+  implements: BalanceError,
+  description: 'This idempotency key was used before for this user with other parameters; nothing was changed.',
+})
+export class IdempotencyKeyReused extends BalanceError {
+  @Field(() => String)
+  idempotencyKey: string;
+
+  constructor(idempotencyKey: string) {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      `The idempotency key ${JSON.stringify(idempotencyKey)} was used with other parameters`,
+    );
+    this.idempotencyKey = idempotencyKey;
+  }
+}
+
 export const UpdateBalanceResult = createUnionType({
   name: 'UpdateBalanceResult',
   description: 'The outcome of a balance change: success, or a typed business failure.',
   types: () =>
-    [BalanceUpdated, InsufficientFunds, UserNotFound, InvalidAmount, InvalidInput, ConcurrentUpdate] as const,
+    [
+      BalanceUpdated,
+      InsufficientFunds,
+      UserNotFound,
+      InvalidAmount,
+      InvalidInput,
+      IdempotencyKeyReused,
+      ConcurrentUpdate,
+    ] as const,
 });
 
 export type UpdateBalanceResult = typeof UpdateBalanceResult;
