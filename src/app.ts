@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
@@ -6,6 +7,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { Cron } from 'croner';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from './config.js';
 import { databaseAnswers, type Orm } from './db/orm.js';
@@ -13,6 +15,7 @@ import { depthLimit } from './http/depth-limit.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { BalanceService } from './modules/balance/balance.service.js';
+import { GrantService, utcDay } from './modules/grants/grant.service.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { UserService } from './modules/users/user.service.js';
 import { buildAppSchema } from './schema.js';
@@ -26,6 +29,7 @@ export interface AppDeps {
 export interface App {
   readonly server: http.Server;
   readonly balances: BalanceService;
+  readonly grants: GrantService;
   /** Starts listening (port 0 picks a free one) and returns the bound address. */
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, lets running batches commit and answer, then closes. Safe to call twice. */
@@ -97,6 +101,20 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   );
   const schema = await buildAppSchema({ users, balances, ledger: new LedgerService(orm) });
   const metrics = createMetrics(balances);
+  const grants = new GrantService(orm, balances, config.grantAmount, logger);
+
+  // The daily grant runs in this process (in a cluster, in the first worker only: it is idempotent anyway).
+  let grantRun: Promise<void> = Promise.resolve();
+  const grantSchedule =
+    config.grantEnabled && (!cluster.isWorker || cluster.worker?.id === 1)
+      ? new Cron(config.grantCron, { timezone: 'UTC', protect: true }, () => {
+          grantRun = grants.grantDay(utcDay()).then(
+            () => undefined,
+            (error: unknown) => logger.error({ err: error }, 'daily grant failed'),
+          );
+          return grantRun;
+        })
+      : undefined;
 
   const apollo = new ApolloServer({
     schema,
@@ -228,9 +246,11 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    grantSchedule?.stop();
     server.close();
     server.closeIdleConnections();
     await waitForRequests(config.shutdownTimeoutMs);
+    await grantRun;
     await balances.whenIdle();
     server.closeAllConnections();
     await apollo.stop();
@@ -239,6 +259,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   return {
     server,
     balances,
+    grants,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { Cron } from 'croner';
 import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -25,6 +26,11 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Server processes sharing the port (node:cluster); 1 runs the server in this process. */
   readonly workers: number;
+  /** The daily credit grant inside the server. */
+  readonly grantEnabled: boolean;
+  readonly grantAmount: number;
+  /** Cron pattern, evaluated in UTC. */
+  readonly grantCron: string;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +54,24 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function cronPattern(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  try {
+    new Cron(raw, { paused: true, timezone: 'UTC' }).stop();
+  } catch (error) {
+    throw new ConfigError(`${name} is not a cron pattern (got "${raw}"): ${(error as Error).message}`);
+  }
+  return raw;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -111,5 +135,8 @@ export function loadConfig(env: Env = process.env): Config {
     stateCacheSize: int(env, 'STATE_CACHE_SIZE', 50_000, 0, 10_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workers: int(env, 'WORKERS', nodeEnv === 'production' ? os.availableParallelism() : 1, 1, 256),
+    grantEnabled: bool(env, 'GRANT_ENABLED', true),
+    grantAmount: int(env, 'GRANT_AMOUNT', 5, 1, 2_147_483_647),
+    grantCron: cronPattern(env, 'GRANT_CRON', '0 0 * * *'),
   });
 }

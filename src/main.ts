@@ -2,11 +2,9 @@ import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
 import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { EMBEDDED_DATABASE_NAME, startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { initOrm, migrateAndSeed, type Orm } from './db/orm.js';
 import { createLogger, type Logger } from './logger.js';
-
-const DATABASE_NAME = 'balance';
 
 function readConfig(): Config {
   try {
@@ -46,7 +44,7 @@ function onShutdown(logger: Logger, stop: () => Promise<number>): (reason: strin
 
 async function startDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
   if (config.databaseUrl !== undefined) return { url: config.databaseUrl };
-  const embedded = await startEmbeddedDatabase({ dataDir: config.dataDir, database: DATABASE_NAME, logger });
+  const embedded = await startEmbeddedDatabase({ dataDir: config.dataDir, database: EMBEDDED_DATABASE_NAME, logger });
   return { url: embedded.url, embedded };
 }
 

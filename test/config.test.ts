@@ -16,6 +16,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://u:p@h/db' }, 'DATABASE_URL must start with postgres://'],
     [{ DATABASE_URL: 'postgres://u:p@h' }, 'DATABASE_URL must name a database'],
     [{ CORS_ORIGINS: 'example.com' }, 'CORS_ORIGINS entries must look like https://example.com'],
+    [{ GRANT_CRON: 'every day' }, 'GRANT_CRON is not a cron pattern'],
+    [{ GRANT_ENABLED: 'yes' }, 'GRANT_ENABLED must be true or false'],
   ])('fails fast on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -38,7 +38,13 @@ export interface TestApp {
 /** The real app on a fresh database, migrated and seeded, listening on a free port. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env, DATABASE_URL: databaseUrl });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    GRANT_ENABLED: 'false',
+    ...env,
+    DATABASE_URL: databaseUrl,
+  });
   const logger = createLogger(config);
   const orm = await initOrm(databaseUrl, config.dbPoolSize);
   await migrateAndSeed(orm, logger);

@@ -28,6 +28,8 @@ export interface EmbeddedDatabaseOptions {
 }
 
 const USER = 'postgres';
+/** The service's database on the embedded server. */
+export const EMBEDDED_DATABASE_NAME = 'balance';
 const LOG_TAIL_LINES = 30;
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
@@ -93,6 +95,29 @@ async function readOrCreatePassword(file: string, clusterExists: boolean): Promi
   const password = randomBytes(24).toString('hex');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
+}
+
+/**
+ * The URL of the embedded PostgreSQL already running on `dataDir` (e.g. owned by a running server), read
+ * from its postmaster.pid; undefined when none runs there. Lets one-shot commands share the server's
+ * database instead of starting a second PostgreSQL on the same data.
+ */
+export async function runningEmbeddedDatabaseUrl(dataDir: string, database: string): Promise<string | undefined> {
+  let lines: string[];
+  try {
+    lines = (await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined; // a stale pid file: PostgreSQL is not running
+  }
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 }
 
 /**

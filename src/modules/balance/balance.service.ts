@@ -128,14 +128,18 @@ function answers(decided: BatchDecision, state: UserState, entryIds: readonly st
       case 'accepted':
         return new BalanceUpdated(state, decision.amount, decision.balanceAfter, entryIds[decision.entry]!);
       case 'recorded':
-        return new BalanceUpdated(state, decision.entry.amount, decision.entry.balanceAfter, decision.entry.id);
+        return new BalanceUpdated(state, decision.entry.amount, decision.entry.balanceAfter, decision.entry.id, true);
       case 'rejected':
         return decision.result;
       case 'repeat':
         return undefined;
     }
   });
-  return decided.decisions.map((decision, i) => (decision.type === 'repeat' ? results[decision.of]! : results[i]!));
+  return decided.decisions.map((decision, i) => {
+    if (decision.type !== 'repeat') return results[i]!;
+    const first = results[decision.of] as BalanceUpdated;
+    return new BalanceUpdated(first.user, first.amount, first.balance, first.entryId, true);
+  });
 }
 
 function keysOf(ops: readonly BalanceOperation[]): string[] {
@@ -211,6 +215,16 @@ export class BalanceService {
       );
     }
     return this.submit(rawUserId, { kind: LedgerEntryKind.SET, value: balance, reason, idempotencyKey });
+  }
+
+  /** The daily grant: `amount` once per user and UTC day, whoever runs it and however often. */
+  grant(userId: number, amount: number, day: string): Promise<UpdateBalanceResult> {
+    return this.lanes.submit(userId, {
+      kind: LedgerEntryKind.GRANT,
+      value: amount,
+      reason: null,
+      idempotencyKey: `grant:${day}`,
+    });
   }
 
   private submit(rawUserId: string, op: BalanceOperation): Promise<UpdateBalanceResult> {

@@ -19,11 +19,15 @@ export class BalanceUpdated {
   @Field(() => ID)
   entryId: string;
 
-  constructor(user: UserState, amount: number, balance: number, entryId: string) {
+  /** Not in the schema: whether this repeats an answer given before under the same idempotency key. */
+  readonly replayed: boolean;
+
+  constructor(user: UserState, amount: number, balance: number, entryId: string, replayed = false) {
     this.user = user;
     this.amount = amount;
     this.balance = balance;
     this.entryId = entryId;
+    this.replayed = replayed;
   }
 }
 

@@ -1,0 +1,85 @@
+// The daily credit grant as a one-shot command: npm run grant -- [--date YYYY-MM-DD]
+// Works whether or not the server runs: with the embedded database it uses the PostgreSQL a running server
+// owns, and starts (then stops) one only when none runs. Safe to run any number of times: once per user and day.
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { ConfigError, loadConfig } from '../src/config.js';
+import {
+  EMBEDDED_DATABASE_NAME,
+  runningEmbeddedDatabaseUrl,
+  startEmbeddedDatabase,
+  type EmbeddedDatabase,
+} from '../src/db/embedded-postgres.js';
+import { initOrm, migrateAndSeed } from '../src/db/orm.js';
+import { createLogger } from '../src/logger.js';
+import { BalanceService } from '../src/modules/balance/balance.service.js';
+import { GrantService, utcDay } from '../src/modules/grants/grant.service.js';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\nusage: npm run grant -- [--date YYYY-MM-DD]\n`);
+  process.exit(2);
+}
+
+let values;
+try {
+  values = parseArgs({ options: { date: { type: 'string' } } }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+const day = values.date ?? utcDay();
+if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || utcDay(new Date(`${day}T00:00:00Z`)) !== day) {
+  fail(`--date must be a calendar day as YYYY-MM-DD (got "${day}")`);
+}
+
+let config;
+try {
+  config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+} catch (error) {
+  if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
+  throw error;
+}
+const logger = createLogger(config);
+
+let embedded: EmbeddedDatabase | undefined;
+let databaseUrl = config.databaseUrl;
+if (databaseUrl === undefined) {
+  databaseUrl = await runningEmbeddedDatabaseUrl(config.dataDir, EMBEDDED_DATABASE_NAME);
+  if (databaseUrl) {
+    process.stderr.write(`using the embedded PostgreSQL already running on ${config.dataDir}\n`);
+  } else {
+    embedded = await startEmbeddedDatabase({ dataDir: config.dataDir, database: EMBEDDED_DATABASE_NAME, logger });
+    databaseUrl = embedded.url;
+  }
+}
+
+const orm = await initOrm(databaseUrl, config.dbPoolSize);
+let exitCode = 0;
+try {
+  await migrateAndSeed(orm, logger);
+  const balances = new BalanceService(
+    orm,
+    { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts, stateCacheSize: config.stateCacheSize },
+    logger,
+  );
+  const bar = new cliProgress.SingleBar(
+    { format: `grant ${day} [{bar}] {value}/{total} users`, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(1, 0);
+  const summary = await new GrantService(orm, balances, config.grantAmount, logger).grantDay(day, (done, total) => {
+    bar.setTotal(total);
+    bar.update(done);
+  });
+  bar.stop();
+  process.stdout.write(
+    `grant ${summary.day}: ${summary.amount} credits to ${summary.granted} users; ` +
+      `${summary.alreadyGranted} had it already; ${summary.failed} failed (of ${summary.users} users)\n`,
+  );
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (summary.failed > 0) exitCode = 1;
+} finally {
+  await orm.close(true);
+  await embedded?.stop();
+}
+process.exit(exitCode);
