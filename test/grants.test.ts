@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
+import { createTestDatabase, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
@@ -88,6 +88,19 @@ describe('npm run grant', () => {
     const result = await grant('2026-03-02');
     expect(result.stderr).not.toContain('already running');
     expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toMatchObject({ users: 1, granted: 1 });
+  });
+
+  it('three commands at once on one database grant each user once', async () => {
+    const databaseUrl = await createTestDatabase();
+    const grantOn = () =>
+      run(process.execPath, ['--import', 'tsx', 'scripts/grant.ts', '--date', '2026-04-01'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      });
+    const outputs = await Promise.all([grantOn(), grantOn(), grantOn()]);
+    const summaries = outputs.map((output) => JSON.parse(output.stdout.trim().split('\n').at(-1)!));
+    expect(summaries.reduce((sum, s) => sum + s.granted, 0)).toBe(1); // the seeded user
+    expect(summaries.reduce((sum, s) => sum + s.granted + s.alreadyGranted, 0)).toBe(3);
   });
 
   it('refuses a malformed date', async () => {

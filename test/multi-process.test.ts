@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { createBalanceClient, UpdateBalanceDocument } from '../client/index.js';
+import { createBalanceClient, DepositDocument, UpdateBalanceDocument, WithdrawDocument } from '../client/index.js';
 import { initOrm, type Orm } from '../src/db/orm.js';
-import { createTestDatabase, ledgerViolations, query } from './helpers.js';
+import { createTestDatabase, insertUser, ledgerViolations, query } from './helpers.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 let servers: ServerProcess[] = [];
@@ -110,5 +110,34 @@ describe('the reference test across processes on one database', () => {
     );
     expect(row!.n).toBe('1');
     expect(await ledgerViolations(orm)).toEqual([]);
+  });
+
+  it('2,000 mixed deposits and withdrawals on one user from two processes: balance = sum of accepted changes', async () => {
+    const databaseUrl = await createTestDatabase();
+    servers = await Promise.all([1, 2].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
+    orm = await initOrm(databaseUrl, 2);
+    const userId = await insertUser(orm, 0); // starts empty: withdrawals compete for what deposits bring
+    const clients = servers.map((server) => createBalanceClient(server.url));
+    let accepted = 0;
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => {
+          const client = clients[i % 2]!.graphql;
+          const amount = 1 + (i % 7);
+          return i % 2 === 0
+            ? client.request(DepositDocument, { userId, amount }).then((d) => d.deposit)
+            : client.request(WithdrawDocument, { userId, amount }).then((d) => d.withdraw);
+        }),
+      );
+      for (const result of results) {
+        expect(['BalanceUpdated', 'InsufficientFunds']).toContain(result.__typename);
+        if (result.__typename === 'BalanceUpdated') accepted += result.amount;
+      }
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    const [user] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
+    expect(Number(user!.balance)).toBe(accepted);
+    expect(await ledgerViolations(orm)).toEqual([]); // balance = ledger sum, running balances consistent, none negative
   });
 });

@@ -6,7 +6,7 @@ import {
   UsersDocument,
   type CreateUserInput,
 } from '../client/index.js';
-import { ledgerViolations, startTestApp, type TestApp } from './helpers.js';
+import { ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
 
@@ -73,19 +73,23 @@ describe('createUser', () => {
 });
 
 describe('users', () => {
-  it('pages through every user in id order', async () => {
-    for (let i = 0; i < 5; i++) await create({ username: `page_${i}` });
+  it('walks 250+ users with first: 100: every user once, in id order', async () => {
+    await query(t.orm, `insert into users (balance) select 0 from generate_series(1, 250)`);
     const ids: string[] = [];
     let after: string | null | undefined;
     let totalCount: number | undefined;
     for (;;) {
-      const { users } = await t.client.graphql.request(UsersDocument, { first: 3, after });
+      const { users } = await t.client.graphql.request(UsersDocument, { first: 100, after });
       totalCount = users.totalCount;
       ids.push(...users.edges.map((edge) => edge.node.id));
       if (!users.pageInfo.hasNextPage) break;
       after = users.pageInfo.endCursor;
     }
-    expect(ids).toHaveLength(totalCount);
+    expect(totalCount).toBeGreaterThanOrEqual(250);
+    expect(ids).toHaveLength(totalCount!);
+    expect(new Set(ids).size).toBe(ids.length);
     expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((a, b) => a - b));
+    const [{ n }] = (await query<{ n: string }>(t.orm, 'select count(*) as n from users')) as [{ n: string }];
+    expect(ids).toHaveLength(Number(n));
   });
 });
