@@ -66,4 +66,12 @@ describe('restart on the same DATA_DIR (embedded PostgreSQL)', () => {
     expect(second.logs.map((line) => line.msg)).not.toContain('initialising embedded PostgreSQL');
     expect(await second.stop()).toBe(0);
   });
+
+  it('refuses to start a second PostgreSQL on a DATA_DIR another server is using, with a clear message', async () => {
+    const owner = await start();
+    await expect(startServerProcess({ DATA_DIR: dataDir })).rejects.toThrow(
+      /PostgreSQL already runs on .* kill -INT \d+/,
+    );
+    expect(await owner.stop()).toBe(0);
+  });
 });

@@ -103,21 +103,27 @@ async function readOrCreatePassword(file: string, clusterExists: boolean): Promi
  * database instead of starting a second PostgreSQL on the same data.
  */
 export async function runningEmbeddedDatabaseUrl(dataDir: string, database: string): Promise<string | undefined> {
-  let lines: string[];
+  const clusterDir = path.join(dataDir, 'postgres');
+  if ((await runningPostmasterPid(clusterDir)) === undefined) return undefined;
+  const port = Number((await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[3]);
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+/** The pid of the PostgreSQL running on `clusterDir`, from its postmaster.pid; undefined if none runs. */
+async function runningPostmasterPid(clusterDir: string): Promise<number | undefined> {
+  let pid: number;
   try {
-    lines = (await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n');
+    pid = Number((await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   } catch {
     return undefined;
   }
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
   try {
     process.kill(pid, 0);
+    return pid;
   } catch {
     return undefined; // a stale pid file: PostgreSQL is not running
   }
-  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
-  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 }
 
 /**
@@ -170,6 +176,14 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     } catch (error) {
       throw new Error(`embedded PostgreSQL initdb failed: ${String(error)}\n${logTail.join('\n')}`, { cause: error });
     }
+  }
+
+  const runningPid = await runningPostmasterPid(clusterDir);
+  if (runningPid !== undefined) {
+    throw new Error(
+      `PostgreSQL already runs on ${clusterDir} (pid ${runningPid}): another server uses this DATA_DIR, or a ` +
+        `previous one was killed without shutting down. Stop that server, or stop PostgreSQL with: kill -INT ${runningPid}`,
+    );
   }
 
   // A free port can be taken between our probe and PostgreSQL's bind: try a few.
