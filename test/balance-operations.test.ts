@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DepositDocument,
-  LedgerEntryDocument,
-  ResetBalanceDocument,
-  SetBalanceDocument,
-  UserDocument,
-  WithdrawDocument,
-  type UpdateBalanceMutation,
-} from '../client/index.js';
+import { LedgerEntryDocument, UserDocument } from '../client/index.js';
+import { balanceMutations, type BalanceResult as Result } from './balance-mutations.js';
 import { insertUser, ledgerViolations, startTestApp, type TestApp } from './helpers.js';
 
-type Result = UpdateBalanceMutation['updateBalance'];
 let t: TestApp;
 
 beforeAll(async () => {
@@ -21,14 +13,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const deposit = (userId: string, amount: number) =>
-  t.client.graphql.request(DepositDocument, { userId, amount }).then((d): Result => d.deposit);
-const withdraw = (userId: string, amount: number) =>
-  t.client.graphql.request(WithdrawDocument, { userId, amount }).then((d): Result => d.withdraw);
-const reset = (userId: string) =>
-  t.client.graphql.request(ResetBalanceDocument, { userId }).then((d): Result => d.resetBalance);
+const deposit = (userId: string, amount: number) => balanceMutations(t.client).deposit(userId, amount);
+const withdraw = (userId: string, amount: number) => balanceMutations(t.client).withdraw(userId, amount);
+const reset = (userId: string) => balanceMutations(t.client).reset(userId);
 const set = (userId: string, balance: number, reason?: string) =>
-  t.client.graphql.request(SetBalanceDocument, { userId, balance, reason }).then((d): Result => d.setBalance);
+  balanceMutations(t.client).set(userId, balance, reason);
 
 async function entryOf(result: Result) {
   if (result.__typename !== 'BalanceUpdated') throw new Error(`expected BalanceUpdated, got ${result.__typename}`);

@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DepositDocument,
-  SetBalanceDocument,
-  UpdateBalanceDocument,
-  WithdrawDocument,
-  type UpdateBalanceMutation,
-} from '../client/index.js';
+import { DepositDocument, SetBalanceDocument } from '../client/index.js';
+import { balanceMutations } from './balance-mutations.js';
 import { insertUser, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
 
-type Result = UpdateBalanceMutation['updateBalance'];
 let t: TestApp;
 
 beforeAll(async () => {
@@ -20,11 +14,9 @@ afterAll(async () => {
 });
 
 const update = (userId: string, amount: number, idempotencyKey?: string) =>
-  t.client.graphql
-    .request(UpdateBalanceDocument, { userId, amount, idempotencyKey })
-    .then((d): Result => d.updateBalance);
+  balanceMutations(t.client).update(userId, amount, idempotencyKey);
 const withdraw = (userId: string, amount: number, idempotencyKey?: string) =>
-  t.client.graphql.request(WithdrawDocument, { userId, amount, idempotencyKey }).then((d): Result => d.withdraw);
+  balanceMutations(t.client).withdraw(userId, amount, idempotencyKey);
 
 async function entriesWithKey(userId: string, key: string): Promise<number> {
   const [row] = await query<{ n: string }>(
