@@ -1,0 +1,78 @@
+// node --import tsx scripts/bench/pipeline-floor.ts   (run with NODE_ENV=production, as the bench's service runs)
+// The CPU floor of the GraphQL layer: the bench's mutation through the same ApolloServer configuration and schema,
+// with a balance service that answers at once and no HTTP or database. What the server spends per request on
+// burst beyond this, plus the bare HTTP reference's CPU, is what our own code can still save.
+import 'reflect-metadata';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { depthLimit } from '../../src/http/depth-limit.js';
+import { BalanceUpdated } from '../../src/modules/balance/balance.types.js';
+import type { Services } from '../../src/schema.js';
+import { buildAppSchema } from '../../src/schema.js';
+
+const MUTATION =
+  'mutation Update($userId: ID!, $amount: Int!) { updateBalance(userId: $userId, amount: $amount) { __typename ... on BalanceUpdated { balance } } }';
+const REQUEST_HEADERS = { host: '127.0.0.1', connection: 'keep-alive', 'content-type': 'application/json' };
+const IN_FLIGHT = 100;
+
+const now = new Date();
+const user = {
+  id: 1,
+  username: 'demo',
+  email: null,
+  name: null,
+  balance: 5,
+  version: 1,
+  createdAt: now,
+  updatedAt: now,
+};
+const balances = {
+  updateBalance: (_userId: string, amount: number) => Promise.resolve(new BalanceUpdated(user, amount, 5, '7')),
+};
+const schema = await buildAppSchema({ balances } as unknown as Services);
+const apollo = new ApolloServer({
+  schema,
+  introspection: false,
+  stopOnTerminationSignals: false,
+  validationRules: [depthLimit(12)],
+  plugins: [
+    ApolloServerPluginCacheControlDisabled(),
+    ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+  ],
+});
+await apollo.start();
+
+const one = async (i: number): Promise<void> => {
+  const body: unknown = JSON.parse(
+    JSON.stringify({ query: MUTATION, variables: { userId: '1', amount: -2 - (i % 3) } }),
+  );
+  const headers = new HeaderMap(Object.entries(REQUEST_HEADERS));
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: 'POST', headers, search: '', body },
+    context: () => Promise.resolve({}),
+  });
+  if (response.body.kind !== 'complete' || !response.body.string.includes('BalanceUpdated'))
+    throw new Error(`unexpected answer: ${JSON.stringify(response.body)}`);
+};
+
+async function cpuMicrosPerRequest(requests: number): Promise<number> {
+  let next = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < requests) await one(next++);
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / requests;
+}
+
+await cpuMicrosPerRequest(20_000);
+const runs: number[] = [];
+for (let run = 0; run < 5; run++) runs.push(await cpuMicrosPerRequest(50_000));
+runs.sort((a, b) => a - b);
+console.log(
+  `GraphQL layer CPU per request: median ${runs[2]!.toFixed(1)} us (runs: ${runs.map((r) => r.toFixed(1)).join(', ')})`,
+);
+await apollo.stop();
