@@ -9,17 +9,22 @@ export const entities = [User, LedgerEntry];
 export interface OrmOptions {
   clientUrl: string;
   poolSize: number;
+  /** Longest wait for a pooled connection, and for a new one to connect; then the caller gets an error. */
+  connectTimeoutMs?: number;
   debug?: boolean;
 }
 
 /** The one ORM configuration: used by the server, the tests and the MikroORM CLI. */
-export function createOrmConfig({ clientUrl, poolSize, debug = false }: OrmOptions): Options {
+export function createOrmConfig({ clientUrl, poolSize, connectTimeoutMs = 5000, debug = false }: OrmOptions): Options {
   return defineConfig({
     clientUrl,
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    pool: { min: 0, max: poolSize },
+    // While PostgreSQL is down, requests fail within the timeout (and are answered SERVICE_UNAVAILABLE)
+    // instead of waiting for knex's default minute.
+    pool: { min: 0, max: poolSize, acquireTimeoutMillis: connectTimeoutMs },
+    driverOptions: { connection: { connectionTimeoutMillis: connectTimeoutMs } },
     // Entity managers are always forked explicitly (one per batch or query).
     allowGlobalContext: false,
     forceUtcTimezone: true,

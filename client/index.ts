@@ -48,14 +48,31 @@ function pooledFetch(agent: Agent) {
   };
 }
 
+export interface BalanceClientOptions {
+  /** Keep-alive sockets; requests beyond them queue for a free one. */
+  connections?: number;
+  /** A JWT sent as `Authorization: Bearer <token>` (needed when the server runs with AUTH_MODE=jwt). */
+  token?: string;
+}
+
 /**
- * A typed graphql-request client over `connections` keep-alive sockets. Requests beyond that queue for a
- * free socket instead of opening thousands of connections at once.
+ * A typed graphql-request client over keep-alive sockets: requests beyond `connections` queue for a free
+ * socket instead of opening thousands of connections at once.
  */
-export function createBalanceClient(url: string, connections = 128): BalanceClient {
+export function createBalanceClient(url: string, { connections = 128, token }: BalanceClientOptions = {}): BalanceClient {
   const agent = new Agent({ connections, keepAliveTimeout: 30_000 });
   return {
-    graphql: new GraphQLClient(url, { fetch: pooledFetch(agent) as unknown as typeof fetch }),
+    graphql: new GraphQLClient(url, {
+      fetch: pooledFetch(agent) as unknown as typeof fetch,
+      headers: token === undefined ? undefined : { authorization: `Bearer ${token}` },
+    }),
     close: () => agent.close(),
   };
+}
+
+/** The `extensions.code` of a failed request's first GraphQL error, if the server answered with one. */
+export function errorCodeOf(error: unknown): string | undefined {
+  const response = (error as { response?: { errors?: { extensions?: { code?: unknown } }[] } }).response;
+  const code = response?.errors?.[0]?.extensions?.code;
+  return typeof code === 'string' ? code : undefined;
 }

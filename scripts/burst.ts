@@ -5,7 +5,8 @@ import cliProgress from 'cli-progress';
 import { runBurst } from '../client/burst.js';
 
 const usage =
-  'usage: npm run burst -- [--url URL[,URL...]] [--user ID] [--amount N] [--requests N] [--connections N] [--expect-ok N]';
+  'usage: npm run burst -- [--url URL[,URL...]] [--user ID] [--amount N] [--requests N] [--connections N]\n' +
+  '                        [--token JWT] [--retry [--attempts N]] [--expect-ok N]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -38,6 +39,11 @@ try {
       requests: { type: 'string', default: '10000' },
       connections: { type: 'string', default: '128' },
       'expect-ok': { type: 'string' },
+      // Bearer JWT for a server with AUTH_MODE=jwt (default: $BALANCE_TOKEN).
+      token: { type: 'string' },
+      // Retry failed requests with their idempotency keys on the next URL, up to --attempts in all.
+      retry: { type: 'boolean', default: false },
+      attempts: { type: 'string', default: '20' },
       help: { type: 'boolean', default: false },
     },
   }).values;
@@ -53,6 +59,8 @@ const urls = args.url.split(',').map((url) => url.trim());
 const requests = wholeNumber('requests', args.requests, 10_000);
 const amount = wholeNumber('amount', args.amount, -2, true);
 const connections = wholeNumber('connections', args.connections, 128);
+const token = args.token ?? process.env['BALANCE_TOKEN'];
+const retryAttempts = args.retry ? wholeNumber('attempts', args.attempts, 20) : 1;
 const expectOk = args['expect-ok'] === undefined ? undefined : wholeNumber('expect-ok', args['expect-ok'], 0);
 
 const bar = new cliProgress.SingleBar(
@@ -68,6 +76,8 @@ try {
     amount,
     requests,
     connections,
+    token,
+    retryAttempts,
     onProgress: (done) => bar.update(done),
   });
 } catch (error) {
@@ -82,6 +92,7 @@ const lines = [
   ...Object.entries(report.counts)
     .sort(([, a], [, b]) => b - a)
     .map(([kind, count]) => `  ${kind.padEnd(20)} ${count}`),
+  ...(args.retry ? [`retries       ${report.retries} (same idempotency key, next URL)`] : []),
   `wall time     ${(report.wallMs / 1000).toFixed(2)} s`,
   `throughput    ${report.requestsPerSecond.toFixed(0)} requests/s`,
   `latency       p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms`,
@@ -89,7 +100,7 @@ const lines = [
   ...report.errors.slice(0, 5).map((message) => `error: ${message}`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
-const { outcomes: _outcomes, errors: _errors, ...summary } = report;
+const { outcomes: _outcomes, errors: _errors, idempotencyKeys: _keys, ...summary } = report;
 process.stdout.write(`${JSON.stringify({ ...summary, ok })}\n`);
 
 if (expectOk !== undefined && ok !== expectOk) {

@@ -1,19 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { performance } from 'node:perf_hooks';
+import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { Cron } from 'croner';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from './config.js';
-import { databaseAnswers, type Orm } from './db/orm.js';
-import { depthLimit } from './http/depth-limit.js';
+import type { RequestContext } from './context.js';
+import { databaseAnswers, migrationsApplied, type Orm } from './db/orm.js';
+import { createApolloServer, SERVICE_UNAVAILABLE } from './http/graphql.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
+import { UnauthenticatedError } from './modules/auth/auth.errors.js';
+import { createAuthenticator } from './modules/auth/authenticator.js';
+import { OPEN_ACCESS } from './modules/auth/principal.js';
 import { BalanceService } from './modules/balance/balance.service.js';
 import { GrantService, utcDay } from './modules/grants/grant.service.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
@@ -35,6 +35,9 @@ export interface App {
   /** Stops accepting, lets running batches commit and answer, then closes. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** Incoming request ids are used only when they are short and plain (they go into every log line). */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Large enough that thousands of clients connecting at once are not reset by a full accept queue. */
 const LISTEN_BACKLOG = 4096;
@@ -100,7 +103,8 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     logger,
   );
   const schema = await buildAppSchema({ users, balances, ledger: new LedgerService(orm) });
-  const metrics = createMetrics(balances);
+  const metrics = createMetrics(balances, orm);
+  const authenticate = createAuthenticator(config.auth);
   const grants = new GrantService(orm, balances, config.grantAmount, logger);
 
   // The daily grant runs in this process (in a cluster, in the first worker only: it is idempotent anyway).
@@ -116,31 +120,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
         })
       : undefined;
 
-  const apollo = new ApolloServer({
-    schema,
-    introspection: !config.production,
-    // main.ts owns shutdown; Apollo's own signal handlers would stop it early and re-raise the signal.
-    stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: !config.production,
-    validationRules: [depthLimit(config.maxQueryDepth)],
-    plugins: [
-      // No HTTP caching of money: skip the per-field cache-control hooks.
-      ApolloServerPluginCacheControlDisabled(),
-      config.production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-    ],
-    formatError(formatted, error) {
-      // Business failures are union members; anything reaching here from a resolver is unexpected.
-      const cause = unwrapResolverError(error);
-      if (cause !== error || formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-        logger.error({ err: cause, path: formatted.path }, 'resolver failed');
-        if (config.production)
-          return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      }
-      return formatted;
-    },
-  });
+  const apollo = createApolloServer(schema, config, logger);
   await apollo.start();
 
   const allowedOrigins = config.corsOrigins === '*' ? undefined : new Set(config.corsOrigins);
@@ -152,18 +132,45 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     if (allowedOrigins) res.setHeader('vary', 'Origin');
   };
 
-  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> => {
+  const handleGraphQL = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    search: string,
+    requestId: string,
+  ): Promise<void> => {
     const body = parseBody(await readBody(req, config.bodyLimitBytes), req.headers['content-type']);
+    const started = performance.now();
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
+    const context: RequestContext = { requestId, principal: OPEN_ACCESS, operation: undefined, result: undefined };
     const response: HTTPGraphQLResponse = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => ({}),
+      context: async () => {
+        try {
+          context.principal = await authenticate(req.headers.authorization);
+        } catch (error) {
+          // Logged without the token; the answer is 401 with the reason (or 503 if the key set is down).
+          const unauthenticated = error instanceof UnauthenticatedError;
+          context.result = unauthenticated ? 'UNAUTHENTICATED' : SERVICE_UNAVAILABLE;
+          logger.warn(
+            { requestId, reason: (error as Error).message },
+            unauthenticated ? 'request refused: not authenticated' : 'token key set unavailable',
+          );
+          throw error;
+        }
+        return context;
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
+    if (context.result === SERVICE_UNAVAILABLE) {
+      // Retryable by definition: say so in HTTP terms too.
+      res.statusCode = 503;
+      res.setHeader('retry-after', '1');
+    }
+    metrics.observeRequest(context.operation ?? 'none', context.result ?? 'none', (performance.now() - started) / 1000);
     if (response.body.kind === 'complete') {
       // A known length avoids chunked encoding: one write per response.
       res.setHeader('content-length', Buffer.byteLength(response.body.string));
@@ -172,6 +179,15 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+
+  let closing: Promise<void> | undefined;
+  /** Ready = not shutting down, the database answers, and every migration this build knows is applied. */
+  const readiness = async (): Promise<{ ready: boolean; reason?: string }> => {
+    if (closing) return { ready: false, reason: 'shutting down' };
+    if (!(await databaseAnswers(orm))) return { ready: false, reason: 'database does not answer' };
+    if (!(await migrationsApplied(orm))) return { ready: false, reason: 'database migrations are not all applied' };
+    return { ready: true };
   };
 
   let inFlight = 0;
@@ -198,19 +214,21 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
       res.end();
       return;
     }
-    if (pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      void databaseAnswers(orm).then((ok) =>
-        sendJson(
-          res,
-          ok ? 200 : 503,
-          ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database does not answer' },
-        ),
+    const readable = req.method === 'GET' || req.method === 'HEAD';
+    if (pathname === '/health/live' && readable) {
+      // The process answers: nothing else is checked, so a slow database never gets it restarted.
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if ((pathname === '/health/ready' || pathname === '/health') && readable) {
+      void readiness().then(({ ready, reason }) =>
+        sendJson(res, ready ? 200 : 503, ready ? { status: 'ok' } : { status: 'unavailable', reason }),
       );
       return;
     }
     if (pathname === '/metrics' && req.method === 'GET') {
-      void metrics.metrics().then((body) => {
-        res.writeHead(200, { 'content-type': metrics.contentType });
+      void metrics.registry.metrics().then((body) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(body);
       });
       return;
@@ -219,13 +237,16 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
       sendJson(res, 404, { error: 'Not found: the API is at /graphql' });
       return;
     }
-    handleGraphQL(req, res, search).catch((error: unknown) => {
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    handleGraphQL(req, res, search, requestId).catch((error: unknown) => {
       if (error instanceof HttpError) {
         if (!res.headersSent) sendJson(res, error.status, { errors: [{ message: error.message }] });
         else res.destroy();
         return;
       }
-      logger.error({ err: error }, 'request failed');
+      logger.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
       else res.destroy();
     });
@@ -244,7 +265,6 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
       };
     });
 
-  let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     grantSchedule?.stop();
     server.close();

@@ -4,6 +4,25 @@ import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type AuthMode = 'off' | 'jwt';
+
+/** How bearer tokens are checked when `mode` is `jwt`: exactly one of `secret` (HS256) and `jwksUrl`. */
+export interface AuthConfig {
+  readonly mode: AuthMode;
+  readonly secret: string | undefined;
+  readonly jwksUrl: string | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+}
+
+/** Limits on one GraphQL document (graphql-armor), checked before anything runs. */
+export interface QueryLimits {
+  readonly depth: number;
+  readonly aliases: number;
+  readonly cost: number;
+  readonly tokens: number;
+  readonly directives: number;
+}
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -17,8 +36,11 @@ export interface Config {
   /** `'*'` or an explicit list of allowed origins. */
   readonly corsOrigins: '*' | readonly string[];
   readonly bodyLimitBytes: number;
-  readonly maxQueryDepth: number;
+  readonly queryLimits: QueryLimits;
+  readonly auth: AuthConfig;
   readonly dbPoolSize: number;
+  /** How long a request waits for a database connection before it is answered SERVICE_UNAVAILABLE. */
+  readonly dbConnectTimeoutMs: number;
   readonly batchMaxSize: number;
   readonly batchMaxAttempts: number;
   /** Users whose last committed balance and version each process remembers (LRU). */
@@ -115,12 +137,38 @@ function corsOrigins(env: Env): '*' | readonly string[] {
   return Object.freeze(origins);
 }
 
+const MIN_SECRET_LENGTH = 32;
+
+function authConfig(env: Env, production: boolean): AuthConfig {
+  const rawMode = read(env, 'AUTH_MODE');
+  if (rawMode === undefined && production) {
+    throw new ConfigError('AUTH_MODE must be set explicitly when NODE_ENV=production: jwt, or off to run without authentication');
+  }
+  const mode = oneOf<AuthMode>(env, 'AUTH_MODE', ['off', 'jwt'], 'off');
+  const secret = read(env, 'JWT_SECRET');
+  const jwksUrl = read(env, 'JWKS_URL');
+  if (mode === 'jwt') {
+    if ((secret === undefined) === (jwksUrl === undefined)) {
+      throw new ConfigError('AUTH_MODE=jwt needs exactly one of JWT_SECRET (HS256) and JWKS_URL');
+    }
+    // Never echo the secret itself, not even in part.
+    if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`JWT_SECRET must have at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    if (jwksUrl !== undefined && !/^https?:\/\/\S+$/.test(jwksUrl)) {
+      throw new ConfigError(`JWKS_URL must be an http(s) URL (got "${jwksUrl}")`);
+    }
+  }
+  return Object.freeze({ mode, secret, jwksUrl, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') });
+}
+
 /** Parses the environment once; throws ConfigError with a message fit for an operator. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const production = nodeEnv === 'production';
   return Object.freeze({
     nodeEnv,
-    production: nodeEnv === 'production',
+    production,
     port: int(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '127.0.0.1',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -128,8 +176,16 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read(env, 'DATA_DIR') ?? '.data'),
     corsOrigins: corsOrigins(env),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
-    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 2, 100),
+    queryLimits: Object.freeze({
+      depth: int(env, 'MAX_QUERY_DEPTH', 10, 2, 100),
+      aliases: int(env, 'MAX_QUERY_ALIASES', 15, 0, 1000),
+      cost: int(env, 'MAX_QUERY_COST', 5000, 10, 1_000_000),
+      tokens: int(env, 'MAX_QUERY_TOKENS', 1000, 50, 100_000),
+      directives: int(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 1000),
+    }),
+    auth: authConfig(env, production),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 2, 200),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
     batchMaxSize: int(env, 'BATCH_MAX_SIZE', 1000, 1, 100_000),
     batchMaxAttempts: int(env, 'BATCH_MAX_ATTEMPTS', 5, 1, 50),
     stateCacheSize: int(env, 'STATE_CACHE_SIZE', 50_000, 0, 10_000_000),

@@ -48,6 +48,15 @@ async function startDatabase(config: Config, logger: Logger): Promise<{ url: str
   return { url: embedded.url, embedded };
 }
 
+/** AUTH_MODE=off is for local use and tests: anyone who can reach the port can move money. */
+function warnIfOpen(config: Config, logger: Logger): void {
+  if (config.auth.mode !== 'off') return;
+  logger.warn(
+    { authMode: 'off' },
+    'AUTHENTICATION IS OFF: every caller may read and change every balance. Set AUTH_MODE=jwt outside local development.',
+  );
+}
+
 /** One server in this process (WORKERS=1), or one worker of the cluster. */
 async function runServer(config: Config, logger: Logger): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
@@ -61,10 +70,11 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     logger.info({ stats: app?.balances.stats() }, 'stopped');
     return failed ? 1 : 0;
   });
+  if (!cluster.isWorker) warnIfOpen(config, logger);
   try {
     const database = await startDatabase(config, logger);
     embedded = database.embedded;
-    orm = await initOrm(database.url, config.dbPoolSize);
+    orm = await initOrm(database.url, config.dbPoolSize, config.dbConnectTimeoutMs);
     await migrateAndSeed(orm, logger);
     app = await createApp({ config, orm, logger });
     const address = await app.listen(config.port, config.host);
@@ -122,6 +132,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     return failed || codes.some((code) => code !== 0) ? 1 : 0;
   });
 
+  warnIfOpen(config, logger);
   try {
     const database = await startDatabase(config, logger);
     embedded = database.embedded;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoundedCache } from '../src/modules/balance/bounded-cache.js';
+import { BoundedCache } from '../src/modules/common/bounded-cache.js';
 import { insertUser, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;

@@ -18,9 +18,29 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'example.com' }, 'CORS_ORIGINS entries must look like https://example.com'],
     [{ GRANT_CRON: 'every day' }, 'GRANT_CRON is not a cron pattern'],
     [{ GRANT_ENABLED: 'yes' }, 'GRANT_ENABLED must be true or false'],
+    [{ NODE_ENV: 'production' }, 'AUTH_MODE must be set explicitly when NODE_ENV=production'],
+    [{ AUTH_MODE: 'basic' }, 'AUTH_MODE must be one of off, jwt'],
+    [{ AUTH_MODE: 'jwt' }, 'AUTH_MODE=jwt needs exactly one of JWT_SECRET (HS256) and JWKS_URL'],
+    [{ AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(40), JWKS_URL: 'https://id.example/jwks' }, 'exactly one of'],
+    [{ AUTH_MODE: 'jwt', JWKS_URL: 'id.example/jwks' }, 'JWKS_URL must be an http(s) URL'],
+    [{ MAX_QUERY_ALIASES: 'many' }, 'MAX_QUERY_ALIASES must be a whole number'],
+    [{ DB_CONNECT_TIMEOUT_MS: '10' }, 'DB_CONNECT_TIMEOUT_MS must be a whole number from 100'],
   ])('fails fast on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('starts in production only with AUTH_MODE set, and keeps authentication off by default elsewhere', () => {
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'off' }).auth.mode).toBe('off');
+    expect(loadConfig({}).auth.mode).toBe('off');
+    const jwt = loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_AUDIENCE: 'balance' });
+    expect(jwt.auth).toMatchObject({ mode: 'jwt', audience: 'balance', jwksUrl: undefined });
+  });
+
+  it('never repeats a JWT secret in its message', () => {
+    expect(() => loadConfig({ AUTH_MODE: 'jwt', JWT_SECRET: 'short-s3cret' })).toThrow(
+      /^JWT_SECRET must have at least 32 characters$/,
+    );
   });
 
   it('never repeats a database password in its message', () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { createBalanceClient, type BalanceClient } from '../client/index.js';
 import { createApp, type App } from '../src/app.js';
@@ -35,23 +36,48 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The HS256 secret of test apps started with `JWT_ENV`. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
+export const JWT_ENV = { AUTH_MODE: 'jwt', JWT_SECRET: TEST_JWT_SECRET } as const;
+
+/** A signed token as an identity provider would issue it (expires in an hour unless `expiresIn` says). */
+export function signToken(
+  claims: { role?: string; sub?: string; iss?: string; aud?: string },
+  { secret = TEST_JWT_SECRET, expiresIn = '1h' }: { secret?: string; expiresIn?: string | number } = {},
+): Promise<string> {
+  const { sub, iss, aud, ...rest } = claims;
+  let jwt = new SignJWT(rest).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expiresIn);
+  if (sub !== undefined) jwt = jwt.setSubject(sub);
+  if (iss !== undefined) jwt = jwt.setIssuer(iss);
+  if (aud !== undefined) jwt = jwt.setAudience(aud);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+export interface TestAppOptions {
+  /** Receives every log line (JSON) at LOG_LEVEL (default here: debug), instead of discarding them. */
+  logLines?: string[];
+  /** Token the app's `client` sends. */
+  token?: string;
+}
+
 /** The real app on a fresh database, migrated and seeded, listening on a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
   const config = loadConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.logLines ? 'debug' : 'silent',
     NODE_ENV: 'test',
     GRANT_ENABLED: 'false',
     ...env,
     DATABASE_URL: databaseUrl,
   });
-  const logger = createLogger(config);
-  const orm = await initOrm(databaseUrl, config.dbPoolSize);
+  const lines = options.logLines;
+  const logger = createLogger(config, lines && { write: (line: string) => void lines.push(line) });
+  const orm = await initOrm(databaseUrl, config.dbPoolSize, config.dbConnectTimeoutMs);
   await migrateAndSeed(orm, logger);
   const app = await createApp({ config, orm, logger });
   const { port } = await app.listen(0, '127.0.0.1');
   const origin = `http://127.0.0.1:${port}`;
-  const client = createBalanceClient(`${origin}/graphql`);
+  const client = createBalanceClient(`${origin}/graphql`, { token: options.token });
   return {
     app,
     orm,

@@ -3,10 +3,12 @@
 // with a balance service that answers at once and no HTTP or database. What the server spends per request on
 // burst beyond this, plus the bare HTTP reference's CPU, is what our own code can still save.
 import 'reflect-metadata';
-import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { depthLimit } from '../../src/http/depth-limit.js';
+import { HeaderMap } from '@apollo/server';
+import { loadConfig } from '../../src/config.js';
+import type { RequestContext } from '../../src/context.js';
+import { createApolloServer } from '../../src/http/graphql.js';
+import { createLogger } from '../../src/logger.js';
+import { OPEN_ACCESS } from '../../src/modules/auth/principal.js';
 import { BalanceUpdated } from '../../src/modules/balance/balance.types.js';
 import type { Services } from '../../src/schema.js';
 import { buildAppSchema } from '../../src/schema.js';
@@ -31,16 +33,8 @@ const balances = {
   updateBalance: (_userId: string, amount: number) => Promise.resolve(new BalanceUpdated(user, amount, 5, '7')),
 };
 const schema = await buildAppSchema({ balances } as unknown as Services);
-const apollo = new ApolloServer({
-  schema,
-  introspection: false,
-  stopOnTerminationSignals: false,
-  validationRules: [depthLimit(12)],
-  plugins: [
-    ApolloServerPluginCacheControlDisabled(),
-    ApolloServerPluginLandingPageProductionDefault({ footer: false }),
-  ],
-});
+const config = loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'off' });
+const apollo = createApolloServer(schema, config, createLogger({ logLevel: 'warn' }));
 await apollo.start();
 
 const one = async (i: number): Promise<void> => {
@@ -50,7 +44,8 @@ const one = async (i: number): Promise<void> => {
   const headers = new HeaderMap(Object.entries(REQUEST_HEADERS));
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: 'POST', headers, search: '', body },
-    context: () => Promise.resolve({}),
+    context: (): Promise<RequestContext> =>
+      Promise.resolve({ requestId: String(i), principal: OPEN_ACCESS, operation: undefined, result: undefined }),
   });
   if (response.body.kind !== 'complete' || !response.body.string.includes('BalanceUpdated'))
     throw new Error(`unexpected answer: ${JSON.stringify(response.body)}`);

@@ -8,8 +8,8 @@ export type Orm = MikroORM;
 const MIGRATION_LOCK_KEY = 7_160_553;
 export const SEED_BALANCE = 10_000;
 
-export async function initOrm(clientUrl: string, poolSize: number): Promise<Orm> {
-  return MikroORM.init(createOrmConfig({ clientUrl, poolSize }));
+export async function initOrm(clientUrl: string, poolSize: number, connectTimeoutMs?: number): Promise<Orm> {
+  return MikroORM.init(createOrmConfig({ clientUrl, poolSize, connectTimeoutMs }));
 }
 
 /**
@@ -50,5 +50,14 @@ export async function databaseAnswers(orm: Orm, timeoutMs = 2000): Promise<boole
     return await Promise.race([ping, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** True when every migration this build ships is recorded as applied in the database. */
+export async function migrationsApplied(orm: Orm): Promise<boolean> {
+  try {
+    return (await orm.getMigrator().getPendingMigrations()).length === 0;
+  } catch {
+    return false;
   }
 }

@@ -1,11 +1,46 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { BalanceService } from '../modules/balance/balance.service.js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Orm } from '../db/orm.js';
+import type { BalanceService, BalanceStats } from '../modules/balance/balance.service.js';
 
-/** Prometheus metrics of this process: the balance lanes' counters plus Node's defaults. */
-export function createMetrics(balances: BalanceService): Registry {
+export interface Metrics {
+  readonly registry: Registry;
+  /** One finished GraphQL request: its root field, result type or error code, and duration. */
+  observeRequest(operation: string, result: string, seconds: number): void;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+/** Prometheus metrics of this process: requests, the balance lanes, the database pool, and Node's defaults. */
+export function createMetrics(balances: BalanceService, orm: Orm): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const counters = [
+
+  const requests = new Counter({
+    name: 'graphql_requests_total',
+    help: 'GraphQL requests by root field and result: the union member or type answered, or the error code.',
+    labelNames: ['operation', 'result'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'Time from the parsed HTTP body to the finished GraphQL response, by root field.',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const batchSizes = new Histogram({
+    name: 'balance_batch_size',
+    help: 'Operations per batch (one database statement each).',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+    registers: [registry],
+  });
+  balances.observeBatches((size) => batchSizes.observe(size));
+
+  const counters: [string, string, keyof BalanceStats][] = [
     ['balance_batches_total', 'Batches decided (one transaction each).', 'batches'],
     ['balance_operations_total', 'Balance operations submitted to the lanes.', 'operations'],
     [
@@ -14,7 +49,8 @@ export function createMetrics(balances: BalanceService): Registry {
       'versionConflicts',
     ],
     ['balance_concurrent_updates_total', 'Operations answered with ConcurrentUpdate.', 'concurrentUpdates'],
-  ] as const;
+    ['balance_failed_batches_total', 'Batches that failed with an error, e.g. the database unreachable.', 'failedBatches'],
+  ];
   for (const [name, help, field] of counters) {
     // Read at scrape time from the service's own counters: nothing extra on the hot path.
     let reported = 0;
@@ -37,5 +73,27 @@ export function createMetrics(balances: BalanceService): Registry {
       this.set(balances.activeLanes);
     },
   });
-  return registry;
+
+  const pool = (): TarnPool | undefined =>
+    (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool ?? undefined;
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state: used, free, and requests waiting for one.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const current = pool();
+      this.set({ state: 'used' }, current?.numUsed() ?? 0);
+      this.set({ state: 'free' }, current?.numFree() ?? 0);
+      this.set({ state: 'pending' }, current?.numPendingAcquires() ?? 0);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(operation, result, seconds) {
+      requests.inc({ operation, result });
+      duration.observe({ operation }, seconds);
+    },
+  };
 }

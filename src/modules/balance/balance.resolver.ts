@@ -1,5 +1,8 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { Arg, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import type { RequestContext } from '../../context.js';
+import { recordOutcome } from '../../http/outcome.middleware.js';
+import { requireOwnSpending, requireStaff } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
 import { UpdateBalanceResult } from './balance.types.js';
 
@@ -12,6 +15,7 @@ const idempotencyKeyArg = {
 
 /** Every balance mutation answers with the one union, after the change is durably committed. */
 @Resolver()
+@UseMiddleware(recordOutcome)
 export class BalanceResolver {
   constructor(private readonly balances: BalanceService) {}
 
@@ -21,19 +25,23 @@ export class BalanceResolver {
       'committed; business failures are typed members of the result union.',
   })
   updateBalance(
+    @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID) userId: string,
     @Arg('amount', () => Int) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
+    requireOwnSpending(principal, userId, amount);
     return this.balances.updateBalance(userId, amount, idempotencyKey ?? null);
   }
 
   @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
   deposit(
+    @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID) userId: string,
     @Arg('amount', () => Int) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
+    requireStaff(principal, 'deposit');
     return this.balances.deposit(userId, amount, idempotencyKey ?? null);
   }
 
@@ -41,10 +49,12 @@ export class BalanceResolver {
     description: 'Takes credits away; `amount` must be positive. InsufficientFunds when the balance would go negative.',
   })
   withdraw(
+    @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID) userId: string,
     @Arg('amount', () => Int) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
+    requireOwnSpending(principal, userId, -Math.abs(amount));
     return this.balances.withdraw(userId, amount, idempotencyKey ?? null);
   }
 
@@ -52,9 +62,11 @@ export class BalanceResolver {
     description: 'Sets the balance to 0; the ledger entry records the actual change (a reset of 120 writes -120).',
   })
   resetBalance(
+    @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID) userId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
+    requireStaff(principal, 'reset a balance');
     return this.balances.resetBalance(userId, idempotencyKey ?? null);
   }
 
@@ -63,11 +75,13 @@ export class BalanceResolver {
       'Sets an absolute balance (at least 0), e.g. from an external source of truth; `reason` is kept in the ledger.',
   })
   setBalance(
+    @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID) userId: string,
     @Arg('balance', () => GraphQLSafeInt) balance: number,
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
+    requireStaff(principal, 'set a balance');
     return this.balances.setBalance(userId, balance, reason ?? null, idempotencyKey ?? null);
   }
 }

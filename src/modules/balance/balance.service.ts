@@ -6,7 +6,7 @@ import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import { parseUserId } from '../users/user-id.js';
 import type { UserState } from '../users/user.entity.js';
 import { BalanceStore, type BatchConnection, type BatchWrite, type RecordedEntry } from './balance.store.js';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { KeyedBatchQueue } from './keyed-batch-queue.js';
 import {
   BalanceUpdated,
@@ -38,7 +38,12 @@ export interface BalanceStats {
   versionConflicts: number;
   /** Operations answered with ConcurrentUpdate. */
   concurrentUpdates: number;
+  /** Batches that failed with an error (database unreachable, ...); every request in them got that error. */
+  failedBatches: number;
 }
+
+/** Called with the size of each batch as it starts (metrics). */
+export type BatchObserver = (size: number) => void;
 
 /**
  * One requested change. Relative kinds add `value` (negative to take away); RESET and SET move the balance
@@ -159,7 +164,14 @@ export class BalanceService {
   private readonly lanes: KeyedBatchQueue<number, BalanceOperation, UpdateBalanceResult>;
   /** Last committed state per user, as this process wrote or read it; possibly stale, never trusted blindly. */
   private readonly remembered: BoundedCache<number, UserState>;
-  private readonly counters: BalanceStats = { batches: 0, operations: 0, versionConflicts: 0, concurrentUpdates: 0 };
+  private readonly counters: BalanceStats = {
+    batches: 0,
+    operations: 0,
+    versionConflicts: 0,
+    concurrentUpdates: 0,
+    failedBatches: 0,
+  };
+  private observer: BatchObserver | undefined;
 
   constructor(
     orm: Orm,
@@ -243,6 +255,10 @@ export class BalanceService {
     return Promise.resolve(parseUserId(rawUserId) === undefined ? new UserNotFound(rawUserId) : result);
   }
 
+  observeBatches(observer: BatchObserver): void {
+    this.observer = observer;
+  }
+
   stats(): Readonly<BalanceStats> {
     return { ...this.counters };
   }
@@ -260,15 +276,25 @@ export class BalanceService {
   private async applyBatch(userId: number, ops: readonly BalanceOperation[]): Promise<UpdateBalanceResult[]> {
     this.counters.batches++;
     this.counters.operations += ops.length;
-    for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
-      const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, ops));
-      if (outcome.results) return outcome.results;
-      this.counters.versionConflicts++;
-      // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
-      // processes stop colliding in lockstep.
-      if (!outcome.fromMemory) await delay(Math.random() * 2 ** attempt);
+    this.observer?.(ops.length);
+    try {
+      for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
+        const outcome = await this.store.withConnection((connection) => this.attempt(connection, userId, ops));
+        if (outcome.results) return outcome.results;
+        this.counters.versionConflicts++;
+        // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
+        // processes stop colliding in lockstep.
+        if (!outcome.fromMemory) await delay(Math.random() * 2 ** attempt);
+      }
+      return await this.applyLocked(userId, ops);
+    } catch (error) {
+      // The write may or may not have committed (e.g. the connection died before the answer): forget what
+      // we remember of this user, so the next batch starts from a fresh read. The error reaches every waiting
+      // request; a client retrying with its idempotency key then gets exactly-once.
+      this.remembered.set(userId, undefined);
+      this.counters.failedBatches++;
+      throw error;
     }
-    return this.applyLocked(userId, ops);
   }
 
   /**

@@ -1,27 +1,38 @@
-import { Arg, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import type { RequestContext } from '../../context.js';
+import { recordOutcome } from '../../http/outcome.middleware.js';
+import { requireOwnUser, requireStaff } from '../auth/access.js';
 import { User } from './user.entity.js';
 import { UserService } from './user.service.js';
 import { CreateUserInput, CreateUserResult, UserConnection } from './user.types.js';
 
 @Resolver(() => User)
+@UseMiddleware(recordOutcome)
 export class UserResolver {
   constructor(private readonly service: UserService) {}
 
   @Query(() => User, { nullable: true, description: 'The user with this id, or null when there is none.' })
-  user(@Arg('id', () => ID) id: string): Promise<User | null> {
+  user(@Ctx() { principal }: RequestContext, @Arg('id', () => ID) id: string): Promise<User | null> {
+    requireOwnUser(principal, id);
     return this.service.findById(id);
   }
 
   @Query(() => UserConnection, { description: 'Users ordered by id, a page at a time.' })
   users(
+    @Ctx() { principal }: RequestContext,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 20, at most 100).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: '`endCursor` of the previous page.' }) after?: string,
   ): Promise<UserConnection> {
+    requireStaff(principal, 'list users');
     return this.service.page(first, after);
   }
 
   @Mutation(() => CreateUserResult, { description: 'Creates a user; failures are typed members of the result.' })
-  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput): Promise<CreateUserResult> {
+  createUser(
+    @Ctx() { principal }: RequestContext,
+    @Arg('input', () => CreateUserInput) input: CreateUserInput,
+  ): Promise<CreateUserResult> {
+    requireStaff(principal, 'create users');
     return this.service.create(input);
   }
 }
