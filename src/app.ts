@@ -144,7 +144,8 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const context: RequestContext = { requestId, principal: OPEN_ACCESS, operation: undefined, result: undefined };
+    const context: RequestContext = { requestId, principal: OPEN_ACCESS, outcome: {} };
+    const { outcome } = context;
     const response: HTTPGraphQLResponse = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => {
@@ -153,7 +154,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
         } catch (error) {
           // Logged without the token; the answer is 401 with the reason (or 503 if the key set is down).
           const unauthenticated = error instanceof UnauthenticatedError;
-          context.result = unauthenticated ? 'UNAUTHENTICATED' : SERVICE_UNAVAILABLE;
+          outcome.result = unauthenticated ? 'UNAUTHENTICATED' : SERVICE_UNAVAILABLE;
           logger.warn(
             { requestId, reason: (error as Error).message },
             unauthenticated ? 'request refused: not authenticated' : 'token key set unavailable',
@@ -165,12 +166,12 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
-    if (context.result === SERVICE_UNAVAILABLE) {
+    if (outcome.result === SERVICE_UNAVAILABLE) {
       // Retryable by definition: say so in HTTP terms too.
       res.statusCode = 503;
       res.setHeader('retry-after', '1');
     }
-    metrics.observeRequest(context.operation ?? 'none', context.result ?? 'none', (performance.now() - started) / 1000);
+    metrics.observeRequest(outcome.operation ?? 'none', outcome.result ?? 'none', (performance.now() - started) / 1000);
     if (response.body.kind === 'complete') {
       // A known length avoids chunked encoding: one write per response.
       res.setHeader('content-length', Buffer.byteLength(response.body.string));

@@ -5,8 +5,16 @@ export interface RequestContext {
   /** From `x-request-id` when the caller sent a usable one, else generated; echoed in the response and logs. */
   readonly requestId: string;
   principal: Principal;
+  /**
+   * Filled in while the request runs, for the metrics. An object of its own because Apollo hands each
+   * operation a shallow copy of the context: the copy shares this object.
+   */
+  readonly outcome: RequestOutcome;
+}
+
+export interface RequestOutcome {
   /** The root field that ran (the last one when a document has several). */
-  operation: string | undefined;
+  operation?: string;
   /** Its result type (e.g. `BalanceUpdated`), or the first error code; the metrics' `result` label. */
-  result: string | undefined;
+  result?: string;
 }

@@ -45,7 +45,7 @@ const one = async (i: number): Promise<void> => {
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: 'POST', headers, search: '', body },
     context: (): Promise<RequestContext> =>
-      Promise.resolve({ requestId: String(i), principal: OPEN_ACCESS, operation: undefined, result: undefined }),
+      Promise.resolve({ requestId: String(i), principal: OPEN_ACCESS, outcome: {} }),
   });
   if (response.body.kind !== 'complete' || !response.body.string.includes('BalanceUpdated'))
     throw new Error(`unexpected answer: ${JSON.stringify(response.body)}`);

@@ -53,7 +53,7 @@ function requestErrorsPlugin(logger: Logger): ApolloServerPlugin<RequestContext>
     didEncounterErrors({ contextValue, errors, operationName }) {
       for (const error of errors) {
         const code = codeOf(error);
-        contextValue.result ??= code;
+        contextValue.outcome.result ??= code;
         const fields = {
           requestId: contextValue.requestId,
           operationName,

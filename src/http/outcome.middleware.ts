@@ -5,8 +5,8 @@ import type { RequestContext } from '../context.js';
 export const recordOutcome: MiddlewareFn<RequestContext> = async ({ context, info }, next) => {
   const result: unknown = await next();
   if (info.path.prev === undefined) {
-    context.operation = info.fieldName;
-    context.result =
+    context.outcome.operation = info.fieldName;
+    context.outcome.result =
       result === null || result === undefined ? 'null' : (result as { constructor?: { name?: string } }).constructor?.name;
   }
   return result;
