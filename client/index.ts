@@ -59,7 +59,10 @@ export interface BalanceClientOptions {
  * A typed graphql-request client over keep-alive sockets: requests beyond `connections` queue for a free
  * socket instead of opening thousands of connections at once.
  */
-export function createBalanceClient(url: string, { connections = 128, token }: BalanceClientOptions = {}): BalanceClient {
+export function createBalanceClient(
+  url: string,
+  { connections = 128, token }: BalanceClientOptions = {},
+): BalanceClient {
   const agent = new Agent({ connections, keepAliveTimeout: 30_000 });
   return {
     graphql: new GraphQLClient(url, {

@@ -142,7 +142,9 @@ const MIN_SECRET_LENGTH = 32;
 function authConfig(env: Env, production: boolean): AuthConfig {
   const rawMode = read(env, 'AUTH_MODE');
   if (rawMode === undefined && production) {
-    throw new ConfigError('AUTH_MODE must be set explicitly when NODE_ENV=production: jwt, or off to run without authentication');
+    throw new ConfigError(
+      'AUTH_MODE must be set explicitly when NODE_ENV=production: jwt, or off to run without authentication',
+    );
   }
   const mode = oneOf<AuthMode>(env, 'AUTH_MODE', ['off', 'jwt'], 'off');
   const secret = read(env, 'JWT_SECRET');

@@ -34,7 +34,11 @@ const codeOf = (request: Promise<unknown>): Promise<string> =>
   );
 
 /** Every balance and every ledger row, to prove that a refused request changed nothing. */
-const snapshot = () => query(t.orm, 'select (select json_agg(u order by id) from users u) as users, (select count(*) from ledger_entries) as entries');
+const snapshot = () =>
+  query(
+    t.orm,
+    'select (select json_agg(u order by id) from users u) as users, (select count(*) from ledger_entries) as entries',
+  );
 
 beforeAll(async () => {
   t = await startTestApp({ ...JWT_ENV, JWT_ISSUER: 'https://issuer.example', JWT_AUDIENCE: 'balance' }, { logLines });
@@ -56,7 +60,10 @@ async function post(headers: Record<string, string>, body: unknown = { query: '{
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { response, body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions: { code: string } }[] } };
+  return {
+    response,
+    body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions: { code: string } }[] },
+  };
 }
 
 describe('AUTH_MODE=jwt: authentication', () => {
@@ -68,7 +75,10 @@ describe('AUTH_MODE=jwt: authentication', () => {
       ['not bearer', { authorization: 'Basic dXNlcjpwYXNz' }],
       ['garbage', { authorization: 'Bearer not-a-jwt' }],
       ['wrong secret', { authorization: `Bearer ${await signToken(claims, { secret: 'x'.repeat(40) })}` }],
-      ['expired', { authorization: `Bearer ${await signToken(claims, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}` }],
+      [
+        'expired',
+        { authorization: `Bearer ${await signToken(claims, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}` },
+      ],
       ['wrong issuer', { authorization: `Bearer ${await signToken({ ...claims, iss: 'https://evil.example' })}` }],
       ['wrong audience', { authorization: `Bearer ${await signToken({ ...claims, aud: 'other' })}` }],
       ['unknown role', { authorization: `Bearer ${await signToken({ ...claims, role: 'root' })}` }],
@@ -93,7 +103,9 @@ describe('AUTH_MODE=jwt: authentication', () => {
     const { response } = await post({ authorization: `Bearer ${token}`, 'x-request-id': 'req-auth-1' });
     expect(response.status).toBe(401);
     expect(response.headers.get('x-request-id')).toBe('req-auth-1');
-    const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['requestId'] === 'req-auth-1');
+    const line = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['requestId'] === 'req-auth-1');
     expect(line).toMatchObject({ msg: 'request refused: not authenticated', level: 40 });
     const secretParts = [token, token.split('.')[2]!, TEST_JWT_SECRET];
     for (const part of secretParts) expect(logLines.join('\n')).not.toContain(part);
@@ -101,7 +113,7 @@ describe('AUTH_MODE=jwt: authentication', () => {
 });
 
 describe('AUTH_MODE=jwt: role user', () => {
-  it('reads its own user and ledger, and nobody else\'s', async () => {
+  it("reads its own user and ledger, and nobody else's", async () => {
     expect((await aliceClient.graphql.request(UserDocument, { id: alice })).user?.balance).toBe(100);
     const own = await aliceClient.graphql.request(UserLedgerDocument, { id: alice });
     expect(own.user?.ledger.totalCount).toBe(1);
@@ -113,7 +125,9 @@ describe('AUTH_MODE=jwt: role user', () => {
       'FORBIDDEN',
     );
     const [ownEntry] = await query<{ id: string }>(t.orm, 'select id from ledger_entries where user_id = ?', [alice]);
-    expect((await aliceClient.graphql.request(LedgerEntryDocument, { id: String(ownEntry!.id) })).ledgerEntry).not.toBeNull();
+    expect(
+      (await aliceClient.graphql.request(LedgerEntryDocument, { id: String(ownEntry!.id) })).ledgerEntry,
+    ).not.toBeNull();
   });
 
   it('spends its own balance and can do nothing else with money', async () => {
@@ -143,7 +157,9 @@ describe('AUTH_MODE=jwt: role user', () => {
       { query: `mutation { deposit(userId: "${alice}", amount: 5) { __typename } }` },
     );
     expect(body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
-    const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['requestId'] === 'req-forbidden-1');
+    const line = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['requestId'] === 'req-forbidden-1');
     expect(line).toMatchObject({ msg: 'request refused', code: 'FORBIDDEN', role: 'user', subject: alice });
     expect(logLines.join('\n')).not.toContain(token);
   });
@@ -158,7 +174,9 @@ describe('AUTH_MODE=jwt: roles service and admin', () => {
     expect(await as.reset(bob)).toMatchObject({ __typename: 'BalanceUpdated', balance: 0 });
     expect((await serviceClient.graphql.request(UsersDocument, {})).users.totalCount).toBeGreaterThanOrEqual(3);
     const admin = clientWith(await signToken({ iss: 'https://issuer.example', aud: 'balance', role: 'admin' }));
-    const created = await admin.graphql.request(CreateUserDocument, { input: { username: 'carol', initialBalance: 7 } });
+    const created = await admin.graphql.request(CreateUserDocument, {
+      input: { username: 'carol', initialBalance: 7 },
+    });
     expect(created.createUser).toMatchObject({ __typename: 'UserCreated', user: { balance: 7 } });
   });
 });

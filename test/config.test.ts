@@ -33,7 +33,12 @@ describe('loadConfig', () => {
   it('starts in production only with AUTH_MODE set, and keeps authentication off by default elsewhere', () => {
     expect(loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'off' }).auth.mode).toBe('off');
     expect(loadConfig({}).auth.mode).toBe('off');
-    const jwt = loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_AUDIENCE: 'balance' });
+    const jwt = loadConfig({
+      NODE_ENV: 'production',
+      AUTH_MODE: 'jwt',
+      JWT_SECRET: 'x'.repeat(32),
+      JWT_AUDIENCE: 'balance',
+    });
     expect(jwt.auth).toMatchObject({ mode: 'jwt', audience: 'balance', jwksUrl: undefined });
   });
 

@@ -42,8 +42,16 @@ describe('query limits (graphql-armor), configurable', () => {
   it.each([
     ['depth', '{ user(id: "1") { ledger { edges { node { id } } } } }', /depth limit of 4/],
     ['aliases', `{ ${aliases(4)} }`, /Aliases limit of 3/],
-    ['cost', `{ users(first: 100) { edges { node { id username balance email name version createdAt updatedAt } } } }`, /Cost limit of 60/],
-    ['directives', '{ user(id: "1") { id @include(if: true) balance @include(if: true) version @skip(if: false) } }', /Directives limit of 2/],
+    [
+      'cost',
+      `{ users(first: 100) { edges { node { id username balance email name version createdAt updatedAt } } } }`,
+      /Cost limit of 60/,
+    ],
+    [
+      'directives',
+      '{ user(id: "1") { id @include(if: true) balance @include(if: true) version @skip(if: false) } }',
+      /Directives limit of 2/,
+    ],
     ['tokens', `{ user(id: "1") { ${'id '.repeat(250)} } }`, /more th[ae][nt] 200 tokens/],
   ])('refuses a document over the %s limit with 400 before running it', async (_limit, query, message) => {
     const { status, body } = await post(t, { query });

@@ -63,7 +63,10 @@ describe('health', () => {
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok' }]);
 
     // A migration this build knows but the database has not applied: not ready, and says why.
-    const [last] = await query<{ id: number; name: string }>(t.orm, 'select id, name from mikro_orm_migrations order by id desc limit 1');
+    const [last] = await query<{ id: number; name: string }>(
+      t.orm,
+      'select id, name from mikro_orm_migrations order by id desc limit 1',
+    );
     await query(t.orm, 'delete from mikro_orm_migrations where id = ?', [last!.id]);
     try {
       const notReady = await fetch(`${t.origin}/health/ready`);
@@ -87,7 +90,9 @@ describe('request ids', () => {
       body: JSON.stringify({ query: '{ user(id: "1") { id nope } }' }),
     });
     expect(sent.headers.get('x-request-id')).toBe('trace-abc-123');
-    const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['requestId'] === 'trace-abc-123');
+    const lines = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['requestId'] === 'trace-abc-123');
     expect(lines).toEqual([expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED', msg: 'request rejected' })]);
 
     const generated = await fetch(t.url, {

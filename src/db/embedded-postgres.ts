@@ -25,6 +25,8 @@ export interface EmbeddedDatabaseOptions {
   logger: Logger;
   /** Extra `-c name=value` settings for the postgres process. */
   settings?: Record<string, string>;
+  /** A fixed port (e.g. to restart a server where its clients expect it); default: a free one. */
+  port?: number;
 }
 
 const USER = 'postgres';
@@ -190,7 +192,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   let pg: EmbeddedPostgresClass | undefined;
   let port = 0;
   for (let attempt = 1; attempt <= 3 && !pg; attempt++) {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     const candidate = create(port);
     try {
       await withPostgresInOwnProcessGroup(() => candidate.start());

@@ -63,7 +63,8 @@ function requestErrorsPlugin(logger: Logger): ApolloServerPlugin<RequestContext>
           subject: contextValue.principal.subject,
         };
         if (code === 'FORBIDDEN') logger.warn({ ...fields, reason: error.message }, 'request refused');
-        else if (code === SERVICE_UNAVAILABLE) logger.warn({ ...fields, err: causeOf(error) }, 'dependency unavailable');
+        else if (code === SERVICE_UNAVAILABLE)
+          logger.warn({ ...fields, err: causeOf(error) }, 'dependency unavailable');
         else if (CLIENT_CODES.has(code)) logger.debug({ ...fields, reason: error.message }, 'request rejected');
         else logger.error({ ...fields, err: causeOf(error) }, 'request failed');
       }
@@ -74,7 +75,11 @@ function requestErrorsPlugin(logger: Logger): ApolloServerPlugin<RequestContext>
 }
 
 /** The one Apollo Server configuration (also used by the bench's pipeline floor). */
-export function createApolloServer(schema: GraphQLSchema, config: Config, logger: Logger): ApolloServer<RequestContext> {
+export function createApolloServer(
+  schema: GraphQLSchema,
+  config: Config,
+  logger: Logger,
+): ApolloServer<RequestContext> {
   const limits = config.queryLimits;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.depth },
@@ -111,7 +116,8 @@ export function createApolloServer(schema: GraphQLSchema, config: Config, logger
     formatError(formatted, error): GraphQLFormattedError {
       if (isUnavailable(error)) {
         return {
-          message: 'A dependency of the service is unavailable right now; retry the request (with the same idempotency key).',
+          message:
+            'A dependency of the service is unavailable right now; retry the request (with the same idempotency key).',
           path: formatted.path,
           extensions: { code: SERVICE_UNAVAILABLE },
         };

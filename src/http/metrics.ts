@@ -49,7 +49,11 @@ export function createMetrics(balances: BalanceService, orm: Orm): Metrics {
       'versionConflicts',
     ],
     ['balance_concurrent_updates_total', 'Operations answered with ConcurrentUpdate.', 'concurrentUpdates'],
-    ['balance_failed_batches_total', 'Batches that failed with an error, e.g. the database unreachable.', 'failedBatches'],
+    [
+      'balance_failed_batches_total',
+      'Batches that failed with an error, e.g. the database unreachable.',
+      'failedBatches',
+    ],
   ];
   for (const [name, help, field] of counters) {
     // Read at scrape time from the service's own counters: nothing extra on the hot path.

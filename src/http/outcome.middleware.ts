@@ -7,7 +7,9 @@ export const recordOutcome: MiddlewareFn<RequestContext> = async ({ context, inf
   if (info.path.prev === undefined) {
     context.outcome.operation = info.fieldName;
     context.outcome.result =
-      result === null || result === undefined ? 'null' : (result as { constructor?: { name?: string } }).constructor?.name;
+      result === null || result === undefined
+        ? 'null'
+        : (result as { constructor?: { name?: string } }).constructor?.name;
   }
   return result;
 };

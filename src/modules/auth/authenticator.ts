@@ -20,7 +20,9 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
   if (config.mode === 'off') return () => Promise.resolve(OPEN_ACCESS);
 
   const key: Uint8Array | JWTVerifyGetKey =
-    config.secret !== undefined ? new TextEncoder().encode(config.secret) : createRemoteJWKSet(new URL(config.jwksUrl!));
+    config.secret !== undefined
+      ? new TextEncoder().encode(config.secret)
+      : createRemoteJWKSet(new URL(config.jwksUrl!));
   const options = {
     issuer: config.issuer,
     audience: config.audience,
@@ -33,7 +35,9 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(authorization?.trim() ?? '')?.[1];
     if (token === undefined) {
       throw new UnauthenticatedError(
-        authorization ? 'The Authorization header must be "Bearer <JWT>"' : 'Authentication required: send Authorization: Bearer <JWT>',
+        authorization
+          ? 'The Authorization header must be "Bearer <JWT>"'
+          : 'Authentication required: send Authorization: Bearer <JWT>',
       );
     }
     const known = verified.get(token);
