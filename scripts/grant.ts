@@ -5,12 +5,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig } from '../src/config.js';
-import {
-  EMBEDDED_DATABASE_NAME,
-  runningEmbeddedDatabaseUrl,
-  startEmbeddedDatabase,
-  type EmbeddedDatabase,
-} from '../src/db/embedded-postgres.js';
+import { openCommandDatabase } from '../src/db/command-database.js';
 import { initOrm, migrateAndSeed } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
 import { BalanceService } from '../src/modules/balance/balance.service.js';
@@ -41,19 +36,9 @@ try {
 }
 const logger = createLogger(config);
 
-let embedded: EmbeddedDatabase | undefined;
-let databaseUrl = config.databaseUrl;
-if (databaseUrl === undefined) {
-  databaseUrl = await runningEmbeddedDatabaseUrl(config.dataDir, EMBEDDED_DATABASE_NAME);
-  if (databaseUrl) {
-    process.stderr.write(`using the embedded PostgreSQL already running on ${config.dataDir}\n`);
-  } else {
-    embedded = await startEmbeddedDatabase({ dataDir: config.dataDir, database: EMBEDDED_DATABASE_NAME, logger });
-    databaseUrl = embedded.url;
-  }
-}
-
-const orm = await initOrm(databaseUrl, config.dbPoolSize);
+const database = await openCommandDatabase(config, logger);
+process.stderr.write(`using ${database.description}\n`);
+const orm = await initOrm(database.url, config.dbPoolSize, config.dbConnectTimeoutMs);
 let exitCode = 0;
 try {
   await migrateAndSeed(orm, logger);
@@ -80,6 +65,6 @@ try {
   if (summary.failed > 0) exitCode = 1;
 } finally {
   await orm.close(true);
-  await embedded?.stop();
+  await database.close();
 }
 process.exit(exitCode);

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createBalanceClient, type BalanceClient } from '../client/index.js';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { checkInvariants } from '../src/db/invariants.js';
 import { initOrm, migrateAndSeed, type Orm } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
 
@@ -116,23 +117,11 @@ export interface LedgerViolation {
 }
 
 /**
- * The invariants every test checks after concurrent traffic: no negative balance, balance == sum of the
- * user's ledger, and each entry's balance_after == previous balance_after + amount.
+ * The invariants every test checks after concurrent traffic (the same checks as `npm run verify`): no
+ * negative balance, balance == sum of the user's ledger, a consistent balance_after chain, and each
+ * idempotency key used once per user.
  */
 export async function ledgerViolations(orm: Orm): Promise<LedgerViolation[]> {
-  const rows = await query<{ user_id: number; problem: string }>(
-    orm,
-    `select u.id as user_id, 'balance ' || u.balance || ' <> ledger sum ' || coalesce(sum(l.amount), 0) as problem
-       from users u left join ledger_entries l on l.user_id = u.id
-      group by u.id having u.balance <> coalesce(sum(l.amount), 0)
-     union all
-     select id, 'negative balance ' || balance from users where balance < 0
-     union all
-     select user_id, 'entry ' || id || ': balance_after ' || balance_after || ' <> ' || expected
-       from (select id, user_id, balance_after,
-                    coalesce(lag(balance_after) over (partition by user_id order by id), 0) + amount as expected
-               from ledger_entries) e
-      where balance_after <> expected`,
-  );
-  return rows.map((row) => ({ userId: Number(row.user_id), problem: row.problem }));
+  const report = await checkInvariants((sql) => query(orm, sql));
+  return report.violations.map((violation) => ({ userId: violation.userId, problem: violation.detail }));
 }

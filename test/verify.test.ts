@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balanceMutations } from './balance-mutations.js';
+import { insertUser, query, startTestApp, type TestApp } from './helpers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** `npm run verify` as an operator runs it, against the test database. */
+async function verify(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/verify.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: t.databaseUrl, NODE_ENV: 'test' },
+    });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, stdout: failed.stdout };
+  }
+}
+
+describe('npm run verify', () => {
+  it('reports a consistent database and exits 0', async () => {
+    const userId = await insertUser(t.orm, 50);
+    const balances = balanceMutations(t.client);
+    await Promise.all([balances.update(userId, -20), balances.update(userId, 5, 'k1'), balances.set(userId, 7)]);
+    const { code, stdout } = await verify();
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/: 2 users, \d+ ledger entries/);
+    expect(stdout).toContain('ok   balance-after-chain');
+    expect(stdout).toContain('all invariants hold');
+    expect(stdout).not.toContain(t.databaseUrl);
+  });
+
+  it('finds each kind of violation and exits 1', async () => {
+    const [tampered, negative] = await Promise.all([insertUser(t.orm, 10), insertUser(t.orm, 10)]);
+    await query(t.orm, 'update users set balance = balance + 1 where id = ?', [tampered]);
+    // What the schema itself forbids is removed first, to show verify catches it on a database without it.
+    await query(t.orm, 'alter table users drop constraint users_balance_non_negative');
+    await query(t.orm, 'alter table ledger_entries drop constraint ledger_entries_balance_after_check');
+    await query(t.orm, `update users set balance = -3 where id = ?`, [negative]);
+    await query(t.orm, 'drop index ledger_entries_idempotency_key_unique');
+    await query(
+      t.orm,
+      `insert into ledger_entries (user_id, amount, balance_after, kind, idempotency_key)
+       values (?, 0, 11, 'SET', 'twice'), (?, 0, 11, 'SET', 'twice')`,
+      [tampered, tampered],
+    );
+    await query(t.orm, `insert into ledger_entries (user_id, amount, balance_after, kind) values (?, 0, 99, 'SET')`, [
+      tampered,
+    ]);
+
+    const { code, stdout } = await verify('--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { ok: boolean; violations: { invariant: string; userId: number }[] };
+    expect(report.ok).toBe(false);
+    const found = new Set(report.violations.map((v) => `${v.invariant} ${v.userId}`));
+    expect(found).toEqual(
+      new Set([
+        `balance-equals-ledger ${tampered}`,
+        `non-negative-balance ${negative}`,
+        `balance-equals-ledger ${negative}`,
+        `balance-after-chain ${tampered}`,
+        `unique-idempotency-key ${tampered}`,
+      ]),
+    );
+  });
+});
