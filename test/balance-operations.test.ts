@@ -99,3 +99,33 @@ describe('resetBalance and setBalance', () => {
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 });
+
+describe('found by the fuzz test', () => {
+  it('answers the user with valid timestamps right after a write', async () => {
+    const userId = await insertUser(t.orm, 10);
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation { deposit(userId: "${userId}", amount: 1) { ... on BalanceUpdated { user { createdAt updatedAt } } } }`,
+      }),
+    });
+    const body = (await response.json()) as { data: { deposit: { user: { createdAt: string; updatedAt: string } } } };
+    const { createdAt, updatedAt } = body.data.deposit.user;
+    expect(createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(updatedAt)).toBeGreaterThanOrEqual(Date.parse(createdAt));
+  });
+
+  it('refuses text PostgreSQL cannot store (NUL) as InvalidInput, without failing the rest of the batch', async () => {
+    const userId = await insertUser(t.orm, 10);
+    const balances = balanceMutations(t.client);
+    const [bad, good] = await Promise.all([
+      balances.update(userId, -1, 'key\u0000'),
+      balances.update(userId, -1, 'fine'),
+    ]);
+    expect(bad).toMatchObject({ __typename: 'InvalidInput', field: 'idempotencyKey' });
+    expect(good).toMatchObject({ __typename: 'BalanceUpdated', balance: 9 });
+    expect(await set(userId, 3, 'why\u0000')).toMatchObject({ __typename: 'InvalidInput', field: 'reason' });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});

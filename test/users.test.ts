@@ -57,6 +57,7 @@ describe('createUser', () => {
       [{ username: 'erin', email: 'not-an-email' }, 'email'],
       [{ username: 'erin', initialBalance: -1 }, 'initialBalance'],
       [{ username: 'erin', name: '' }, 'name'],
+      [{ username: 'erin', name: 'nul\u0000byte' }, 'name'],
     ];
     for (const [input, field] of cases) {
       expect(await create(input)).toMatchObject({ __typename: 'InvalidInput', code: 'INVALID_INPUT', field });

@@ -220,10 +220,10 @@ export class BalanceService {
     if (!Number.isSafeInteger(balance) || balance < 0) {
       return this.refuse(rawUserId, new InvalidAmount(balance, 'A balance must be a whole number of at least 0'));
     }
-    if (reason !== null && reason.length > MAX_REASON_LENGTH) {
+    if (reason !== null && (reason.length > MAX_REASON_LENGTH || reason.includes('\u0000'))) {
       return this.refuse(
         rawUserId,
-        new InvalidInput('reason', `The reason may have at most ${MAX_REASON_LENGTH} characters`),
+        new InvalidInput('reason', `The reason has at most ${MAX_REASON_LENGTH} characters, none of them NUL`),
       );
     }
     return this.submit(rawUserId, { kind: LedgerEntryKind.SET, value: balance, reason, idempotencyKey });
@@ -243,8 +243,9 @@ export class BalanceService {
     const userId = parseUserId(rawUserId);
     if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
     const key = op.idempotencyKey;
-    if (key !== null && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      const message = `An idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
+    // Checked before the lane: one unstorable key (PostgreSQL text cannot hold NUL) would fail its whole batch.
+    if (key !== null && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || key.includes('\u0000'))) {
+      const message = `An idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, none of them NUL`;
       return Promise.resolve(new InvalidInput('idempotencyKey', message));
     }
     return this.lanes.submit(userId, op);

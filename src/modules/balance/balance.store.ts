@@ -29,11 +29,14 @@ interface UserRow {
   name: string | null;
   balance: string;
   version: number;
-  created_at: Date;
-  updated_at: Date;
+  created_ms: number;
+  updated_ms: number;
 }
 
-const USER_COLUMNS = 'id, username, email, name, balance, version, created_at, updated_at';
+// Timestamps as epoch milliseconds: MikroORM makes the pg driver return timestamptz as text (it parses them
+// itself), and that text is not a format Date reliably parses.
+const USER_COLUMNS = `id, username, email, name, balance, version,
+  (extract(epoch from created_at) * 1000)::float8 as created_ms, (extract(epoch from updated_at) * 1000)::float8 as updated_ms`;
 const SELECT_USER = `select ${USER_COLUMNS} from users where id = $1`;
 
 // One statement, one round trip, atomic on its own: the versioned update and the ledger rows of the whole
@@ -66,8 +69,8 @@ function toState(row: UserRow): UserState {
     name: row.name,
     balance: Number(row.balance),
     version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: new Date(row.created_ms),
+    updatedAt: new Date(row.updated_ms),
   };
 }
 

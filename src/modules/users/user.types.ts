@@ -5,6 +5,9 @@ import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import { PageInfo } from '../common/connection.types.js';
 import { User } from './user.entity.js';
 
+/** PostgreSQL text cannot hold U+0000. */
+const NO_NUL = /^[^\u0000]*$/;
+
 @InputType()
 export class CreateUserInput {
   @Field(() => String, { description: '3-32 letters, digits, `_` or `-`; unique case-insensitively.' })
@@ -16,11 +19,13 @@ export class CreateUserInput {
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
+  @Matches(NO_NUL, { message: 'email may not contain NUL characters' })
   email?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100)
+  @Matches(NO_NUL, { message: 'name may not contain NUL characters' })
   name?: string | null;
 
   @Field(() => GraphQLSafeInt, {
