@@ -1,4 +1,4 @@
-// npm run bench -- [--scenario burst,storm,hot,spread] [--workers N] [--requests N] [--json] [--profile DIR]
+// npm run bench -- [--scenario burst,storm,hot,spread] [--workers N] [--requests N] [--json] [--profile DIR] [--token JWT]
 // Starts a fresh embedded PostgreSQL, the service (production build) and two references in separate
 // processes, runs each scenario against all three, checks every exact outcome, and prints one table.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { initOrm, migrateAndSeed } from '../src/db/orm.js';
@@ -27,6 +29,10 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     // Writes a V8 CPU profile of the service process(es) into DIR when they stop.
     profile: { type: 'string' },
+    // The service runs as in production, with AUTH_MODE=jwt. By default the bench makes up a JWT_SECRET and
+    // signs a service token itself; with --token it sends that token and starts the service with the
+    // JWT_SECRET (and JWT_ISSUER / JWT_AUDIENCE) of its own environment.
+    token: { type: 'string' },
   },
 });
 const selected = args.scenario.split(',').map((name) => name.trim()) as ScenarioName[];
@@ -83,6 +89,7 @@ function rssMb(pid: number): number {
 // ---------------------------------------------------------------- the systems under test
 interface System {
   name: SystemName;
+  headers?: Record<string, string>;
   server: SpawnedServer;
   origin: string;
   path: string;
@@ -123,10 +130,28 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
   };
   const [serviceUrl, sqlUrl] = await Promise.all([prepare('bench_service'), prepare('bench_sql')]);
   const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+  if (args.token !== undefined && !process.env['JWT_SECRET']) {
+    throw new Error('--token needs the JWT_SECRET that verifies it in the environment');
+  }
+  const jwtSecret = args.token === undefined ? randomBytes(32).toString('hex') : process.env['JWT_SECRET']!;
+  const token =
+    args.token ??
+    (await new SignJWT({ role: 'service' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('bench')
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode(jwtSecret)));
   const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
   const service = await spawnServer(process.execPath, [...profiling, 'dist/src/main.js'], {
     cwd: root,
-    env: { ...env, NODE_ENV: 'production', DATABASE_URL: serviceUrl, WORKERS: String(workers) },
+    env: {
+      ...env,
+      NODE_ENV: 'production',
+      AUTH_MODE: 'jwt',
+      JWT_SECRET: jwtSecret,
+      DATABASE_URL: serviceUrl,
+      WORKERS: String(workers),
+    },
   });
   const reference = (mode: string, databaseUrl = '') =>
     spawnServer(process.execPath, ['--import', 'tsx', 'scripts/bench/reference-server.ts', mode], {
@@ -139,6 +164,7 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
   return [
     {
       name: 'service',
+      headers: { authorization: `Bearer ${token}` },
       server: service,
       origin: serviceOrigin,
       path: '/graphql',
@@ -342,6 +368,7 @@ async function measure(system: System, scenario: Scenario, requests: number) {
       return system.body(userId, amount);
     },
     classify: system.classify,
+    headers: system.headers,
   });
   const cpuUsPerRequest = ((cpuMs(system.server.child.pid!) - cpuBefore) * 1000) / requests;
   const retriesAfter = await system.retries();
@@ -365,6 +392,7 @@ async function warmUp(system: System): Promise<void> {
     connections: 100,
     body: (i) => system.body(userId!, i % 2 === 0 ? 1 : -1),
     classify: system.classify,
+    headers: system.headers,
   });
 }
 

@@ -50,7 +50,9 @@ if (values.json) {
   const lines = [`verify: ${database.description}: ${report.users} users, ${report.entries} ledger entries`];
   for (const invariant of INVARIANTS) {
     const found = report.violations.filter((violation) => violation.invariant === invariant);
-    lines.push(`  ${found.length === 0 ? 'ok  ' : 'FAIL'} ${invariant}${found.length ? `: ${found.length} violations` : ''}`);
+    lines.push(
+      `  ${found.length === 0 ? 'ok  ' : 'FAIL'} ${invariant}${found.length ? `: ${found.length} violations` : ''}`,
+    );
     for (const violation of found.slice(0, SHOWN_PER_INVARIANT)) {
       lines.push(`         user ${violation.userId}: ${violation.detail}`);
     }

@@ -12,6 +12,8 @@ export interface LoadSpec {
   body(index: number): string;
   /** Names the outcome of one response body (e.g. `BalanceUpdated`). */
   classify(status: number, body: string): string;
+  /** Extra request headers (e.g. authorization). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -24,8 +26,6 @@ export interface LoadResult {
   lostErrors: string[];
 }
 
-const HEADERS = { 'content-type': 'application/json' };
-
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
 }
@@ -34,6 +34,7 @@ function percentile(sorted: Float64Array, p: number): number {
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const pool = new Pool(spec.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const bodies = Array.from({ length: spec.requests }, (_, i) => spec.body(i));
+  const headers = { 'content-type': 'application/json', ...spec.headers };
   const latencies = new Float64Array(spec.requests);
   const counts: Record<string, number> = {};
   const lostErrors: string[] = [];
@@ -42,7 +43,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const sent = performance.now();
     let outcome: string;
     try {
-      const response = await pool.request({ path: spec.path, method: 'POST', headers: HEADERS, body: bodies[i] });
+      const response = await pool.request({ path: spec.path, method: 'POST', headers, body: bodies[i] });
       outcome = spec.classify(response.statusCode, await response.body.text());
     } catch (error) {
       outcome = 'Lost';
