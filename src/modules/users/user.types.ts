@@ -6,6 +6,7 @@ import { PageInfo } from '../common/connection.types.js';
 import { User } from './user.entity.js';
 
 /** PostgreSQL text cannot hold U+0000. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const NO_NUL = /^[^\u0000]*$/;
 
 @InputType()
