@@ -46,6 +46,12 @@ describe('the reference test across processes on one database', () => {
     servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
     orm = await initOrm(databaseUrl, 2);
     expect(await query(orm, 'select id, balance from users')).toEqual([{ id: 1, balance: '10000' }]);
+    // Started without AUTH_MODE (not production): open, and each says so loudly.
+    for (const server of servers) {
+      expect(server.logs).toContainEqual(
+        expect.objectContaining({ level: 40, authMode: 'off', msg: expect.stringMatching(/^AUTHENTICATION IS OFF/) }),
+      );
+    }
 
     const report = await expectExactReferenceBurst(
       servers.map((server) => server.url),
