@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createBalanceClient,
@@ -54,8 +57,12 @@ afterAll(async () => {
   await t.close();
 });
 
-async function post(headers: Record<string, string>, body: unknown = { query: '{ user(id: "1") { id } }' }) {
-  const response = await fetch(t.url, {
+async function post(
+  headers: Record<string, string>,
+  body: unknown = { query: '{ user(id: "1") { id } }' },
+  url = t.url,
+) {
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -178,5 +185,56 @@ describe('AUTH_MODE=jwt: roles service and admin', () => {
       input: { username: 'carol', initialBalance: 7 },
     });
     expect(created.createUser).toMatchObject({ __typename: 'UserCreated', user: { balance: 7 } });
+  });
+});
+
+describe('AUTH_MODE=jwt with JWKS_URL', () => {
+  it('verifies tokens against the key set, and answers 503 SERVICE_UNAVAILABLE when it cannot be fetched', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const keySet = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => keySet.listen(0, '127.0.0.1', resolve));
+    const { port } = keySet.address() as AddressInfo;
+    const app = await startTestApp({ AUTH_MODE: 'jwt', JWKS_URL: `http://127.0.0.1:${port}/jwks.json` });
+    try {
+      const sign = (role: string, key = privateKey, kid = 'k1') =>
+        new SignJWT({ role }).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('5m').sign(key);
+      const ok = await post(
+        { authorization: `Bearer ${await sign('service')}` },
+        { query: '{ user(id: "1") { id } }' },
+        app.url,
+      );
+      expect([ok.response.status, ok.body.data]).toEqual([200, { user: { id: '1' } }]);
+      const other = await generateKeyPair('ES256');
+      const forged = await post(
+        { authorization: `Bearer ${await sign('service', other.privateKey)}` },
+        undefined,
+        app.url,
+      );
+      expect([forged.response.status, forged.body.errors?.[0]?.extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
+    } finally {
+      await app.close();
+      keySet.close();
+    }
+
+    // A key set that cannot be fetched (nothing listens on its port any more): retryable, not the caller's fault.
+    const unreachable = await startTestApp({ AUTH_MODE: 'jwt', JWKS_URL: `http://127.0.0.1:${port}/jwks.json` });
+    try {
+      const token = await new SignJWT({ role: 'service' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const refused = await post({ authorization: `Bearer ${token}` }, undefined, unreachable.url);
+      expect([refused.response.status, refused.body.errors?.[0]?.extensions.code]).toEqual([
+        503,
+        'SERVICE_UNAVAILABLE',
+      ]);
+      expect(refused.response.headers.get('retry-after')).toBe('1');
+    } finally {
+      await unreachable.close();
+    }
   });
 });
