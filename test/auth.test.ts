@@ -169,6 +169,9 @@ describe('AUTH_MODE=jwt: role user', () => {
       .find((l) => l['requestId'] === 'req-forbidden-1');
     expect(line).toMatchObject({ msg: 'request refused', code: 'FORBIDDEN', role: 'user', subject: alice });
     expect(logLines.join('\n')).not.toContain(token);
+    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(metrics).toMatch(/^graphql_requests_total\{operation="deposit",result="FORBIDDEN"\} [1-9]/m);
+    expect(metrics).toMatch(/^graphql_requests_total\{operation="none",result="UNAUTHENTICATED"\} [1-9]/m);
   });
 });
 
