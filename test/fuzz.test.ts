@@ -161,8 +161,21 @@ const requestBody = fc.gen().map((g) => {
 });
 
 /** Sends generated requests for up to `timeLimitMs`; every answer must be a 4xx or a GraphQL answer without an internal error. */
+/** Every `entryId` anywhere in a response's data (selected under BalanceUpdated, maybe deep). */
+function entryIdsIn(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) entryIdsIn(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'entryId' && typeof inner === 'string') found.push(inner);
+      else entryIdsIn(inner, found);
+    }
+  }
+  return found;
+}
+
 async function fuzz(app: TestApp, headers: Record<string, string>, numRuns: number, timeLimitMs: number) {
   const seen: Record<string, number> = {};
+  const answeredEntries: string[] = [];
   const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);
   await fc.assert(
     fc.asyncProperty(requestBody, async (body) => {
@@ -173,7 +186,9 @@ async function fuzz(app: TestApp, headers: Record<string, string>, numRuns: numb
       });
       const text = await response.text();
       expect(response.status, text).toBeLessThan(500);
-      const errors = (JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] }).errors;
+      const parsed = JSON.parse(text) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+      entryIdsIn(parsed.data, answeredEntries);
+      const errors = parsed.errors;
       const codes = errors?.map((e) => e.extensions?.code ?? 'none') ?? ['ok'];
       for (const code of codes) seen[code] = (seen[code] ?? 0) + 1;
       expect(codes, text).not.toContain('INTERNAL_SERVER_ERROR');
@@ -182,7 +197,14 @@ async function fuzz(app: TestApp, headers: Record<string, string>, numRuns: numb
   );
   expect((await fetch(`${app.origin}/health/ready`)).status).toBe(200);
   expect(await ledgerViolations(app.orm)).toEqual([]);
-  return `seed ${seed}: ${Object.values(seen).reduce((a, b) => a + b, 0)} answers ${JSON.stringify(seen)}`;
+  // Every change the client was told about is in the ledger.
+  const stored = await query<{ id: string }>(app.orm, 'select id from ledger_entries');
+  const ids = new Set(stored.map((row) => String(row.id)));
+  expect(answeredEntries.filter((id) => !ids.has(id))).toEqual([]);
+  return (
+    `seed ${seed}: ${Object.values(seen).reduce((a, b) => a + b, 0)} answers ${JSON.stringify(seen)}, ` +
+    `${answeredEntries.length} entry ids answered, all in the ledger`
+  );
 }
 
 describe('fuzz: random documents and variables from the schema (FUZZ_SEED=n replays a run)', () => {
