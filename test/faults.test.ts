@@ -4,7 +4,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { createBalanceClient, errorCodeOf, UpdateBalanceDocument, type BalanceClient } from '../client/index.js';
+import {
+  createBalanceClient,
+  errorCodeOf,
+  UpdateBalanceDocument,
+  UserDocument,
+  UserLedgerDocument,
+  type BalanceClient,
+} from '../client/index.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { initOrm, type Orm } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
@@ -52,6 +59,7 @@ describe('faults lose nothing and double nothing', () => {
     let recoveredAfterMs: number | undefined;
     let phase: 'before' | 'stopping' | 'down' | 'starting' | 'up' = 'before';
     let faultDone: Promise<void> = Promise.resolve();
+    let readsDuringOutage: string[] = [];
 
     const send = async (i: number): Promise<void> => {
       try {
@@ -74,7 +82,16 @@ describe('faults lose nothing and double nothing', () => {
       // requests were refused as unavailable.
       if (phase === 'before' && answered >= 1000) {
         phase = 'stopping';
-        faultDone = database.stop().then(() => {
+        faultDone = database.stop().then(async () => {
+          // Reads (through MikroORM rather than the balance path's driver calls) fail the same clear way.
+          readsDuringOutage = await Promise.all(
+            [UserDocument, UserLedgerDocument].map((document) =>
+              client.graphql.request(document, { id: '1' }).then(
+                () => 'answered',
+                (error: unknown) => errorCodeOf(error) ?? String(error),
+              ),
+            ),
+          );
           phase = 'down';
         });
       } else if (phase === 'down' && unavailable >= 300) {
@@ -98,6 +115,7 @@ describe('faults lose nothing and double nothing', () => {
     for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
     // Only a committed change or a retryable refusal: never InsufficientFunds, never an internal error.
     expect(Object.keys(counts).sort()).toEqual(['BalanceUpdated', 'SERVICE_UNAVAILABLE']);
+    expect(readsDuringOutage).toEqual(['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
     expect(phase).toBe('up');
     expect(recoveredAfterMs).toBeDefined(); // successes after the restart, from the same server process
     expect(server.child.exitCode).toBeNull();
