@@ -228,10 +228,16 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
       return;
     }
     if (pathname === '/metrics' && req.method === 'GET') {
-      void metrics.registry.metrics().then((body) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(body);
-      });
+      metrics.text().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.end(body);
+        },
+        (error: unknown) => {
+          logger.warn({ err: error }, 'metrics unavailable');
+          sendJson(res, 503, { error: 'metrics unavailable' });
+        },
+      );
       return;
     }
     if (pathname !== '/graphql') {

@@ -4,6 +4,7 @@ import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { EMBEDDED_DATABASE_NAME, startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { initOrm, migrateAndSeed, type Orm } from './db/orm.js';
+import { serveClusterMetrics } from './http/cluster-metrics.js';
 import { createLogger, type Logger } from './logger.js';
 
 function readConfig(): Config {
@@ -142,6 +143,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     } finally {
       await orm.close(true);
     }
+    serveClusterMetrics();
     let listening = 0;
     cluster.on('listening', (_worker, address) => {
       if (++listening !== config.workers) return;

@@ -74,6 +74,18 @@ describe('the reference test across processes on one database', () => {
     orm = await initOrm(databaseUrl, 2);
 
     const report = await expectExactReferenceBurst([servers[0]!.url], orm);
+    // One scrape answers for both workers: the primary sums their registries.
+    const metrics = await (await fetch(servers[0]!.url.replace('/graphql', '/metrics'))).text();
+    const sample = (series: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1],
+      );
+    expect(sample('balance_operations_total')).toBe(10_000);
+    expect(sample('graphql_requests_total{operation="updateBalance",result="BalanceUpdated"}')).toBe(5000);
+    expect(sample('graphql_requests_total{operation="updateBalance",result="InsufficientFunds"}')).toBe(5000);
 
     const { servers: workers, total } = await stopAndCollectStats();
     expect(workers).toBe(2);

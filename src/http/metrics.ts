@@ -1,9 +1,13 @@
+import cluster from 'node:cluster';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Orm } from '../db/orm.js';
 import type { BalanceService, BalanceStats } from '../modules/balance/balance.service.js';
+import { clusterMetricsClient } from './cluster-metrics.js';
 
 export interface Metrics {
-  readonly registry: Registry;
+  readonly contentType: string;
+  /** The Prometheus text: this process's metrics, or in a cluster worker the sums over all workers. */
+  text(): Promise<string>;
   /** One finished GraphQL request: its root field, result type or error code, and duration. */
   observeRequest(operation: string, result: string, seconds: number): void;
 }
@@ -14,7 +18,10 @@ interface TarnPool {
   numPendingAcquires(): number;
 }
 
-/** Prometheus metrics of this process: requests, the balance lanes, the database pool, and Node's defaults. */
+/**
+ * Prometheus metrics: requests, the balance lanes, the database pool, and Node's defaults. In a cluster the
+ * scrape answers for all workers together (counters and gauges summed).
+ */
 export function createMetrics(balances: BalanceService, orm: Orm): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -93,8 +100,10 @@ export function createMetrics(balances: BalanceService, orm: Orm): Metrics {
     },
   });
 
+  const clusterText = cluster.isWorker ? clusterMetricsClient(registry) : undefined;
   return {
-    registry,
+    contentType: registry.contentType,
+    text: () => clusterText?.() ?? registry.metrics(),
     observeRequest(operation, result, seconds) {
       requests.inc({ operation, result });
       duration.observe({ operation }, seconds);
