@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { openCommandDatabase } from '../src/db/command-database.js';
 import { initOrm, migrateAndSeed } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
@@ -27,13 +27,8 @@ if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || utcDay(new Date(`${day}T00:00:00Z`)) !==
   fail(`--date must be a calendar day as YYYY-MM-DD (got "${day}")`);
 }
 
-let config;
-try {
-  config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-} catch (error) {
-  if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
-  throw error;
-}
+// A command serves no requests: authentication settings do not concern it.
+const config = loadConfigOrExit({ LOG_LEVEL: 'warn', AUTH_MODE: 'off', ...process.env }, 2);
 const logger = createLogger(config);
 
 const database = await openCommandDatabase(config, logger);

@@ -3,7 +3,7 @@
 // Uses DATABASE_URL when set, else the embedded database (a running server's, or one started for the check).
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { openCommandDatabase } from '../src/db/command-database.js';
 import { checkInvariants, type InvariantReport } from '../src/db/invariants.js';
 import { createLogger } from '../src/logger.js';
@@ -23,13 +23,8 @@ try {
   fail(`${(error as Error).message}\nusage: npm run verify -- [--json]`);
 }
 
-let config;
-try {
-  config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-} catch (error) {
-  if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
-  throw error;
-}
+// A command serves no requests: authentication settings do not concern it.
+const config = loadConfigOrExit({ LOG_LEVEL: 'warn', AUTH_MODE: 'off', ...process.env }, 2);
 
 const database = await openCommandDatabase(config, createLogger(config));
 let report: InvariantReport;

@@ -198,3 +198,14 @@ export function loadConfig(env: Env = process.env): Config {
     grantCron: cronPattern(env, 'GRANT_CRON', '0 0 * * *'),
   });
 }
+
+/** For entry points (server, commands): the Config, or the problem on stderr and an exit with `exitCode`. */
+export function loadConfigOrExit(env: Env = process.env, exitCode = 1): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+    process.exit(exitCode);
+  }
+}

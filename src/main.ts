@@ -1,23 +1,11 @@
 import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
 import { createApp, type App } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { EMBEDDED_DATABASE_NAME, startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { initOrm, migrateAndSeed, type Orm } from './db/orm.js';
 import { serveClusterMetrics } from './http/cluster-metrics.js';
 import { createLogger, type Logger } from './logger.js';
-
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Invalid configuration: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
 
 /** Runs `stop` once on the first SIGTERM/SIGINT/SIGHUP (or a start-up failure), then exits. */
 function onShutdown(logger: Logger, stop: () => Promise<number>): (reason: string) => Promise<void> {
@@ -166,7 +154,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   }
 }
 
-const config = readConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config);
 if (config.workers > 1 && cluster.isPrimary) {
   void runPrimary(config, logger);
