@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../src/db/embedded-postgres.js';
+import { checkInvariants } from '../src/db/invariants.js';
 import { initOrm, migrateAndSeed } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
 import { runLoad, type LoadResult } from './bench/load.js';
@@ -234,12 +235,10 @@ async function balanceSum(db: pg.Pool, ids: number[]): Promise<number> {
   return Number(rows[0]?.total);
 }
 
+/** The same invariants as `npm run verify`, as problem lines. */
 async function ledgerProblems(db: pg.Pool): Promise<string[]> {
-  const { rows } = await db.query<{ bad: string }>(
-    `select count(*) as bad from users u
-      where balance < 0 or balance <> (select coalesce(sum(amount), 0) from ledger_entries l where l.user_id = u.id)`,
-  );
-  return Number(rows[0]?.bad) === 0 ? [] : [`${rows[0]?.bad} users whose balance differs from their ledger`];
+  const report = await checkInvariants(async (sql) => (await db.query(sql)).rows as Record<string, unknown>[]);
+  return report.violations.slice(0, 5).map((v) => `user ${v.userId}: ${v.invariant}: ${v.detail}`);
 }
 
 function expectCounts(counts: Record<string, number>, expected: Record<string, number>): string[] {
