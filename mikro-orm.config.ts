@@ -21,11 +21,11 @@ export function createOrmConfig({ clientUrl, poolSize, connectTimeoutMs = 5000, 
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    // While PostgreSQL is down, requests fail within the timeout (and are answered SERVICE_UNAVAILABLE)
-    // instead of waiting for knex's default minute.
-    pool: { min: 0, max: poolSize, acquireTimeoutMillis: connectTimeoutMs },
-    driverOptions: { connection: { connectionTimeoutMillis: connectTimeoutMs } },
-    // Entity managers are always forked explicitly (one per batch or query).
+    pool: { min: 0, max: poolSize },
+    // pg's pool: the longest wait for a pooled connection or a new one. While PostgreSQL is down, requests fail
+    // within it (and are answered SERVICE_UNAVAILABLE) instead of waiting for ever.
+    driverOptions: { connectionTimeoutMillis: connectTimeoutMs },
+    // Statements go through the connection (src/db/sql.ts); no entity manager holds state.
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug,

@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_init } from './Migration20261122000000_init.js';
 import { Migration20261122010000_ledger_details } from './Migration20261122010000_ledger_details.js';
 import { Migration20261122020000_user_profiles } from './Migration20261122020000_user_profiles.js';
+import { Migration20261123000000_key_spaces_and_grant_days } from './Migration20261123000000_key_spaces_and_grant_days.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000_init', class: Migration20261122000000_init },
   { name: 'Migration20261122010000_ledger_details', class: Migration20261122010000_ledger_details },
   { name: 'Migration20261122020000_user_profiles', class: Migration20261122020000_user_profiles },
+  { name: 'Migration20261123000000_key_spaces_and_grant_days', class: Migration20261123000000_key_spaces_and_grant_days },
 ];

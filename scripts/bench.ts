@@ -12,7 +12,8 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { checkInvariants } from '../src/db/invariants.js';
-import { initOrm, migrateAndSeed } from '../src/db/orm.js';
+import { initOrm } from '../src/db/orm.js';
+import { prepareDatabase } from '../src/prepare-database.js';
 import { createLogger } from '../src/logger.js';
 import { runLoad, type LoadResult } from './bench/load.js';
 import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
@@ -125,7 +126,7 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
   const prepare = async (name: string) => {
     const url = await adminUrl(name);
     const orm = await initOrm(url, 2);
-    await migrateAndSeed(orm, logger);
+    await prepareDatabase(orm, logger);
     await orm.close(true);
     return url;
   };

@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfigOrExit } from '../src/config.js';
 import { openCommandDatabase } from '../src/db/command-database.js';
-import { initOrm, migrateAndSeed } from '../src/db/orm.js';
+import { initOrm } from '../src/db/orm.js';
+import { prepareDatabase } from '../src/prepare-database.js';
+import { Sql } from '../src/db/sql.js';
 import { createLogger } from '../src/logger.js';
 import { BalanceService } from '../src/modules/balance/balance.service.js';
 import { GrantService, utcDay } from '../src/modules/grants/grant.service.js';
@@ -36,9 +38,10 @@ process.stderr.write(`using ${database.description}\n`);
 const orm = await initOrm(database.url, config.dbPoolSize, config.dbConnectTimeoutMs);
 let exitCode = 0;
 try {
-  await migrateAndSeed(orm, logger);
+  await prepareDatabase(orm, logger);
+  const sql = new Sql(orm);
   const balances = new BalanceService(
-    orm,
+    sql,
     { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts, stateCacheSize: config.stateCacheSize },
     logger,
   );
@@ -47,7 +50,7 @@ try {
     cliProgress.Presets.shades_classic,
   );
   bar.start(1, 0);
-  const summary = await new GrantService(orm, balances, config.grantAmount, logger).grantDay(day, (done, total) => {
+  const summary = await new GrantService(sql, balances, config.grantAmount, logger).grantDay(day, (done, total) => {
     bar.setTotal(total);
     bar.update(done);
   });

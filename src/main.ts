@@ -3,7 +3,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { createApp, type App } from './app.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { EMBEDDED_DATABASE_NAME, startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-postgres.js';
-import { initOrm, migrateAndSeed, type Orm } from './db/orm.js';
+import { initOrm, type Orm } from './db/orm.js';
+import { prepareDatabase } from './prepare-database.js';
 import { serveClusterMetrics } from './http/cluster-metrics.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -64,7 +65,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     const database = await startDatabase(config, logger);
     embedded = database.embedded;
     orm = await initOrm(database.url, config.dbPoolSize, config.dbConnectTimeoutMs);
-    await migrateAndSeed(orm, logger);
+    await prepareDatabase(orm, logger);
     app = await createApp({ config, orm, logger });
     const address = await app.listen(config.port, config.host);
     const host = address.address.includes(':') ? `[${address.address}]` : address.address;
@@ -127,7 +128,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     embedded = database.embedded;
     const orm = await initOrm(database.url, 2);
     try {
-      await migrateAndSeed(orm, logger);
+      await prepareDatabase(orm, logger);
     } finally {
       await orm.close(true);
     }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { recordOutcome } from './http/outcome.middleware.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
 import type { BalanceService } from './modules/balance/balance.service.js';
 import { LedgerResolver } from './modules/ledger/ledger.resolver.js';
@@ -34,7 +35,8 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
       return instance;
     },
   };
-  return buildSchema({ resolvers, container, validate: false });
+  // The outcome middleware (metrics: root field and result type) is registered once for every resolver.
+  return buildSchema({ resolvers, container, validate: false, globalMiddlewares: [recordOutcome] });
 }
 
 /** The SDL committed as schema.graphql. */

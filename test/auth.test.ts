@@ -13,9 +13,8 @@ import {
   type BalanceClient,
 } from '../client/index.js';
 import { balanceMutations } from './balance-mutations.js';
-import { insertUser, JWT_ENV, query, signToken, startTestApp, TEST_JWT_SECRET, type TestApp } from './helpers.js';
+import { insertUser, JWT_ENV, query, signToken, startTestApp, TEST_JWT_SECRET, useTestApp } from './helpers.js';
 
-let t: TestApp;
 const logLines: string[] = [];
 const clients: BalanceClient[] = [];
 let alice: string;
@@ -43,8 +42,9 @@ const snapshot = () =>
     'select (select json_agg(u order by id) from users u) as users, (select count(*) from ledger_entries) as entries',
   );
 
+const t = useTestApp({ ...JWT_ENV, JWT_ISSUER: 'https://issuer.example', JWT_AUDIENCE: 'balance' }, { logLines });
+
 beforeAll(async () => {
-  t = await startTestApp({ ...JWT_ENV, JWT_ISSUER: 'https://issuer.example', JWT_AUDIENCE: 'balance' }, { logLines });
   alice = await insertUser(t.orm, 100);
   bob = await insertUser(t.orm, 100);
   const claims = { iss: 'https://issuer.example', aud: 'balance' };
@@ -54,7 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
-  await t.close();
 });
 
 async function post(

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LedgerEntryDocument, UserDocument } from '../client/index.js';
 import { balanceMutations, type BalanceResult as Result } from './balance-mutations.js';
-import { insertUser, ledgerViolations, startTestApp, type TestApp } from './helpers.js';
+import { insertUser, ledgerViolations, useTestApp } from './helpers.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 const deposit = (userId: string, amount: number) => balanceMutations(t.client).deposit(userId, amount);
 const withdraw = (userId: string, amount: number) => balanceMutations(t.client).withdraw(userId, amount);

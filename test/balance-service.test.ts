@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BoundedCache } from '../src/modules/common/bounded-cache.js';
-import { insertUser, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
+import { insertUser, ledgerViolations, query, useTestApp } from './helpers.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 /** What another process would do: change the balance (with its ledger row) behind this process's back. */
 async function changeElsewhere(userId: string, amount: number): Promise<void> {

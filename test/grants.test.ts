@@ -6,21 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { createTestDatabase, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
+import { createTestDatabase, ledgerViolations, query, useTestApp } from './helpers.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
-let t: TestApp;
+const t = useTestApp();
 
 beforeAll(async () => {
-  t = await startTestApp();
   // More users than one chunk of the walk.
   await query(t.orm, `insert into users (balance) select 0 from generate_series(1, 2499)`);
-});
-
-afterAll(async () => {
-  await t?.close();
 });
 
 async function grantEntries(day: string): Promise<{ entries: number; users: number }> {

@@ -2,13 +2,16 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { SignJWT } from 'jose';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createBalanceClient, type BalanceClient } from '../client/index.js';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { checkInvariants } from '../src/db/invariants.js';
-import { initOrm, migrateAndSeed, type Orm } from '../src/db/orm.js';
+import { initOrm, type Orm } from '../src/db/orm.js';
+import { prepareDatabase } from '../src/prepare-database.js';
+import { Sql } from '../src/db/sql.js';
 import { createLogger } from '../src/logger.js';
+import { UserStore } from '../src/modules/users/user.store.js';
 
 /** Creates an empty database of its own for a test file and returns its URL. */
 export async function createTestDatabase(): Promise<string> {
@@ -24,6 +27,19 @@ export async function createTestDatabase(): Promise<string> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Makes a test database unreachable: no new connections, and the open ones are ended. */
+export async function refuseConnections(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const client = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  await client.connect();
+  try {
+    await client.query(`alter database ${name} with allow_connections false`);
+    await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+  } finally {
+    await client.end();
+  }
 }
 
 export interface TestApp {
@@ -74,7 +90,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const lines = options.logLines;
   const logger = createLogger(config, lines && { write: (line: string) => void lines.push(line) });
   const orm = await initOrm(databaseUrl, config.dbPoolSize, config.dbConnectTimeoutMs);
-  await migrateAndSeed(orm, logger);
+  await prepareDatabase(orm, logger);
   const app = await createApp({ config, orm, logger });
   const { port } = await app.listen(0, '127.0.0.1');
   const origin = `http://127.0.0.1:${port}`;
@@ -94,21 +110,35 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   };
 }
 
-export async function query<T extends pg.QueryResultRow>(orm: Orm, sql: string, params: unknown[] = []): Promise<T[]> {
-  return orm.em.getConnection().execute<T[]>(sql, params);
+/**
+ * The real app for the tests of one file (or one `describe`): started before them; after them, the ledger
+ * invariants are checked and the app is closed. Its fields are there once the tests run.
+ */
+export function useTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): TestApp {
+  const handle = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(handle, await startTestApp(env, options));
+  });
+  afterAll(async () => {
+    if (!handle.orm) return;
+    try {
+      expect(await ledgerViolations(handle.orm)).toEqual([]);
+    } finally {
+      await handle.close();
+    }
+  });
+  return handle;
+}
+
+/** One SQL statement on the app's database (`?` placeholders), through the service's own way in. */
+export async function query<T extends object>(orm: Orm, sql: string, params: unknown[] = []): Promise<T[]> {
+  return new Sql(orm).rows<T>(sql, params);
 }
 
 /** Inserts a user with an opening balance (and its INITIAL ledger entry); returns the id as a GraphQL ID. */
 export async function insertUser(orm: Orm, balance: number): Promise<string> {
-  const [row] = await query<{ id: number }>(
-    orm,
-    `with u as (insert into users (balance) values (?) returning id, balance),
-          l as (insert into ledger_entries (user_id, amount, balance_after, kind)
-                select id, balance, balance, 'INITIAL' from u where balance > 0)
-     select id from u`,
-    [balance],
-  );
-  return String(row!.id);
+  const user = await new UserStore(new Sql(orm)).insertUserWithOpeningBalance({ balance });
+  return String(user.id);
 }
 
 export interface LedgerViolation {

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DepositDocument, SetBalanceDocument } from '../client/index.js';
 import { balanceMutations } from './balance-mutations.js';
-import { insertUser, ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
+import { insertUser, ledgerViolations, query, useTestApp } from './helpers.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 const update = (userId: string, amount: number, idempotencyKey?: string) =>
   balanceMutations(t.client).update(userId, amount, idempotencyKey);

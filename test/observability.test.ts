@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { balanceMutations } from './balance-mutations.js';
-import { insertUser, query, startTestApp, type TestApp } from './helpers.js';
+import { insertUser, query, useTestApp } from './helpers.js';
 
-let t: TestApp;
 const logLines: string[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp({}, { logLines });
-});
-
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { logLines });
 
 const metricsText = async (): Promise<string> => (await fetch(`${t.origin}/metrics`)).text();
 

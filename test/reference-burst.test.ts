@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
+import { ledgerViolations, query, useTestApp } from './helpers.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 describe('the reference test, one server process', () => {
   it('10,000 concurrent withdrawals of 2 from 10000: exactly 5,000 succeed and 5,000 get InsufficientFunds', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CreateUserDocument,
   UserDocument,
@@ -6,17 +6,9 @@ import {
   UsersDocument,
   type CreateUserInput,
 } from '../client/index.js';
-import { ledgerViolations, query, startTestApp, type TestApp } from './helpers.js';
+import { ledgerViolations, query, useTestApp } from './helpers.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 const create = (input: CreateUserInput) =>
   t.client.graphql.request(CreateUserDocument, { input }).then((data) => data.createUser);

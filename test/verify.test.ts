@@ -49,7 +49,7 @@ describe('npm run verify', () => {
     await query(t.orm, 'alter table users drop constraint users_balance_non_negative');
     await query(t.orm, 'alter table ledger_entries drop constraint ledger_entries_balance_after_check');
     await query(t.orm, `update users set balance = -3 where id = ?`, [negative]);
-    await query(t.orm, 'drop index ledger_entries_idempotency_key_unique');
+    await query(t.orm, 'drop index ledger_entries_idempotency_key_per_space_unique');
     await query(
       t.orm,
       `insert into ledger_entries (user_id, amount, balance_after, kind, idempotency_key)

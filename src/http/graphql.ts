@@ -9,12 +9,13 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
 import type { RequestContext } from '../context.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { KeySetUnavailableError } from '../modules/auth/authenticator.js';
 
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
+const BAD_REQUEST = 'BAD_REQUEST';
 /** Codes a client caused or may see in normal operation: logged at debug, not as failures. */
 const CLIENT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -38,10 +39,17 @@ export function isUnavailable(error: unknown): boolean {
   return cause instanceof KeySetUnavailableError || isDatabaseUnavailable(cause);
 }
 
-function codeOf(error: GraphQLError): string {
+/**
+ * The code an error is answered and counted with. Apollo marks some refusals of a request only with a 4xx HTTP
+ * status and no code (e.g. "provided sha does not match query" for a wrong persisted-query hash): those are
+ * the client's errors, BAD_REQUEST, never internal ones.
+ */
+export function codeOf(error: GraphQLError): string {
   if (isUnavailable(error)) return SERVICE_UNAVAILABLE;
   const code = error.extensions['code'];
-  return typeof code === 'string' ? code : INTERNAL;
+  if (typeof code === 'string') return code;
+  const status = (error.extensions['http'] as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? BAD_REQUEST : INTERNAL;
 }
 
 /**
@@ -122,11 +130,12 @@ export function createApolloServer(
           extensions: { code: SERVICE_UNAVAILABLE },
         };
       }
+      const code = error instanceof GraphQLError ? codeOf(error) : INTERNAL;
       // Business failures are union members; anything else unexpected is hidden in production (it is logged).
-      if (config.production && (formatted.extensions?.code ?? INTERNAL) === INTERNAL) {
+      if (config.production && code === INTERNAL) {
         return { message: 'Internal server error', path: formatted.path, extensions: { code: INTERNAL } };
       }
-      return formatted;
+      return code === formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code } };
     },
   });
 }

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Orm } from '../db/orm.js';
+import type { Sql } from '../db/sql.js';
 import type { BalanceService, BalanceStats } from '../modules/balance/balance.service.js';
 import { clusterMetricsClient } from './cluster-metrics.js';
 
@@ -12,17 +12,11 @@ export interface Metrics {
   observeRequest(operation: string, result: string, seconds: number): void;
 }
 
-interface TarnPool {
-  numUsed(): number;
-  numFree(): number;
-  numPendingAcquires(): number;
-}
-
 /**
  * Prometheus metrics: requests, the balance lanes, the database pool, and Node's defaults. In a cluster the
  * scrape answers for all workers together (counters and gauges summed).
  */
-export function createMetrics(balances: BalanceService, orm: Orm): Metrics {
+export function createMetrics(balances: BalanceService, sql: Sql): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -85,18 +79,16 @@ export function createMetrics(balances: BalanceService, orm: Orm): Metrics {
     },
   });
 
-  const pool = (): TarnPool | undefined =>
-    (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool ?? undefined;
   new Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections by state: used, free, and requests waiting for one.',
     labelNames: ['state'] as const,
     registers: [registry],
-    collect() {
-      const current = pool();
-      this.set({ state: 'used' }, current?.numUsed() ?? 0);
-      this.set({ state: 'free' }, current?.numFree() ?? 0);
-      this.set({ state: 'pending' }, current?.numPendingAcquires() ?? 0);
+    async collect() {
+      const pool = await sql.pool();
+      this.set({ state: 'used' }, pool.totalCount - pool.idleCount);
+      this.set({ state: 'free' }, pool.idleCount);
+      this.set({ state: 'pending' }, pool.waitingCount);
     },
   });
 

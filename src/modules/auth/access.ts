@@ -1,4 +1,4 @@
-import { parseUserId } from '../users/user-id.js';
+import { parseUserId } from '../common/user-id.js';
 import { ForbiddenError } from './auth.errors.js';
 import type { Principal } from './principal.js';
 

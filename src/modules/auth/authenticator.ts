@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../../config.js';
 import { BoundedCache } from '../common/bounded-cache.js';
-import { parseUserId } from '../users/user-id.js';
+import { parseUserId } from '../common/user-id.js';
 import { UnauthenticatedError } from './auth.errors.js';
 import { OPEN_ACCESS, ROLES, type Principal, type Role } from './principal.js';
 
@@ -28,6 +28,8 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
     audience: config.audience,
     // HS256 with a shared secret; with a key set, whatever asymmetric algorithm its keys declare.
     algorithms: config.secret !== undefined ? ['HS256'] : undefined,
+    // A token without an expiry would be valid (and cached) for ever.
+    requiredClaims: ['exp'],
   };
   const verified = new BoundedCache<string, { principal: Principal; expiresAtMs: number }>(VERIFIED_TOKEN_CACHE_SIZE);
 
@@ -50,9 +52,11 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
       if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
         throw new KeySetUnavailableError('The key set to verify tokens could not be fetched', { cause: error });
       }
-      throw new UnauthenticatedError(
-        error instanceof joseErrors.JWTExpired ? 'The token has expired' : `The token is not valid (${error.code})`,
-      );
+      if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') {
+        throw new UnauthenticatedError('The token must have an expiry (exp claim)');
+      }
+      throw new UnauthenticatedError(`The token is not valid (${error.code})`);
     }
     const role = payload['role'];
     if (typeof role !== 'string' || !ROLES.includes(role as Role)) {
@@ -64,7 +68,7 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
       throw new UnauthenticatedError('A token with role user must name its user id in sub');
     }
     const principal: Principal = Object.freeze({ role: role as Role, userId, subject });
-    verified.set(token, { principal, expiresAtMs: payload.exp === undefined ? Infinity : payload.exp * 1000 });
+    verified.set(token, { principal, expiresAtMs: payload.exp! * 1000 });
     return principal;
   };
 }

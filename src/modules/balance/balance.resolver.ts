@@ -1,7 +1,6 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../context.js';
-import { recordOutcome } from '../../http/outcome.middleware.js';
 import { requireOwnSpending, requireStaff } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
 import { UpdateBalanceResult } from './balance.types.js';
@@ -15,7 +14,6 @@ const idempotencyKeyArg = {
 
 /** Every balance mutation answers with the one union, after the change is durably committed. */
 @Resolver()
-@UseMiddleware(recordOutcome)
 export class BalanceResolver {
   constructor(private readonly balances: BalanceService) {}
 

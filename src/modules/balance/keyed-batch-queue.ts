@@ -4,8 +4,16 @@ interface Job<Op, Result> {
   reject(error: unknown): void;
 }
 
-/** Processes one batch of operations for one key; returns one result per operation, in order. */
-export type BatchProcessor<Key, Op, Result> = (key: Key, ops: readonly Op[]) => Promise<Result[]>;
+/** A result that is an error for its one operation: the queue rejects that operation's promise with `error`. */
+export class OperationFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Processes one batch of operations for one key; returns one result per operation, in order (an
+ * OperationFailed fails that operation alone). A thrown error fails every operation of the batch.
+ */
+export type BatchProcessor<Key, Op, Result> = (key: Key, ops: readonly Op[]) => Promise<(Result | OperationFailed)[]>;
 
 /**
  * Per-key lanes: operations for one key run one batch at a time, in arrival order. Operations that arrive
@@ -57,7 +65,11 @@ export class KeyedBatchQueue<Key, Op, Result> {
         if (results.length !== batch.length) {
           throw new Error(`batch processor returned ${results.length} results for ${batch.length} operations`);
         }
-        batch.forEach((job, i) => job.resolve(results[i] as Result));
+        batch.forEach((job, i) => {
+          const result = results[i]!;
+          if (result instanceof OperationFailed) job.reject(result.error);
+          else job.resolve(result);
+        });
       } catch (error) {
         // A failed batch still answers every request waiting on it.
         for (const job of batch) job.reject(error);

@@ -3,15 +3,38 @@ import { Field, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'Relay-style pagination state.' })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description: 'Whether more items follow this page. False for an empty page (e.g. `first: 0`): no cursor moved.',
+  })
   hasNextPage: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  @Field(() => Boolean, { description: 'Whether items come before this page (true when `after` was given).' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of this page; null when empty.' })
+  startCursor: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last item of this page; pass as `after` to get the next page. Null when empty.',
+  })
   endCursor: string | null;
 
-  constructor(hasNextPage: boolean, endCursor: string | null) {
+  constructor(hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null) {
     this.hasNextPage = hasNextPage;
+    this.hasPreviousPage = hasPreviousPage;
+    this.startCursor = startCursor;
     this.endCursor = endCursor;
+  }
+
+  /**
+   * The page state of `edges`, when `more` items were found after them. An empty page never says there is a
+   * next one: without an end cursor a client following `hasNextPage` would ask for the same page for ever.
+   */
+  static of(edges: readonly { cursor: string }[], more: boolean, hasPrevious: boolean): PageInfo {
+    const start = edges[0]?.cursor ?? null;
+    const end = edges.at(-1)?.cursor ?? null;
+    return new PageInfo(more && end !== null, hasPrevious, start, end);
   }
 }
 

@@ -1,4 +1,5 @@
-import { BigIntType, Entity, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { BigIntType, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../users/user.entity.js';
@@ -28,6 +29,18 @@ registerEnumType(LedgerEntryKind, {
   },
 });
 
+/** A ledger entry as the stores read it. */
+export interface LedgerEntryState {
+  id: number;
+  userId: number;
+  amount: number;
+  balanceAfter: number;
+  kind: LedgerEntryKind;
+  reason: string | null;
+  idempotencyKey: string | null;
+  createdAt: Date;
+}
+
 /** One committed change of one balance. Rows are only ever inserted (a trigger refuses updates and deletes). */
 @ObjectType({ description: 'One committed change of one balance; entries are never changed or removed.' })
 @Entity({ tableName: 'ledger_entries' })
@@ -54,13 +67,13 @@ export class LedgerEntry {
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
-  reason!: string | (null & Opt);
+  reason!: string | null;
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
-  idempotencyKey!: string | (null & Opt);
+  idempotencyKey!: string | null;
 
   @Field(() => GraphQLDateTimeISO)
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt!: Date & Opt;
+  createdAt!: Date;
 }

@@ -1,10 +1,15 @@
-import type { Orm } from '../../db/orm.js';
+import type { Sql } from '../../db/sql.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
-import { LedgerEntry } from './ledger-entry.entity.js';
+import type { LedgerEntryState } from './ledger-entry.entity.js';
+import { LedgerStore } from './ledger.store.js';
 import type { LedgerConnection } from './ledger.types.js';
 
 export class LedgerService {
-  constructor(private readonly orm: Orm) {}
+  private readonly store: LedgerStore;
+
+  constructor(sql: Sql) {
+    this.store = new LedgerStore(sql);
+  }
 
   /** The user's entries, newest first, after the entry `after` points to (keyset pagination on id). */
   async page(
@@ -14,23 +19,17 @@ export class LedgerService {
   ): Promise<LedgerConnection> {
     const size = pageSize(first);
     const afterId = decodeCursor(after);
-    const em = this.orm.em.fork();
     const [entries, totalCount] = await Promise.all([
-      em.find(
-        LedgerEntry,
-        { user: userId, ...(afterId === undefined ? {} : { id: { $lt: afterId } }) },
-        { orderBy: { id: 'desc' }, limit: size + 1 },
-      ),
-      em.count(LedgerEntry, { user: userId }),
+      this.store.page(userId, afterId, size + 1),
+      this.store.count(userId),
     ]);
-    const page = entries.slice(0, size);
-    const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return { edges, pageInfo: new PageInfo(entries.length > size, edges.at(-1)?.cursor ?? null), totalCount };
+    const edges = entries.slice(0, size).map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return { edges, pageInfo: PageInfo.of(edges, entries.length > size, afterId !== undefined), totalCount };
   }
 
   /** The entry, or null when the id is malformed or unknown. */
-  async findById(rawId: string): Promise<LedgerEntry | null> {
+  async findById(rawId: string): Promise<LedgerEntryState | null> {
     if (!/^[1-9]\d{0,15}$/.test(rawId) || !Number.isSafeInteger(Number(rawId))) return null;
-    return this.orm.em.fork().findOne(LedgerEntry, Number(rawId));
+    return (await this.store.findById(Number(rawId))) ?? null;
   }
 }

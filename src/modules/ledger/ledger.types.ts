@@ -1,22 +1,22 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { PageInfo } from '../common/connection.types.js';
-import { LedgerEntry } from './ledger-entry.entity.js';
+import { LedgerEntry, type LedgerEntryState } from './ledger-entry.entity.js';
 
-@ObjectType()
+@ObjectType({ description: 'A ledger entry and its place in the list.' })
 export class LedgerEdge {
-  @Field(() => String)
+  @Field(() => String, { description: 'Opaque position of this entry; pass as `after` to continue after it.' })
   cursor!: string;
 
-  @Field(() => LedgerEntry)
-  node!: LedgerEntry;
+  @Field(() => LedgerEntry, { description: 'The entry.' })
+  node!: LedgerEntryState;
 }
 
 @ObjectType({ description: "A page of a user's ledger, newest entry first." })
 export class LedgerConnection {
-  @Field(() => [LedgerEdge])
+  @Field(() => [LedgerEdge], { description: 'The entries of this page.' })
   edges!: LedgerEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where this page stands in the list.' })
   pageInfo!: PageInfo;
 
   @Field(() => Int, { description: "All entries of the user's ledger." })

@@ -1,4 +1,5 @@
-import { BigIntType, Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { BigIntType } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
@@ -17,7 +18,7 @@ export interface UserState {
 // Every decorator names its type: tsx/esbuild emit no decorator metadata.
 @ObjectType({ description: 'An account holding a balance of credits.' })
 @Entity({ tableName: 'users' })
-export class User {
+export class User implements UserState {
   @Field(() => ID)
   @PrimaryKey({ type: 'integer' })
   id!: number;
@@ -28,11 +29,11 @@ export class User {
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
-  email!: string | (null & Opt);
+  email!: string | null;
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
-  name!: string | (null & Opt);
+  name!: string | null;
 
   @Field(() => GraphQLSafeInt, { description: 'Current balance in credits; never negative.' })
   @Property({ type: new BigIntType('number') })
@@ -40,13 +41,13 @@ export class User {
 
   @Field(() => Int, { description: 'Optimistic-lock version; grows by one with every committed change.' })
   @Property({ type: 'integer', version: true })
-  version!: number & Opt;
+  version!: number;
 
   @Field(() => GraphQLDateTimeISO)
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt!: Date & Opt;
+  createdAt!: Date;
 
   @Field(() => GraphQLDateTimeISO)
   @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt!: Date & Opt;
+  updatedAt!: Date;
 }

@@ -1,18 +1,16 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../context.js';
-import { recordOutcome } from '../../http/outcome.middleware.js';
 import { requireOwnUser, requireStaff } from '../auth/access.js';
-import { User } from './user.entity.js';
+import { User, type UserState } from './user.entity.js';
 import { UserService } from './user.service.js';
 import { CreateUserInput, CreateUserResult, UserConnection } from './user.types.js';
 
 @Resolver(() => User)
-@UseMiddleware(recordOutcome)
 export class UserResolver {
   constructor(private readonly service: UserService) {}
 
   @Query(() => User, { nullable: true, description: 'The user with this id, or null when there is none.' })
-  user(@Ctx() { principal }: RequestContext, @Arg('id', () => ID) id: string): Promise<User | null> {
+  user(@Ctx() { principal }: RequestContext, @Arg('id', () => ID) id: string): Promise<UserState | null> {
     requireOwnUser(principal, id);
     return this.service.findById(id);
   }

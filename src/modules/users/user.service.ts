@@ -1,9 +1,12 @@
 import { validate } from 'class-validator';
-import type { Orm } from '../../db/orm.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import type { Sql } from '../../db/sql.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
 import { InvalidInput } from '../common/errors.types.js';
-import { parseUserId } from './user-id.js';
-import { User } from './user.entity.js';
+import { checkText } from '../common/text.js';
+import { parseUserId } from '../common/user-id.js';
+import type { UserState } from './user.entity.js';
+import { UserStore } from './user.store.js';
 import {
   EmailTaken,
   UserCreated,
@@ -13,29 +16,27 @@ import {
   type UserConnection,
 } from './user.types.js';
 
-const UNIQUE_VIOLATION = '23505';
-
 export class UserService {
-  constructor(private readonly orm: Orm) {}
+  private readonly store: UserStore;
+
+  constructor(sql: Sql) {
+    this.store = new UserStore(sql);
+  }
 
   /** The user, or null when the id is malformed or unknown. */
-  async findById(rawId: string): Promise<User | null> {
+  async findById(rawId: string): Promise<UserState | null> {
     const id = parseUserId(rawId);
     if (id === undefined) return null;
-    return this.orm.em.fork().findOne(User, id);
+    return (await this.store.findById(id)) ?? null;
   }
 
   /** Users ordered by id, after the one `after` points to. */
   async page(first: number | null | undefined, after: string | null | undefined): Promise<UserConnection> {
     const size = pageSize(first);
-    const afterId = decodeCursor(after);
-    const em = this.orm.em.fork();
-    const [users, totalCount] = await Promise.all([
-      em.find(User, afterId === undefined ? {} : { id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit: size + 1 }),
-      em.count(User),
-    ]);
+    const afterId = decodeCursor(after) ?? 0;
+    const [users, totalCount] = await Promise.all([this.store.page(afterId, size + 1), this.store.count()]);
     const edges = users.slice(0, size).map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return { edges, pageInfo: new PageInfo(users.length > size, edges.at(-1)?.cursor ?? null), totalCount };
+    return { edges, pageInfo: PageInfo.of(edges, users.length > size, afterId > 0), totalCount };
   }
 
   /**
@@ -43,29 +44,26 @@ export class UserService {
    * Uniqueness comes from the database's unique indexes, so concurrent creates of one name give one winner.
    */
   async create(input: CreateUserInput): Promise<CreateUserResult> {
+    // Text that could not be stored as sent is refused first, with the same message as on every other path.
+    const unstorable =
+      checkText('username', input.username, 32) ?? checkText('email', input.email, 254) ?? checkText('name', input.name, 100);
+    if (unstorable) return unstorable;
     const [problem] = await validate(input, { forbidUnknownValues: false });
     if (problem) {
       const message = Object.values(problem.constraints ?? {})[0] ?? `${problem.property} is not acceptable`;
       return new InvalidInput(problem.property, message);
     }
-    const knex = this.orm.em.getConnection().getKnex();
     try {
-      const { rows } = await knex.raw<{ rows: { id: number }[] }>(
-        `with created as (
-           insert into users (username, email, name, balance) values (?, ?, ?, ?) returning id, balance
-         ), opening as (
-           insert into ledger_entries (user_id, amount, balance_after, kind)
-           select id, balance, balance, 'INITIAL' from created where balance > 0
-         )
-         select id from created`,
-        [input.username, input.email ?? null, input.name ?? null, input.initialBalance ?? 0],
-      );
-      const user = await this.orm.em.fork().findOneOrFail(User, rows[0]!.id);
+      const user = await this.store.insertUserWithOpeningBalance({
+        username: input.username,
+        email: input.email ?? null,
+        name: input.name ?? null,
+        balance: input.initialBalance ?? 0,
+      });
       return new UserCreated(user);
     } catch (error) {
-      const { code, constraint } = error as { code?: string; constraint?: string };
-      if (code === UNIQUE_VIOLATION && constraint === 'users_username_unique') return new UsernameTaken(input.username);
-      if (code === UNIQUE_VIOLATION && constraint === 'users_email_unique') return new EmailTaken(input.email ?? '');
+      if (isUniqueViolation(error, 'users_username_unique')) return new UsernameTaken(input.username);
+      if (isUniqueViolation(error, 'users_email_unique')) return new EmailTaken(input.email ?? '');
       throw error;
     }
   }

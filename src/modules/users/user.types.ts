@@ -3,7 +3,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, InputType, Int, ObjectType } from 'type-graphql';
 import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import { PageInfo } from '../common/connection.types.js';
-import { User } from './user.entity.js';
+import { User, type UserState } from './user.entity.js';
 
 /** PostgreSQL text cannot hold U+0000. */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
@@ -43,9 +43,9 @@ export class CreateUserInput {
 @ObjectType()
 export class UserCreated {
   @Field(() => User)
-  user: User;
+  user: UserState;
 
-  constructor(user: User) {
+  constructor(user: UserState) {
     this.user = user;
   }
 }
@@ -85,7 +85,7 @@ export class UserEdge {
   cursor!: string;
 
   @Field(() => User)
-  node!: User;
+  node!: UserState;
 }
 
 @ObjectType({ description: 'A page of users, ordered by id.' })

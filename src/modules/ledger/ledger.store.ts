@@ -1,0 +1,56 @@
+import type { Sql } from '../../db/sql.js';
+import type { LedgerEntryKind, LedgerEntryState } from './ledger-entry.entity.js';
+
+interface LedgerRow {
+  id: string;
+  user_id: number;
+  amount: string;
+  balance_after: string;
+  kind: LedgerEntryKind;
+  reason: string | null;
+  idempotency_key: string | null;
+  created_ms: number;
+}
+
+const ENTRY_COLUMNS = `id, user_id, amount, balance_after, kind, reason, idempotency_key,
+  (extract(epoch from created_at) * 1000)::float8 as created_ms`;
+
+function toEntry(row: LedgerRow): LedgerEntryState {
+  return {
+    id: Number(row.id),
+    userId: row.user_id,
+    amount: Number(row.amount),
+    balanceAfter: Number(row.balance_after),
+    kind: row.kind,
+    reason: row.reason,
+    idempotencyKey: row.idempotency_key,
+    createdAt: new Date(row.created_ms),
+  };
+}
+
+/** The database side of the ledger's reads (entries are written by the balance store only). */
+export class LedgerStore {
+  constructor(private readonly sql: Sql) {}
+
+  /** Up to `limit` of the user's entries, newest first, older than `beforeId` when given. */
+  async page(userId: number, beforeId: number | undefined, limit: number): Promise<LedgerEntryState[]> {
+    const rows = await this.sql.rows<LedgerRow>(
+      `select ${ENTRY_COLUMNS} from ledger_entries where user_id = ? and id < ? order by id desc limit ?`,
+      [userId, beforeId ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async count(userId: number): Promise<number> {
+    const [row] = await this.sql.rows<{ count: string }>(
+      'select count(*) as count from ledger_entries where user_id = ?',
+      [userId],
+    );
+    return Number(row!.count);
+  }
+
+  async findById(id: number): Promise<LedgerEntryState | undefined> {
+    const [row] = await this.sql.rows<LedgerRow>(`select ${ENTRY_COLUMNS} from ledger_entries where id = ?`, [id]);
+    return row && toEntry(row);
+  }
+}

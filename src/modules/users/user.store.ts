@@ -1,0 +1,108 @@
+import type { Sql, Tx } from '../../db/sql.js';
+import type { UserState } from './user.entity.js';
+
+/** The first user of an empty database, so the service can be tried at once. */
+export const SEED_BALANCE = 10_000;
+
+export interface NewUser {
+  /** Omitted: the database generates `user_xxxx`. */
+  username?: string;
+  email?: string | null;
+  name?: string | null;
+  /** The opening balance; a positive one is written to the ledger as an INITIAL entry. */
+  balance: number;
+}
+
+// Timestamps as epoch milliseconds: pg returns timestamptz as text under MikroORM, in a format Date does not
+// reliably parse.
+export const USER_COLUMNS = `id, username, email, name, balance, version,
+  (extract(epoch from created_at) * 1000)::float8 as created_ms, (extract(epoch from updated_at) * 1000)::float8 as updated_ms`;
+
+export interface UserRow {
+  id: number;
+  username: string;
+  email: string | null;
+  name: string | null;
+  balance: string;
+  version: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export function toUserState(row: UserRow): UserState {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    balance: Number(row.balance),
+    version: row.version,
+    createdAt: new Date(row.created_ms),
+    updatedAt: new Date(row.updated_ms),
+  };
+}
+
+/** The database side of users. */
+export class UserStore {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Inserts a user and, for a positive opening balance, its INITIAL ledger entry, in one statement (so
+   * balance == sum of the ledger from the first moment). The one way users are created: createUser, the seed,
+   * the tests and the bench.
+   */
+  async insertUserWithOpeningBalance(user: NewUser, tx?: Tx): Promise<UserState> {
+    const [row] = await this.sql.rows<UserRow>(
+      `with created as (
+         insert into users (username, email, name, balance)
+         values (coalesce(?, 'user_' || substr(md5(random()::text), 1, 12)), ?, ?, ?)
+         returning ${USER_COLUMNS}
+       ), opening as (
+         insert into ledger_entries (user_id, amount, balance_after, kind)
+         select id, balance, balance, 'INITIAL' from created where balance > 0
+       )
+       select * from created`,
+      [user.username ?? null, user.email ?? null, user.name ?? null, user.balance],
+      tx,
+    );
+    return toUserState(row!);
+  }
+
+  async findById(id: number): Promise<UserState | undefined> {
+    const [row] = await this.sql.rows<UserRow>(`select ${USER_COLUMNS} from users where id = ?`, [id]);
+    return row && toUserState(row);
+  }
+
+  /** Up to `limit` users with an id above `afterId`, by id. */
+  async page(afterId: number, limit: number): Promise<UserState[]> {
+    const rows = await this.sql.rows<UserRow>(`select ${USER_COLUMNS} from users where id > ? order by id limit ?`, [
+      afterId,
+      limit,
+    ]);
+    return rows.map(toUserState);
+  }
+
+  /** Up to `limit` user ids above `afterId`, by id (walks every user, e.g. for the grant). */
+  async ids(afterId: number, limit: number): Promise<number[]> {
+    const rows = await this.sql.rows<{ id: number }>('select id from users where id > ? order by id limit ?', [
+      afterId,
+      limit,
+    ]);
+    return rows.map((row) => row.id);
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.sql.rows<{ count: string }>('select count(*) as count from users');
+    return Number(row!.count);
+  }
+}
+
+/**
+ * Seeds user `demo` with SEED_BALANCE when the database has no user yet. Runs after the migrations, under
+ * their lock, so processes starting together seed once; a restart never re-seeds.
+ */
+export async function seedFirstUser(sql: Sql, tx: Tx): Promise<UserState | undefined> {
+  const [any] = await sql.rows('select 1 from users limit 1', [], tx);
+  if (any) return undefined;
+  return new UserStore(sql).insertUserWithOpeningBalance({ username: 'demo', balance: SEED_BALANCE }, tx);
+}
