@@ -75,6 +75,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
         port: address.port,
         database: embedded ? 'embedded' : cluster.isWorker ? 'shared by the primary' : 'external',
         env: config.nodeEnv,
+        pid: process.pid,
       },
       cluster.isWorker ? 'worker listening' : 'listening',
     );

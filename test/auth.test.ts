@@ -85,6 +85,8 @@ describe('AUTH_MODE=jwt: authentication', () => {
         'expired',
         { authorization: `Bearer ${await signToken(claims, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}` },
       ],
+      // Once accepted, such a token was valid, and cached, for ever.
+      ['without exp', { authorization: `Bearer ${await signToken(claims, { expiresIn: null })}` }],
       ['wrong issuer', { authorization: `Bearer ${await signToken({ ...claims, iss: 'https://evil.example' })}` }],
       ['wrong audience', { authorization: `Bearer ${await signToken({ ...claims, aud: 'other' })}` }],
       ['unknown role', { authorization: `Bearer ${await signToken({ ...claims, role: 'root' })}` }],

@@ -3,10 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { createTestDatabase, ledgerViolations, query, useTestApp } from './helpers.js';
+import { initOrm } from '../src/db/orm.js';
+import { balanceMutations } from './balance-mutations.js';
+import { createTestDatabase, insertUser, ledgerViolations, query, startTestApp, useTestApp } from './helpers.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
@@ -47,6 +50,89 @@ describe('daily credit grant', () => {
     expect(await grantEntries('2026-01-02')).toEqual({ entries: 2500, users: 2500 });
     expect(burst.counts['BalanceUpdated']).toBe(2000); // 10000 + 2 grants of 5: every withdrawal fits
     expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
+
+describe('daily grant: keys, missed days, failures', () => {
+  it("a client's idempotency key cannot block a grant: system and client keys are different key spaces", async () => {
+    const blocker = await balanceMutations(t.client).withdraw('1', 1, 'grant:2031-01-01');
+    expect(blocker.__typename).toBe('BalanceUpdated');
+    const summary = await t.app.grants.grantDay('2031-01-01');
+    expect(summary).toMatchObject({ users: 2500, granted: 2500, failed: 0 });
+    // The client's key still answers as its own first request did.
+    const replay = await balanceMutations(t.client).withdraw('1', 1, 'grant:2031-01-01');
+    expect(replay).toMatchObject({ __typename: 'BalanceUpdated', amount: -1 });
+    if (blocker.__typename === 'BalanceUpdated' && replay.__typename === 'BalanceUpdated') {
+      expect(replay.entryId).toBe(blocker.entryId);
+    }
+  });
+
+  it('grants the days missed while no server ran, once, from the last completed day', async () => {
+    const app = await startTestApp();
+    try {
+      // Before any grant nothing was missed: a start grants nothing, a scheduled tick grants its day.
+      expect(await app.app.grants.catchUp('2027-05-01', 'start')).toEqual([]);
+      expect((await app.app.grants.catchUp('2027-05-01', 'tick'))?.map((s) => s.day)).toEqual(['2027-05-01']);
+      const missed = await app.app.grants.catchUp('2027-05-04', 'start');
+      expect(missed?.map((s) => [s.day, s.granted])).toEqual([
+        ['2027-05-02', 1],
+        ['2027-05-03', 1],
+        ['2027-05-04', 1],
+      ]);
+      expect(await app.app.grants.catchUp('2027-05-04', 'tick')).toEqual([]);
+      const [user] = await query<{ balance: string }>(app.orm, 'select balance from users where id = 1');
+      expect(Number(user!.balance)).toBe(10_000 + 4 * 5);
+      expect(await ledgerViolations(app.orm)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("one user's failing grant leaves the others granted and the day open for the next run", async () => {
+    const app = await startTestApp();
+    try {
+      await insertUser(app.orm, Number.MAX_SAFE_INTEGER - 2);
+      const summary = await app.app.grants.grantDay('2027-06-01');
+      expect(summary).toMatchObject({ users: 2, granted: 1, failed: 1 });
+      const [done] = await query<{ count: string }>(app.orm, "select count(*) as count from grant_days where day = '2027-06-01'");
+      expect(done!.count).toBe('0');
+      expect(await ledgerViolations(app.orm)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the grant with WORKERS > 1', () => {
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('keeps running after the worker that ran it first dies: every worker schedules it', async () => {
+    const databaseUrl = await createTestDatabase();
+    // Every second, so the test sees ticks; yesterday completed, so each tick checks today.
+    server = await startServerProcess({ DATABASE_URL: databaseUrl, WORKERS: '2', GRANT_CRON: '* * * * * *' });
+    const first = server.logs.find((line) => line.msg === 'worker listening' && line['worker'] === 1);
+    expect(first).toBeDefined();
+    process.kill(first!['pid'] as number, 'SIGKILL');
+    // A user created after worker 1 died, on a day not completed yet, is granted by the workers still running.
+    const orm = await initOrm(databaseUrl, 2);
+    try {
+      const userId = await insertUser(orm, 0);
+      await query(orm, 'delete from grant_days');
+      await query(orm, "insert into grant_days (day, amount, users) values (current_date - 1, 5, 0)");
+      let balance = 0;
+      for (const deadline = Date.now() + 30_000; balance === 0 && Date.now() < deadline; ) {
+        await delay(200); // polling the database for the grant's effect, with a deadline
+        const [row] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
+        balance = Number(row!.balance);
+      }
+      expect(balance).toBe(5);
+      expect(await ledgerViolations(orm)).toEqual([]);
+    } finally {
+      await orm.close(true);
+    }
   });
 });
 

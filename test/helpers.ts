@@ -57,13 +57,14 @@ export interface TestApp {
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 export const JWT_ENV = { AUTH_MODE: 'jwt', JWT_SECRET: TEST_JWT_SECRET } as const;
 
-/** A signed token as an identity provider would issue it (expires in an hour unless `expiresIn` says). */
+/** A signed token as an identity provider would issue it (expires in an hour unless `expiresIn` says; null: never). */
 export function signToken(
   claims: { role?: string; sub?: string; iss?: string; aud?: string },
-  { secret = TEST_JWT_SECRET, expiresIn = '1h' }: { secret?: string; expiresIn?: string | number } = {},
+  { secret = TEST_JWT_SECRET, expiresIn = '1h' }: { secret?: string; expiresIn?: string | number | null } = {},
 ): Promise<string> {
   const { sub, iss, aud, ...rest } = claims;
-  let jwt = new SignJWT(rest).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expiresIn);
+  let jwt = new SignJWT(rest).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+  if (expiresIn !== null) jwt = jwt.setExpirationTime(expiresIn);
   if (sub !== undefined) jwt = jwt.setSubject(sub);
   if (iss !== undefined) jwt = jwt.setIssuer(iss);
   if (aud !== undefined) jwt = jwt.setAudience(aud);

@@ -1,12 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
 import { createBalanceClient, UserDocument } from '../client/index.js';
 import { initOrm, type Orm } from '../src/db/orm.js';
 import { createTestDatabase, ledgerViolations, query } from './helpers.js';
+import { spawnServer } from '../scripts/lib/spawn-server.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 const servers: ServerProcess[] = [];
 let orm: Orm | undefined;
@@ -89,5 +93,50 @@ describe('graceful shutdown in the middle of a burst', () => {
     await client.close();
     expect(user?.balance).toBe(10_000 - 2 * ok);
     console.info(`Ctrl-C mid-burst: ${JSON.stringify(report.counts)}, balance after restart ${user?.balance}`);
+  });
+});
+
+describe('npm start', () => {
+  it('passes SIGTERM on: the server shuts down gracefully and stops its embedded PostgreSQL', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'balance-npm-start-'));
+    // npm runs the script through a shell; the script must leave the server in the shell's place.
+    const npm = process.env['npm_execpath'];
+    const server = await spawnServer(
+      npm ? process.execPath : 'npm',
+      npm ? [npm, 'start'] : ['start'],
+      { cwd: root, env: { ...process.env, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test' } },
+    );
+    try {
+      const pidFile = path.join(dir, 'postgres', 'postmaster.pid');
+      const postgresPid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+      expect(await server.stop()).toBe(0); // SIGTERM to npm, as a process manager sends it
+      expect(server.logs.map((line) => line.msg)).toContain('stopped');
+      expect(() => process.kill(postgresPid, 0)).toThrow(); // PostgreSQL is gone too
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('as root, with DATA_DIR under a folder the postgres user cannot enter', () => {
+  it('stops with a message that says why and what to do, not a crash', async () => {
+    const closed = await mkdtemp(path.join(tmpdir(), 'balance-closed-')); // mode 700, like /root
+    try {
+      const started = spawnServer(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: root,
+        env: { ...process.env, DATA_DIR: path.join(closed, 'app', 'data'), PORT: '0', NODE_ENV: 'test' },
+      });
+      const error = (await started.then(
+        () => new Error('the server started'),
+        (failure: unknown) => failure,
+      )) as Error;
+      expect(error.message).toContain('exited with 1');
+      expect(error.message).toContain('cannot enter');
+      expect(error.message).toContain('DATABASE_URL');
+      expect(error.message).not.toContain('Unhandled');
+    } finally {
+      await rm(closed, { recursive: true, force: true });
+    }
   });
 });
