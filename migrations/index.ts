@@ -9,5 +9,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000_init', class: Migration20261122000000_init },
   { name: 'Migration20261122010000_ledger_details', class: Migration20261122010000_ledger_details },
   { name: 'Migration20261122020000_user_profiles', class: Migration20261122020000_user_profiles },
-  { name: 'Migration20261123000000_key_spaces_and_grant_days', class: Migration20261123000000_key_spaces_and_grant_days },
+  {
+    name: 'Migration20261123000000_key_spaces_and_grant_days',
+    class: Migration20261123000000_key_spaces_and_grant_days,
+  },
 ];

@@ -94,7 +94,10 @@ describe('daily grant: keys, missed days, failures', () => {
       await insertUser(app.orm, Number.MAX_SAFE_INTEGER - 2);
       const summary = await app.app.grants.grantDay('2027-06-01');
       expect(summary).toMatchObject({ users: 2, granted: 1, failed: 1 });
-      const [done] = await query<{ count: string }>(app.orm, "select count(*) as count from grant_days where day = '2027-06-01'");
+      const [done] = await query<{ count: string }>(
+        app.orm,
+        "select count(*) as count from grant_days where day = '2027-06-01'",
+      );
       expect(done!.count).toBe('0');
       expect(await ledgerViolations(app.orm)).toEqual([]);
     } finally {
@@ -121,9 +124,9 @@ describe('the grant with WORKERS > 1', () => {
     try {
       const userId = await insertUser(orm, 0);
       await query(orm, 'delete from grant_days');
-      await query(orm, "insert into grant_days (day, amount, users) values (current_date - 1, 5, 0)");
+      await query(orm, 'insert into grant_days (day, amount, users) values (current_date - 1, 5, 0)');
       let balance = 0;
-      for (const deadline = Date.now() + 30_000; balance === 0 && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; balance === 0 && Date.now() < deadline;) {
         await delay(200); // polling the database for the grant's effect, with a deadline
         const [row] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
         balance = Number(row!.balance);

@@ -170,10 +170,14 @@ describe('shutdown', () => {
     });
     const send = () =>
       new Promise<{ connection: string | undefined; afterShutdown: boolean } | { error: string }>((resolve) => {
-        const req = http.request(app.url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ connection: res.headers.connection, afterShutdown: closing !== undefined }));
-        });
+        const req = http.request(
+          app.url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ connection: res.headers.connection, afterShutdown: closing !== undefined }));
+          },
+        );
         req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
         req.end(body);
       });

@@ -101,11 +101,10 @@ describe('npm start', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'balance-npm-start-'));
     // npm runs the script through a shell; the script must leave the server in the shell's place.
     const npm = process.env['npm_execpath'];
-    const server = await spawnServer(
-      npm ? process.execPath : 'npm',
-      npm ? [npm, 'start'] : ['start'],
-      { cwd: root, env: { ...process.env, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test' } },
-    );
+    const server = await spawnServer(npm ? process.execPath : 'npm', npm ? [npm, 'start'] : ['start'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test' },
+    });
     try {
       const pidFile = path.join(dir, 'postgres', 'postmaster.pid');
       const postgresPid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);

@@ -102,7 +102,6 @@ describe('updateBalance', () => {
     expect(results.filter((r) => r.__typename === 'BalanceUpdated')).toHaveLength(10);
     expect(results.filter((r) => r.__typename === 'InsufficientFunds')).toHaveLength(40);
   });
-
 });
 
 describe('bad requests', () => {

@@ -135,7 +135,9 @@ export function createApolloServer(
       if (config.production && code === INTERNAL) {
         return { message: 'Internal server error', path: formatted.path, extensions: { code: INTERNAL } };
       }
-      return code === formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code } };
+      return code === formatted.extensions?.code
+        ? formatted
+        : { ...formatted, extensions: { ...formatted.extensions, code } };
     },
   });
 }

@@ -133,7 +133,8 @@ export function createHttpServer(routes: Routes, options: HttpServerOptions, log
     new Promise((resolve) => {
       const check = (): void => {
         if (Date.now() >= deadline) {
-          if (active.size > 0) logger.warn({ inFlight: active.size }, 'shutdown timeout: closing connections with requests still running');
+          if (active.size > 0)
+            logger.warn({ inFlight: active.size }, 'shutdown timeout: closing connections with requests still running');
           return resolve();
         }
         if (active.size > 0) {

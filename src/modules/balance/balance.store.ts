@@ -67,9 +67,7 @@ export class BalanceStore {
     balance: number,
     entries: readonly EntryToWrite[],
   ): Promise<WrittenBatch | undefined> {
-    const payload = JSON.stringify(
-      entries.map((e) => [e.amount, e.balanceAfter, e.kind, e.reason, e.idempotencyKey]),
-    );
+    const payload = JSON.stringify(entries.map((e) => [e.amount, e.balanceAfter, e.kind, e.reason, e.idempotencyKey]));
     const [row] = await this.sql.rows<UserRow & { entry_ids: string[] }>(
       WRITE_BATCH,
       [balance, entries.length, expected.id, expected.version, payload],

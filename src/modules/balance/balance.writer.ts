@@ -86,7 +86,10 @@ export class BatchWriter {
       this.remembered.set(userId, undefined);
       this.counters.failedBatches++;
       if (ops.length === 1 || isDatabaseUnavailable(error)) return ops.map(() => new OperationFailed(error));
-      this.logger.warn({ err: error, userId, operations: ops.length }, 'batch failed; retrying its operations one by one');
+      this.logger.warn(
+        { err: error, userId, operations: ops.length },
+        'batch failed; retrying its operations one by one',
+      );
       const results: (UpdateBalanceResult | OperationFailed)[] = [];
       for (const op of ops) results.push(...(await this.write(userId, [op])));
       return results;
@@ -143,7 +146,11 @@ export class BatchWriter {
   }
 
   /** The last attempt: read with SELECT ... FOR UPDATE, so no other writer can get in between. */
-  private async attemptLocked(tx: Tx, userId: number, ops: readonly BalanceOperation[]): Promise<UpdateBalanceResult[]> {
+  private async attemptLocked(
+    tx: Tx,
+    userId: number,
+    ops: readonly BalanceOperation[],
+  ): Promise<UpdateBalanceResult[]> {
     const state = await this.store.load(tx, userId, true);
     this.remembered.set(userId, state);
     if (!state) return ops.map(() => new UserNotFound(String(userId)));
@@ -157,7 +164,10 @@ export class BatchWriter {
     this.remembered.set(userId, undefined);
     this.counters.versionConflicts++;
     this.counters.concurrentUpdates += ops.length;
-    this.logger.warn({ userId, attempts: this.options.maxAttempts }, 'batch gave up: the row changed even under a row lock');
+    this.logger.warn(
+      { userId, attempts: this.options.maxAttempts },
+      'batch gave up: the row changed even under a row lock',
+    );
     return ops.map(() => new ConcurrentUpdate(String(userId), this.options.maxAttempts));
   }
 

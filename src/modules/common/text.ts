@@ -9,7 +9,9 @@ export function textProblem(value: string, maxLength: number, minLength = 0): st
   if (!value.isWellFormed()) return 'is not well-formed Unicode text (it has a lone UTF-16 surrogate)';
   if (value.includes('\u0000')) return 'may not contain NUL characters';
   if (value.length < minLength || value.length > maxLength) {
-    return minLength > 0 ? `must have ${minLength} to ${maxLength} characters` : `may have at most ${maxLength} characters`;
+    return minLength > 0
+      ? `must have ${minLength} to ${maxLength} characters`
+      : `may have at most ${maxLength} characters`;
   }
   return undefined;
 }

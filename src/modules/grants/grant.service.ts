@@ -61,7 +61,7 @@ export class GrantService {
   async grantDay(day: string, onProgress?: (done: number, total: number) => void): Promise<GrantSummary> {
     const summary: GrantSummary = { day, amount: this.amount, users: 0, granted: 0, alreadyGranted: 0, failed: 0 };
     const total = await this.users.count();
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const ids = await this.users.ids(afterId, CHUNK);
       if (ids.length === 0) break;
       const results = await Promise.allSettled(ids.map((id) => this.balances.grant(id, this.amount, day)));

@@ -9,16 +9,17 @@ export class GrantStore {
 
   /** The last day whose grant reached every user, as YYYY-MM-DD, or undefined before the first. */
   async lastCompletedDay(): Promise<string | undefined> {
-    const [row] = await this.sql.rows<{ day: string | null }>("select to_char(max(day), 'YYYY-MM-DD') as day from grant_days");
+    const [row] = await this.sql.rows<{ day: string | null }>(
+      "select to_char(max(day), 'YYYY-MM-DD') as day from grant_days",
+    );
     return row?.day ?? undefined;
   }
 
   async markCompleted(day: string, amount: number, users: number): Promise<void> {
-    await this.sql.rows('insert into grant_days (day, amount, users) values (?::date, ?, ?) on conflict (day) do nothing', [
-      day,
-      amount,
-      users,
-    ]);
+    await this.sql.rows(
+      'insert into grant_days (day, amount, users) values (?::date, ?, ?) on conflict (day) do nothing',
+      [day, amount, users],
+    );
   }
 
   /**
@@ -27,7 +28,11 @@ export class GrantStore {
    */
   async exclusively<T>(work: () => Promise<T>): Promise<T | undefined> {
     return this.sql.transaction(async (tx: Tx) => {
-      const [row] = await this.sql.rows<{ locked: boolean }>('select pg_try_advisory_xact_lock(?) as locked', [GRANT_LOCK_KEY], tx);
+      const [row] = await this.sql.rows<{ locked: boolean }>(
+        'select pg_try_advisory_xact_lock(?) as locked',
+        [GRANT_LOCK_KEY],
+        tx,
+      );
       return row?.locked ? work() : undefined;
     });
   }

@@ -46,7 +46,9 @@ export class UserService {
   async create(input: CreateUserInput): Promise<CreateUserResult> {
     // Text that could not be stored as sent is refused first, with the same message as on every other path.
     const unstorable =
-      checkText('username', input.username, 32) ?? checkText('email', input.email, 254) ?? checkText('name', input.name, 100);
+      checkText('username', input.username, 32) ??
+      checkText('email', input.email, 254) ??
+      checkText('name', input.name, 100);
     if (unstorable) return unstorable;
     const [problem] = await validate(input, { forbidUnknownValues: false });
     if (problem) {
