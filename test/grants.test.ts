@@ -116,7 +116,10 @@ describe('the grant with WORKERS > 1', () => {
     const databaseUrl = await createTestDatabase();
     // Every second, so the test sees ticks; yesterday completed, so each tick checks today.
     server = await startServerProcess({ DATABASE_URL: databaseUrl, WORKERS: '2', GRANT_CRON: '* * * * * *' });
-    const first = server.logs.find((line) => line.msg === 'worker listening' && line['worker'] === 1);
+    // Workers log through their own pipes: worker 1's line may come after the primary's "listening".
+    const workerOne = () => server!.logs.find((line) => line.msg === 'worker listening' && line['worker'] === 1);
+    for (const deadline = Date.now() + 10_000; !workerOne() && Date.now() < deadline;) await delay(50);
+    const first = workerOne();
     expect(first).toBeDefined();
     process.kill(first!['pid'] as number, 'SIGKILL');
     // A user created after worker 1 died, on a day not completed yet, is granted by the workers still running.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBalanceClient, UpdateBalanceDocument, UserDocument } from '../client/index.js';
+import { checkInvariants } from '../src/db/invariants.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 let dataDir: string;
@@ -24,13 +25,15 @@ async function start(): Promise<ServerProcess> {
   return server;
 }
 
-/** Reads the ledger straight from the embedded PostgreSQL the server started. */
+/** Reads the ledger straight from the embedded PostgreSQL the server started, and checks the invariants there. */
 async function ledgerOf(server: ServerProcess): Promise<{ amount: string; kind: string }[]> {
   const port = server.logs.find((line) => line.msg === 'embedded PostgreSQL started')?.port as number;
   const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'balance' });
   await client.connect();
   try {
+    const report = await checkInvariants(async (sql) => (await client.query(sql)).rows);
+    expect(report.violations).toEqual([]);
     return (await client.query('select amount, kind from ledger_entries order by id')).rows;
   } finally {
     await client.end();

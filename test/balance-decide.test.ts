@@ -1,0 +1,130 @@
+// The pure decision step of the balance path: no database, no server.
+import { describe, expect, it } from 'vitest';
+import {
+  answers,
+  decideBatch,
+  stateAfterEntry,
+  type BalanceOperation,
+  type RecordedEntry,
+} from '../src/modules/balance/balance.decide.js';
+import { MAX_BALANCE } from '../src/modules/balance/balance.types.js';
+import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
+import type { UserState } from '../src/modules/users/user.entity.js';
+
+const { UPDATE, DEPOSIT, WITHDRAWAL, RESET, SET, GRANT } = LedgerEntryKind;
+const op = (
+  kind: LedgerEntryKind,
+  value: number,
+  idempotencyKey: string | null = null,
+  reason: string | null = null,
+): BalanceOperation => ({
+  kind,
+  value,
+  reason,
+  idempotencyKey,
+});
+/** What each decision came to: the kept amount, or the refusal's type, or a repeat. */
+const outcomes = (balance: number, ops: BalanceOperation[], recorded?: Map<string, RecordedEntry>) => {
+  const decided = decideBatch(balance, ops, recorded);
+  return {
+    balance: decided.balance,
+    outcomes: decided.decisions.map((d) =>
+      d.type === 'accepted' ? d.amount : d.type === 'rejected' ? d.result.constructor.name : d.type,
+    ),
+  };
+};
+
+describe('decideBatch', () => {
+  const cases: [string, number, BalanceOperation[], { balance: number; outcomes: (number | string)[] }][] = [
+    [
+      'withdrawals in order until the money runs out',
+      5,
+      [op(UPDATE, -2), op(UPDATE, -2), op(UPDATE, -2)],
+      { balance: 1, outcomes: [-2, -2, 'InsufficientFunds'] },
+    ],
+    [
+      'a refusal does not stop later smaller ones',
+      3,
+      [op(WITHDRAWAL, -5), op(WITHDRAWAL, -3)],
+      { balance: 0, outcomes: ['InsufficientFunds', -3] },
+    ],
+    [
+      'a deposit makes room for a later withdrawal',
+      0,
+      [op(WITHDRAWAL, -4), op(DEPOSIT, 5), op(WITHDRAWAL, -4)],
+      { balance: 1, outcomes: ['InsufficientFunds', 5, -4] },
+    ],
+    ['reset records the actual change', 120, [op(RESET, 0)], { balance: 0, outcomes: [-120] }],
+    [
+      'set moves to the value whatever came before',
+      10,
+      [op(UPDATE, 5), op(SET, 7, null, 'sync')],
+      { balance: 7, outcomes: [5, -8] },
+    ],
+    ['a set to the current balance is an audited 0', 7, [op(SET, 7)], { balance: 7, outcomes: [0] }],
+    [
+      'past the largest balance is InvalidAmount',
+      MAX_BALANCE - 1,
+      [op(GRANT, 5, 'grant:d'), op(UPDATE, 1)],
+      { balance: MAX_BALANCE, outcomes: ['InvalidAmount', 1] },
+    ],
+    [
+      'a repeated key in the batch repeats the first answer',
+      10,
+      [op(UPDATE, -1, 'k'), op(UPDATE, -1, 'k')],
+      { balance: 9, outcomes: [-1, 'repeat'] },
+    ],
+    [
+      'a repeated key with other parameters is refused',
+      10,
+      [op(UPDATE, -1, 'k'), op(UPDATE, -2, 'k')],
+      { balance: 9, outcomes: [-1, 'IdempotencyKeyReused'] },
+    ],
+    [
+      'the same text as a client key and a system key is two keys',
+      10,
+      [op(UPDATE, -1, 'grant:d'), op(GRANT, 5, 'grant:d')],
+      { balance: 14, outcomes: [-1, 5] },
+    ],
+    [
+      'a refused operation does not record its key',
+      0,
+      [op(UPDATE, -1, 'k'), op(DEPOSIT, 1), op(UPDATE, -1, 'k')],
+      { balance: 0, outcomes: ['InsufficientFunds', 1, -1] },
+    ],
+  ];
+  it.each(cases)('%s', (_name, balance, ops, expected) => {
+    expect(outcomes(balance, ops)).toEqual(expected);
+  });
+
+  it('answers a key recorded before as the first time, in its own key space only', () => {
+    const recorded = new Map<string, RecordedEntry>([
+      ['client:k', { id: '7', amount: -1, balanceAfter: 9, kind: UPDATE, reason: null }],
+    ]);
+    expect(outcomes(5, [op(UPDATE, -1, 'k'), op(UPDATE, -3, 'k'), op(GRANT, 5, 'k')], recorded)).toEqual({
+      balance: 10,
+      outcomes: ['recorded', 'IdempotencyKeyReused', 5],
+    });
+  });
+});
+
+describe('answers', () => {
+  it('gives each change the user as it was right after it: its balance and its own version', () => {
+    const before: UserState = {
+      id: 1,
+      username: 'u',
+      email: null,
+      name: null,
+      balance: 100,
+      version: 4,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    };
+    const decided = decideBatch(100, [op(UPDATE, -1), op(UPDATE, -200), op(UPDATE, -2)]);
+    const after = { ...before, balance: 97, version: 6 };
+    const results = answers(decided, before, after, ['10', '11']);
+    expect(results.map((r) => r.constructor.name)).toEqual(['BalanceUpdated', 'InsufficientFunds', 'BalanceUpdated']);
+    expect(stateAfterEntry(after, decided, 0)).toMatchObject({ balance: 99, version: 5 });
+    expect(results[2]).toMatchObject({ balance: 97, entryId: '11', user: { balance: 97, version: 6 } });
+  });
+});
