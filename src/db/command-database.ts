@@ -1,11 +1,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import {
-  EMBEDDED_DATABASE_NAME,
-  runningEmbeddedDatabaseUrl,
-  startEmbeddedDatabase,
-  type EmbeddedDatabase,
-} from './embedded-postgres.js';
+import { EMBEDDED_DATABASE_NAME, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-postgres.js';
+import { runningEmbeddedDatabaseUrl } from './postgres-data-dir.js';
 
 export interface CommandDatabase {
   /** Connection URL (contains a password: never print it). */
