@@ -1,5 +1,7 @@
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type { DatabaseConnection } from 'kysely';
+import { prepareStatementsOn } from './src/db/prepared-statements.js';
 import { migrationsList } from './migrations/index.js';
 import { LedgerEntry } from './src/modules/ledger/ledger-entry.entity.js';
 import { User } from './src/modules/users/user.entity.js';
@@ -25,6 +27,8 @@ export function createOrmConfig({ clientUrl, poolSize, connectTimeoutMs = 5000, 
     // pg's pool: the longest wait for a pooled connection or a new one. While PostgreSQL is down, requests fail
     // within it (and are answered SERVICE_UNAVAILABLE) instead of waiting for ever.
     driverOptions: { connectionTimeoutMillis: connectTimeoutMs },
+    // Every new connection prepares the stores' hot statements (src/db/prepared-statements.ts).
+    onCreateConnection: (connection) => prepareStatementsOn(connection as DatabaseConnection),
     // Statements go through the connection (src/db/sql.ts); no entity manager holds state.
     allowGlobalContext: false,
     forceUtcTimezone: true,

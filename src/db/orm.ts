@@ -28,6 +28,9 @@ export async function migrate(orm: Orm, logger: Logger, after?: AfterMigrations)
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
     await after?.(sql, tx);
   });
+  // Connections opened before the schema was in place (this one's, or while another process migrated) could
+  // not prepare the stores' statements: start the pool afresh now that it is.
+  await orm.reconnect();
 }
 
 /** True when the database answers a trivial query within `timeoutMs`. */

@@ -44,7 +44,7 @@ export function isUnavailable(error: unknown): boolean {
  * status and no code (e.g. "provided sha does not match query" for a wrong persisted-query hash): those are
  * the client's errors, BAD_REQUEST, never internal ones.
  */
-export function codeOf(error: GraphQLError): string {
+function codeOf(error: GraphQLError): string {
   if (isUnavailable(error)) return SERVICE_UNAVAILABLE;
   const code = error.extensions['code'];
   if (typeof code === 'string') return code;

@@ -1,11 +1,14 @@
 import { isUniqueViolation } from '../../db/errors.js';
+import { PreparedStatement } from '../../db/prepared-statements.js';
 import type { Sql, Tx } from '../../db/sql.js';
 import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 import { toUserState, USER_COLUMNS, type UserRow } from '../users/user.store.js';
 import { scopedKey, type EntryToWrite, type RecordedEntry } from './balance.decide.js';
 
-const SELECT_USER = `select ${USER_COLUMNS} from users where id = ?`;
+/** The last, row-locked attempt is rare: sent as text. */
+const LOCK = `select ${USER_COLUMNS} from users where id = ? for update`;
+const LOAD = new PreparedStatement('balance_load', ['integer'], `select ${USER_COLUMNS} from users where id = $1`);
 
 const SELECT_RECORDED = `select id, amount, balance_after, kind, reason, idempotency_key from ledger_entries
    where user_id = ? and idempotency_key in (select jsonb_array_elements_text(?::jsonb))`;
@@ -14,21 +17,24 @@ const SELECT_RECORDED = `select id, amount, balance_after, kind, reason, idempot
 // When the version no longer matches, `updated` is empty, so no ledger row is written either. The entries
 // travel as one JSON array of [amount, balance_after, kind, reason, idempotency_key] (MikroORM quotes each
 // parameter as a literal; one JSON literal keeps nulls and order exact). The version moves by the number of
-// entries: one version per committed change.
-const WRITE_BATCH = `
-with updated as (
-  update users set balance = ?, version = version + ?, updated_at = now()
-   where id = ? and version = ?
-  returning ${USER_COLUMNS}
-), entries as (
-  insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key)
-  select updated.id, (change.item->>0)::bigint, (change.item->>1)::bigint, change.item->>2, change.item->>3,
-         change.item->>4
-    from updated, jsonb_array_elements(?::jsonb) with ordinality as change (item, position)
-   order by change.position
-  returning id
-)
-select updated.*, (select array_agg(id order by id) from entries) as entry_ids from updated`;
+// entries: one version per committed change. Prepared once per connection: it is planned once, not per batch.
+const WRITE = new PreparedStatement(
+  'balance_write',
+  ['bigint', 'integer', 'integer', 'integer', 'jsonb'],
+  `with updated as (
+     update users set balance = $1, version = version + $2, updated_at = now()
+      where id = $3 and version = $4
+     returning ${USER_COLUMNS}
+   ), entries as (
+     insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key)
+     select updated.id, (change.item->>0)::bigint, (change.item->>1)::bigint, change.item->>2, change.item->>3,
+            change.item->>4
+       from updated, jsonb_array_elements($5) with ordinality as change (item, position)
+      order by change.position
+     returning id
+   )
+   select updated.*, (select array_agg(id order by id) from entries) as entry_ids from updated`,
+);
 
 /** What a committed batch wrote: the user after it, and the new entries' ids in the order of the batch. */
 export interface WrittenBatch {
@@ -52,7 +58,7 @@ export class BalanceStore {
 
   /** The user, optionally row-locked until the transaction ends. */
   async load(tx: Tx, userId: number, forUpdate = false): Promise<UserState | undefined> {
-    const [row] = await this.sql.rows<UserRow>(forUpdate ? `${SELECT_USER} for update` : SELECT_USER, [userId], tx);
+    const [row] = await this.sql.rows<UserRow>(forUpdate ? LOCK : LOAD.call, [userId], tx);
     return row && toUserState(row);
   }
 
@@ -69,7 +75,7 @@ export class BalanceStore {
   ): Promise<WrittenBatch | undefined> {
     const payload = JSON.stringify(entries.map((e) => [e.amount, e.balanceAfter, e.kind, e.reason, e.idempotencyKey]));
     const [row] = await this.sql.rows<UserRow & { entry_ids: string[] }>(
-      WRITE_BATCH,
+      WRITE.call,
       [balance, entries.length, expected.id, expected.version, payload],
       tx,
     );
