@@ -77,6 +77,13 @@ export class BatchWriter {
     this.counters.batches++;
     this.counters.operations += ops.length;
     this.observer?.(ops.length);
+    return this.settle(userId, ops);
+  }
+
+  private async settle(
+    userId: number,
+    ops: readonly BalanceOperation[],
+  ): Promise<(UpdateBalanceResult | OperationFailed)[]> {
     try {
       return await this.writeWithRetries(userId, ops);
     } catch (error) {
@@ -91,7 +98,7 @@ export class BatchWriter {
         'batch failed; retrying its operations one by one',
       );
       const results: (UpdateBalanceResult | OperationFailed)[] = [];
-      for (const op of ops) results.push(...(await this.write(userId, [op])));
+      for (const op of ops) results.push(...(await this.settle(userId, [op])));
       return results;
     }
   }
