@@ -3,6 +3,7 @@ import { Migration20261122000000_init } from './Migration20261122000000_init.js'
 import { Migration20261122010000_ledger_details } from './Migration20261122010000_ledger_details.js';
 import { Migration20261122020000_user_profiles } from './Migration20261122020000_user_profiles.js';
 import { Migration20261123000000_key_spaces_and_grant_days } from './Migration20261123000000_key_spaces_and_grant_days.js';
+import { Migration20261123010000_transfers } from './Migration20261123010000_transfers.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261123000000_key_spaces_and_grant_days',
     class: Migration20261123000000_key_spaces_and_grant_days,
   },
+  { name: 'Migration20261123010000_transfers', class: Migration20261123010000_transfers },
 ];

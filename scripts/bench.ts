@@ -1,6 +1,9 @@
-// npm run bench -- [--scenario burst,storm,hot,spread] [--workers N] [--requests N] [--json] [--profile DIR] [--token JWT]
-// Starts a fresh embedded PostgreSQL, the service (production build) and two references in separate
-// processes, runs each scenario against all three, checks every exact outcome, and prints one table.
+// npm run bench -- [--scenario burst,storm,hot,spread,transfer] [--workers N] [--requests N] [--json] [--profile DIR] [--token JWT]
+// Starts a fresh embedded PostgreSQL, the service (production build) and four references in separate
+// processes, runs each scenario against all five, checks every exact outcome, and prints one table.
+// References: apollo-stub (Apollo Server 5 answering at once: the floor of the stack), apollo-sql (Apollo
+// Server 5, one transaction per request: a careful hand-written service), per-request SQL (the same on bare
+// node:http) and bare HTTP (node:http answering at once: the ceiling of the platform).
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,9 +22,16 @@ import { runLoad, type LoadResult } from './bench/load.js';
 import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SCENARIOS = ['burst', 'storm', 'hot', 'spread'] as const;
+const SCENARIOS = ['burst', 'storm', 'hot', 'spread', 'transfer'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
-type SystemName = 'service' | 'per-request SQL' | 'bare HTTP';
+type SystemName = 'service' | 'apollo-stub' | 'apollo-sql' | 'per-request SQL' | 'bare HTTP';
+
+/** One request of a scenario: a balance change, or a transfer when `toUserId` is set. */
+interface Op {
+  userId: number;
+  amount: number;
+  toUserId?: number;
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -96,18 +106,31 @@ interface System {
   origin: string;
   path: string;
   db?: pg.Pool;
-  body(userId: number, amount: number): string;
+  body(op: Op): string;
   classify(status: number, body: string): string;
   retries(): Promise<number | undefined>;
 }
 
 const MUTATION =
   'mutation Update($userId: ID!, $amount: Int!) { updateBalance(userId: $userId, amount: $amount) { __typename ... on BalanceUpdated { balance } } }';
+const TRANSFER =
+  'mutation Transfer($from: ID!, $to: ID!, $amount: SafeInt!) { transfer(fromUserId: $from, toUserId: $to, amount: $amount) { __typename } }';
+
+/** The same GraphQL request for the service and the Apollo references. */
+function graphqlBody(op: Op): string {
+  return op.toUserId === undefined
+    ? JSON.stringify({ query: MUTATION, variables: { userId: String(op.userId), amount: op.amount } })
+    : JSON.stringify({
+        query: TRANSFER,
+        variables: { from: String(op.userId), to: String(op.toUserId), amount: op.amount },
+      });
+}
 
 function classifyGraphQL(status: number, body: string): string {
   try {
-    const parsed = JSON.parse(body) as { data?: { updateBalance?: { __typename: string } }; errors?: unknown[] };
-    return parsed.data?.updateBalance?.__typename ?? (parsed.errors ? 'GraphQLError' : `HTTP ${status}`);
+    const parsed = JSON.parse(body) as { data?: Record<string, { __typename: string }>; errors?: unknown[] };
+    const answer = parsed.data && Object.values(parsed.data)[0];
+    return answer?.__typename ?? (parsed.errors ? 'GraphQLError' : `HTTP ${status}`);
   } catch {
     return `HTTP ${status}`;
   }
@@ -130,7 +153,11 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
     await orm.close(true);
     return url;
   };
-  const [serviceUrl, sqlUrl] = await Promise.all([prepare('bench_service'), prepare('bench_sql')]);
+  const [serviceUrl, sqlUrl, apolloSqlUrl] = await Promise.all([
+    prepare('bench_service'),
+    prepare('bench_sql'),
+    prepare('bench_apollo_sql'),
+  ]);
   const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
   if (args.token !== undefined && !process.env['JWT_SECRET']) {
     throw new Error('--token needs the JWT_SECRET that verifies it in the environment');
@@ -160,8 +187,18 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
       cwd: root,
       env: { ...env, DATABASE_URL: databaseUrl },
     });
-  const [sql, bare] = await Promise.all([reference('sql', sqlUrl), reference('bare')]);
-  const referenceBody = (userId: number, amount: number) => JSON.stringify({ userId, amount });
+  const apollo = (mode: string, databaseUrl = '') =>
+    spawnServer(process.execPath, ['--import', 'tsx', 'scripts/bench/reference-apollo.ts', mode], {
+      cwd: root,
+      env: { ...env, NODE_ENV: 'production', DATABASE_URL: databaseUrl },
+    });
+  const [apolloStub, apolloSql, sql, bare] = await Promise.all([
+    apollo('stub'),
+    apollo('sql', apolloSqlUrl),
+    reference('sql', sqlUrl),
+    reference('bare'),
+  ]);
+  const referenceBody = (op: Op) => JSON.stringify(op);
   const serviceOrigin = `http://127.0.0.1:${service.port}`;
   return [
     {
@@ -171,13 +208,32 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
       origin: serviceOrigin,
       path: '/graphql',
       db: new pg.Pool({ connectionString: serviceUrl, max: 2 }),
-      body: (userId, amount) => JSON.stringify({ query: MUTATION, variables: { userId: String(userId), amount } }),
+      body: graphqlBody,
       classify: classifyGraphQL,
       // With several workers /metrics answers for all of them (the primary sums their counters).
       retries: async () => {
         const text = await (await fetch(`${serviceOrigin}/metrics`)).text();
         return Number(/^balance_version_conflicts_total (\d+)/m.exec(text)?.[1] ?? NaN);
       },
+    },
+    {
+      name: 'apollo-stub',
+      server: apolloStub,
+      origin: `http://127.0.0.1:${apolloStub.port}`,
+      path: '/',
+      body: graphqlBody,
+      classify: classifyGraphQL,
+      retries: async () => 0,
+    },
+    {
+      name: 'apollo-sql',
+      server: apolloSql,
+      origin: `http://127.0.0.1:${apolloSql.port}`,
+      path: '/',
+      db: new pg.Pool({ connectionString: apolloSqlUrl, max: 2 }),
+      body: graphqlBody,
+      classify: classifyGraphQL,
+      retries: async () => 0,
     },
     {
       name: 'per-request SQL',
@@ -203,7 +259,7 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
 
 // ---------------------------------------------------------------- scenarios
 interface Prepared {
-  op(index: number): { userId: number; amount: number };
+  op(index: number): Op;
   /** Problems with the outcome; empty when it is exactly right. */
   verify(counts: Record<string, number>): Promise<string[]>;
 }
@@ -249,6 +305,16 @@ function expectCounts(counts: Record<string, number>, expected: Record<string, n
     .map((key) => `${key}: expected ${expected[key] ?? 0}, got ${counts[key] ?? 0}`);
 }
 
+/** For a system without a database (bare HTTP, apollo-stub): every request answered, none failed. */
+function answeredProblems(counts: Record<string, number>, requests: number): string[] {
+  const failed = Object.keys(counts).filter((key) => /^(HTTP|GraphQLError|Lost)/.test(key));
+  const answered = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  return [
+    ...failed.map((key) => `${counts[key]} x ${key}`),
+    ...(answered === requests ? [] : [`${answered} answers for ${requests} requests`]),
+  ];
+}
+
 /** The reference test: balance N, N withdrawals of 2 at once: exactly half succeed, the final balance is 0. */
 const withdrawHalf = async (db: pg.Pool | undefined, requests: number): Promise<Prepared> => {
   const [userId] = await insertUsers(db, 1, requests);
@@ -256,7 +322,7 @@ const withdrawHalf = async (db: pg.Pool | undefined, requests: number): Promise<
     op: () => ({ userId: userId!, amount: -2 }),
     async verify(counts) {
       const half = Math.floor(requests / 2);
-      if (!db) return expectCounts(counts, { BalanceUpdated: requests });
+      if (!db) return answeredProblems(counts, requests);
       const problems = expectCounts(counts, { BalanceUpdated: half, InsufficientFunds: requests - half });
       const final = await balanceSum(db, [userId!]);
       if (final !== requests - 2 * half) problems.push(`final balance ${final}, expected ${requests - 2 * half}`);
@@ -289,8 +355,8 @@ const scenarios: Record<ScenarioName, Scenario> = {
   },
   hot: {
     name: 'hot',
-    runs: 1,
-    requests: 50_000,
+    runs: 3,
+    requests: 20_000,
     inFlight: 200,
     connections: () => 200,
     async prepare(db, requests) {
@@ -298,8 +364,8 @@ const scenarios: Record<ScenarioName, Scenario> = {
       return {
         op: (i) => ({ userId: userId!, amount: i % 2 === 0 ? 3 : -3 }),
         async verify(counts) {
+          if (!db) return answeredProblems(counts, requests);
           const problems = expectCounts(counts, { BalanceUpdated: requests });
-          if (!db) return problems;
           const expected = 10_000 + (requests % 2 === 0 ? 0 : 3);
           const final = await balanceSum(db, [userId!]);
           if (final !== expected) problems.push(`final balance ${final}, expected ${expected}`);
@@ -310,8 +376,8 @@ const scenarios: Record<ScenarioName, Scenario> = {
   },
   spread: {
     name: 'spread',
-    runs: 1,
-    requests: 100_000,
+    runs: 3,
+    requests: 20_000,
     inFlight: 200,
     connections: () => 200,
     async prepare(db, requests) {
@@ -319,16 +385,47 @@ const scenarios: Record<ScenarioName, Scenario> = {
       const random = mulberry32(42);
       const ops = Array.from({ length: requests }, () => ({
         userId: ids[Math.floor(random() * ids.length)]!,
-        amount: (random() < 0.5 ? -1 : 1) * (1 + Math.floor(random() * 5)),
+        amount: random() < 0.5 ? -1 : 1,
       }));
       const expectedSum = ids.length * 1000 + ops.reduce((sum, op) => sum + op.amount, 0);
       return {
         op: (i) => ops[i]!,
         async verify(counts) {
+          if (!db) return answeredProblems(counts, requests);
           const problems = expectCounts(counts, { BalanceUpdated: requests });
-          if (!db) return problems;
           const total = await balanceSum(db, ids);
           if (total !== expectedSum) problems.push(`sum of balances ${total}, expected ${expectedSum}`);
+          return [...problems, ...(await ledgerProblems(db))];
+        },
+      };
+    },
+  },
+  transfer: {
+    name: 'transfer',
+    runs: 3,
+    requests: 10_000,
+    inFlight: 200,
+    connections: () => 200,
+    // Random transfers among 1,000 users: the total is conserved whatever succeeds.
+    async prepare(db, requests) {
+      const ids = await insertUsers(db, 1000, 1000);
+      const random = mulberry32(7);
+      const ops = Array.from({ length: requests }, (): Op => {
+        const from = Math.floor(random() * ids.length);
+        const to = (from + 1 + Math.floor(random() * (ids.length - 1))) % ids.length;
+        return { userId: ids[from]!, toUserId: ids[to]!, amount: 1 + Math.floor(random() * 50) };
+      });
+      return {
+        op: (i) => ops[i]!,
+        async verify(counts) {
+          if (!db) return answeredProblems(counts, requests);
+          const completed = counts['TransferCompleted'] ?? 0;
+          const problems = expectCounts(counts, {
+            TransferCompleted: completed,
+            InsufficientFunds: requests - completed,
+          });
+          const total = await balanceSum(db, ids);
+          if (total !== ids.length * 1000) problems.push(`sum of balances ${total}, expected ${ids.length * 1000}`);
           return [...problems, ...(await ledgerProblems(db))];
         },
       };
@@ -363,8 +460,7 @@ async function measure(system: System, scenario: Scenario, requests: number) {
     inFlight: scenario.inFlight,
     connections: scenario.connections(requests),
     body: (i) => {
-      const { userId, amount } = prepared.op(i);
-      return system.body(userId, amount);
+      return system.body(prepared.op(i));
     },
     classify: system.classify,
     headers: system.headers,
@@ -389,7 +485,7 @@ async function warmUp(system: System): Promise<void> {
     requests: 3000,
     inFlight: 'all',
     connections: 100,
-    body: (i) => system.body(userId!, i % 2 === 0 ? 1 : -1),
+    body: (i) => system.body({ userId: userId!, amount: i % 2 === 0 ? 1 : -1 }),
     classify: system.classify,
     headers: system.headers,
   });
@@ -411,7 +507,12 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   try {
     systems = await startSystems((name) => database.createDatabase(name));
-    say(`bench: service with WORKERS=${workers} (production build) vs per-request SQL vs bare HTTP; warming up`);
+    say(
+      `bench: service with WORKERS=${workers} (production build) vs ${systems
+        .slice(1)
+        .map((s) => s.name)
+        .join(', ')}; warming up`,
+    );
     for (const system of systems) await warmUp(system);
     for (const name of selected) {
       const scenario = scenarios[name];
@@ -472,9 +573,13 @@ async function main(): Promise<number> {
     met: (v) => v >= min,
     show: (v) => `${v.toFixed(2)}x`,
   });
+  const serviceValue = (scenario: ScenarioName, field: 'requestsPerSecond' | 'cpuUsPerRequest') =>
+    serviceRow(scenario)?.[field];
+  const between = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : a / b;
   const targets: Target[] = [
+    ratioTarget('burst', 'apollo-stub', 0.9),
     ratioTarget('burst', 'per-request SQL', 3),
-    ratioTarget('burst', 'bare HTTP', 0.5),
     {
       target: 'burst: <= 150 us server CPU per request',
       value: serviceRow('burst')?.cpuUsPerRequest,
@@ -488,7 +593,20 @@ async function main(): Promise<number> {
       show: (v) => `${v} lost`,
     },
     ratioTarget('hot', 'per-request SQL', 3),
-    ratioTarget('spread', 'per-request SQL', 1),
+    ratioTarget('spread', 'apollo-sql', 2.5),
+    {
+      target: "spread: >= 0.75x the service's own burst throughput",
+      value: between(serviceValue('spread', 'requestsPerSecond'), serviceValue('burst', 'requestsPerSecond')),
+      met: (v) => v >= 0.75,
+      show: (v) => `${v.toFixed(2)}x`,
+    },
+    {
+      target: 'spread: CPU per request <= 1.5x that on burst',
+      value: between(serviceValue('spread', 'cpuUsPerRequest'), serviceValue('burst', 'cpuUsPerRequest')),
+      met: (v) => v <= 1.5,
+      show: (v) => `${v.toFixed(2)}x`,
+    },
+    ratioTarget('transfer', 'apollo-sql', 2),
     {
       target: 'server RSS after all scenarios < 300 MB',
       value: lastServiceRow?.rssMb,
@@ -524,7 +642,7 @@ async function main(): Promise<number> {
       row.system,
       String(row.runs),
       String(row.requests),
-      row.problems.length ? 'WRONG' : row.system === 'bare HTTP' ? 'n/a' : 'exact',
+      row.problems.length ? 'WRONG' : row.system === 'bare HTTP' || row.system === 'apollo-stub' ? 'n/a' : 'exact',
       row.requestsPerSecond.toFixed(0),
       row.p50Ms.toFixed(1),
       row.p99Ms.toFixed(1),
@@ -537,9 +655,10 @@ async function main(): Promise<number> {
     for (const cells of [header, ...table]) say(cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     say('');
     for (const name of selected) {
-      const sql = ratio(name, 'per-request SQL');
-      const bare = ratio(name, 'bare HTTP');
-      say(`${name}: service = ${sql?.toFixed(2)}x per-request SQL, ${bare?.toFixed(2)}x bare HTTP`);
+      const against = (['apollo-stub', 'apollo-sql', 'per-request SQL', 'bare HTTP'] as const).map(
+        (other) => `${ratio(name, other)?.toFixed(2)}x ${other}`,
+      );
+      say(`${name}: service = ${against.join(', ')}`);
     }
     if (workers > 1) say(`version conflicts retried across workers (from their stop logs): ${totalConflicts}`);
     say('');

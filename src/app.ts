@@ -8,7 +8,7 @@ import { createMetrics } from './http/metrics.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import { createAuthenticator } from './modules/auth/authenticator.js';
-import { BalanceService } from './modules/balance/balance.service.js';
+import { BalanceService, balanceServiceOptions } from './modules/balance/balance.service.js';
 import { scheduleGrant, type GrantSchedule } from './modules/grants/grant.schedule.js';
 import { GrantService } from './modules/grants/grant.service.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
@@ -34,11 +34,7 @@ export interface App {
 /** Wiring only: services, schema, Apollo, HTTP and the grant schedule. Never listens by itself. */
 export async function createApp({ config, orm, logger }: AppDeps): Promise<App> {
   const sql = new Sql(orm);
-  const balances = new BalanceService(
-    sql,
-    { maxBatchSize: config.batchMaxSize, maxAttempts: config.batchMaxAttempts, stateCacheSize: config.stateCacheSize },
-    logger,
-  );
+  const balances = new BalanceService(sql, balanceServiceOptions(config), logger);
   const grants = new GrantService(sql, balances, config.grantAmount, logger);
   const schema = await buildAppSchema({ users: new UserService(sql), balances, ledger: new LedgerService(sql) });
   const metrics = createMetrics(balances, sql);

@@ -41,8 +41,13 @@ export interface Config {
   readonly dbPoolSize: number;
   /** How long a request waits for a database connection before it is answered SERVICE_UNAVAILABLE. */
   readonly dbConnectTimeoutMs: number;
+  /** Most operations of one user in one round. */
   readonly batchMaxSize: number;
   readonly batchMaxAttempts: number;
+  /** Most operations in one round (one transaction of the balance path), over all its users. */
+  readonly roundMaxOperations: number;
+  /** Rounds in flight at once per process; each holds a connection, so it stays below DB_POOL_SIZE. */
+  readonly roundConcurrency: number;
   /** Users whose last committed balance and version each process remembers (LRU). */
   readonly stateCacheSize: number;
   readonly shutdownTimeoutMs: number;
@@ -164,10 +169,21 @@ function authConfig(env: Env, production: boolean): AuthConfig {
   return Object.freeze({ mode, secret, jwksUrl, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') });
 }
 
+/** Rounds in flight per process by default (see docs/performance.md for the measurement). */
+const DEFAULT_ROUND_CONCURRENCY = 4;
+
 /** Parses the environment once; throws ConfigError with a message fit for an operator. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
   const production = nodeEnv === 'production';
+  const dbPoolSize = int(env, 'DB_POOL_SIZE', 10, 2, 200);
+  // Rounds leave at least one connection of the pool to reads (ledger pages, users, health).
+  const roundConcurrency = int(env, 'ROUND_CONCURRENCY', Math.min(DEFAULT_ROUND_CONCURRENCY, dbPoolSize - 1), 1, 200);
+  if (roundConcurrency >= dbPoolSize) {
+    throw new ConfigError(
+      `ROUND_CONCURRENCY (${roundConcurrency}) must be below DB_POOL_SIZE (${dbPoolSize}): reads need a connection too`,
+    );
+  }
   return Object.freeze({
     nodeEnv,
     production,
@@ -186,10 +202,12 @@ export function loadConfig(env: Env = process.env): Config {
       directives: int(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 1000),
     }),
     auth: authConfig(env, production),
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 2, 200),
+    dbPoolSize,
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
     batchMaxSize: int(env, 'BATCH_MAX_SIZE', 1000, 1, 100_000),
     batchMaxAttempts: int(env, 'BATCH_MAX_ATTEMPTS', 5, 1, 50),
+    roundMaxOperations: int(env, 'ROUND_MAX_OPERATIONS', 2000, 1, 1_000_000),
+    roundConcurrency,
     stateCacheSize: int(env, 'STATE_CACHE_SIZE', 50_000, 0, 10_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workers: int(env, 'WORKERS', nodeEnv === 'production' ? os.availableParallelism() : 1, 1, 256),

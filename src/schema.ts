@@ -5,6 +5,7 @@ import { recordOutcome } from './http/outcome.middleware.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
 import type { BalanceService } from './modules/balance/balance.service.js';
 import { LedgerResolver } from './modules/ledger/ledger.resolver.js';
+import { TransferResolver } from './modules/transfers/transfer.resolver.js';
 import type { LedgerService } from './modules/ledger/ledger.service.js';
 import { UserResolver } from './modules/users/user.resolver.js';
 import type { UserService } from './modules/users/user.service.js';
@@ -15,7 +16,7 @@ export interface Services {
   ledger: LedgerService;
 }
 
-const resolvers = [UserResolver, BalanceResolver, LedgerResolver] as const;
+const resolvers = [UserResolver, BalanceResolver, TransferResolver, LedgerResolver] as const;
 
 /** Builds the code-first schema; resolvers get their services through this container. */
 export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
@@ -24,6 +25,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
       ? [
           [UserResolver, new UserResolver(services.users)],
           [BalanceResolver, new BalanceResolver(services.balances)],
+          [TransferResolver, new TransferResolver(services.balances)],
           [LedgerResolver, new LedgerResolver(services.ledger)],
         ]
       : [],

@@ -212,23 +212,24 @@ describe('fuzz: random documents and variables from the schema (FUZZ_SEED=n repl
     console.info(`fuzz, open: ${await fuzz(open, {}, 3000, 20_000)}`);
   }, 60_000);
 
-  it('as role user: never a 5xx, and the user cannot credit itself or touch anyone else', async () => {
+  it('as role user: never a 5xx, and the user cannot credit itself or take from anyone else', async () => {
     const self = userIds[2]!; // balance 100
-    const entriesBefore = await query<{ user_id: number; n: string }>(
-      secured.orm,
-      'select user_id, count(*) as n from ledger_entries group by user_id order by user_id',
-    );
+    // What other users may receive from the caller: transfers it paid (their TRANSFER_IN naming it).
+    const othersEntries = `select user_id, count(*) as n from ledger_entries
+      where user_id <> ${Number(self)} and not (kind = 'TRANSFER_IN' and counterparty_id = ${Number(self)})
+      group by user_id order by user_id`;
+    const entriesBefore = await query<{ user_id: number; n: string }>(secured.orm, othersEntries);
     const token = await signToken({ role: 'user', sub: self });
     console.info(`fuzz, role user: ${await fuzz(secured, { authorization: `Bearer ${token}` }, 1500, 12_000)}`);
 
-    // Only withdrawals can have happened, and only on the caller's own account.
-    const credits = await query(secured.orm, `select id from ledger_entries where amount > 0 and kind <> 'INITIAL'`);
-    expect(credits).toEqual([]);
-    const entriesAfter = await query<{ user_id: number; n: string }>(
+    // Only spending can have happened, only from the caller's own account: its withdrawals and the transfers it
+    // paid (whose other side is the payee's TRANSFER_IN). Nothing else credited anyone.
+    const credits = await query(
       secured.orm,
-      'select user_id, count(*) as n from ledger_entries group by user_id order by user_id',
+      `select id from ledger_entries where amount > 0 and kind <> 'INITIAL'
+          and not (kind = 'TRANSFER_IN' and counterparty_id = ${Number(self)})`,
     );
-    const others = (rows: { user_id: number; n: string }[]) => rows.filter((row) => String(row.user_id) !== self);
-    expect(others(entriesAfter)).toEqual(others(entriesBefore));
+    expect(credits).toEqual([]);
+    expect(await query<{ user_id: number; n: string }>(secured.orm, othersEntries)).toEqual(entriesBefore);
   }, 60_000);
 });

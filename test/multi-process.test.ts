@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { createBalanceClient, DepositDocument, UpdateBalanceDocument, WithdrawDocument } from '../client/index.js';
+import {
+  createBalanceClient,
+  DepositDocument,
+  TransferDocument,
+  UpdateBalanceDocument,
+  WithdrawDocument,
+} from '../client/index.js';
 import { initOrm, type Orm } from '../src/db/orm.js';
 import { createTestDatabase, insertUser, ledgerViolations, query } from './helpers.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
@@ -157,5 +163,95 @@ describe('the reference test across processes on one database', () => {
     const [user] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
     expect(Number(user!.balance)).toBe(accepted);
     expect(await ledgerViolations(orm)).toEqual([]); // balance = ledger sum, running balances consistent, none negative
+  });
+
+  it('spread: 6,000 changes over 300 users through three processes: each applied once, no ConcurrentUpdate', async () => {
+    const databaseUrl = await createTestDatabase();
+    servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
+    orm = await initOrm(databaseUrl, 2);
+    const users = await Promise.all(Array.from({ length: 300 }, () => insertUser(orm!, 20)));
+    const clients = servers.map((server) => createBalanceClient(server.url));
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const ops = Array.from({ length: 6000 }, () => ({
+      userId: users[Math.floor(random() * users.length)]!,
+      amount: (random() < 0.5 ? -1 : 1) * (1 + Math.floor(random() * 5)),
+    }));
+    let answers;
+    try {
+      answers = await Promise.all(
+        ops.map((op, i) =>
+          clients[i % 3]!.graphql.request(UpdateBalanceDocument, op).then((data) => data.updateBalance),
+        ),
+      );
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    const applied = ops.filter((_, i) => answers[i]!.__typename === 'BalanceUpdated');
+    expect(answers.every((a) => a.__typename === 'BalanceUpdated' || a.__typename === 'InsufficientFunds')).toBe(true);
+    const [ledger] = await query<{ rows: string; total: string }>(
+      orm,
+      `select count(*) as rows, coalesce(sum(amount), 0) as total from ledger_entries where kind = 'UPDATE'`,
+    );
+    expect(ledger).toEqual({
+      rows: String(applied.length),
+      total: String(applied.reduce((sum, op) => sum + op.amount, 0)),
+    });
+    expect(await ledgerViolations(orm)).toEqual([]);
+
+    const { servers: count, total } = await stopAndCollectStats();
+    expect(count).toBe(3);
+    expect(total('operations')).toBe(6000);
+    expect(total('concurrentUpdates')).toBe(0);
+    console.info(
+      `spread, 3 processes: ${applied.length} applied, ${total('rounds')} rounds for ${total('batches')} batches, ` +
+        `${total('versionConflicts')} version conflicts retried, ${total('deadlocks')} deadlocks retried`,
+    );
+  });
+
+  it('a ring of transfers through three processes (each user pays the next and the previous at once): conserved, no deadlock', async () => {
+    const databaseUrl = await createTestDatabase();
+    servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
+    orm = await initOrm(databaseUrl, 2);
+    const ring = await Promise.all(Array.from({ length: 6 }, () => insertUser(orm!, 50))); // and the seed's user 1
+    const clients = servers.map((server) => createBalanceClient(server.url));
+    const rounds = 100;
+    let answers;
+    try {
+      answers = await Promise.all(
+        Array.from({ length: rounds }, (_, round) =>
+          ring.flatMap((from, i) =>
+            [ring[(i + 1) % ring.length]!, ring[(i + ring.length - 1) % ring.length]!].map((to, side) =>
+              clients[(round + i + side) % 3]!.graphql.request(TransferDocument, {
+                fromUserId: from,
+                toUserId: to,
+                amount: 1 + ((round + i) % 7),
+              }).then((data) => data.transfer.__typename),
+            ),
+          ),
+        ).flat(),
+      );
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    // Every request got a business answer: no deadlock or other error reached a client.
+    expect(answers.filter((a) => a !== 'TransferCompleted' && a !== 'InsufficientFunds')).toEqual([]);
+    const completed = answers.filter((a) => a === 'TransferCompleted').length;
+    const [totals] = await query<{ total: string; negative: string; outs: string; ins: string }>(
+      orm,
+      `select (select sum(balance) from users where id <> 1) as total,
+              (select count(*) from users where balance < 0) as negative,
+              (select count(*) from ledger_entries where kind = 'TRANSFER_OUT') as outs,
+              (select count(*) from ledger_entries where kind = 'TRANSFER_IN') as ins`,
+    );
+    expect(totals).toEqual({ total: String(6 * 50), negative: '0', outs: String(completed), ins: String(completed) });
+    expect(await ledgerViolations(orm)).toEqual([]); // includes: both entries of every transfer, or neither
+
+    const { total } = await stopAndCollectStats();
+    expect(total('concurrentUpdates')).toBe(0);
+    console.info(
+      `transfer ring, 3 processes: ${answers.length} transfers, ${completed} completed, ${total('rounds')} rounds, ` +
+        `${total('versionConflicts')} conflicts retried, ${total('deadlocks')} deadlocks retried`,
+    );
   });
 });

@@ -46,11 +46,17 @@ try {
   const decided = () => decideBatch(state.balance, ops);
   await run('transactional + execute (the store)', async () => {
     const d = decided();
-    state = (await store.transaction((tx) => store.write(tx, state, d.balance, d.entries)))!.state;
+    const written = await store.transaction((tx) =>
+      store.write(tx, [{ expected: state, balance: d.balance, entries: d.entries }]),
+    );
+    state = written.get(state.id)!.state;
   });
   await run('execute without a transaction', async () => {
     const d = decided();
-    state = (await store.write(undefined as never, state, d.balance, d.entries))!.state;
+    const written = await store.write(undefined as never, [
+      { expected: state, balance: d.balance, entries: d.entries },
+    ]);
+    state = written.get(state.id)!.state;
   });
   // The previous driver path, for comparison: a named prepared statement with typed arrays, autocommit.
   const pool = (await sql.pool()) as unknown as import('pg').Pool;

@@ -1,42 +1,16 @@
 // The two references `npm run bench` measures the service against, each in its own process:
-//   sql:  what a careful hand-written service does: one transaction per request, a conditional UPDATE and
-//         the ledger insert, pool of 10.
+//   sql:  what a careful hand-written service does without GraphQL: one transaction per request
+//         (reference-sql.ts), pool of 10.
 //   bare: node:http answering a fixed JSON body: the ceiling of the platform.
 // POST {"userId": 1, "amount": -2} -> {"result": "BalanceUpdated", "balance": n} | {"result": "InsufficientFunds"}
+// POST {"userId": 1, "toUserId": 2, "amount": 5} -> {"result": "TransferCompleted"} | {"result": "InsufficientFunds"}
 import http from 'node:http';
-import pg from 'pg';
+import { createReferenceSql } from './reference-sql.js';
 
 const mode = process.argv[2];
 if (mode !== 'sql' && mode !== 'bare') throw new Error('usage: reference-server.ts sql|bare');
 
-const pool = mode === 'sql' ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }) : undefined;
-
-async function update(userId: number, amount: number): Promise<string> {
-  const client = await pool!.connect();
-  try {
-    await client.query('begin');
-    const updated = await client.query<{ balance: string }>(
-      'update users set balance = balance + $1, version = version + 1, updated_at = now() where id = $2 and balance + $1 >= 0 returning balance',
-      [amount, userId],
-    );
-    const row = updated.rows[0];
-    if (!row) {
-      await client.query('rollback');
-      return JSON.stringify({ result: 'InsufficientFunds' });
-    }
-    await client.query(
-      `insert into ledger_entries (user_id, amount, balance_after, kind) values ($1, $2, $3, 'UPDATE')`,
-      [userId, amount, row.balance],
-    );
-    await client.query('commit');
-    return JSON.stringify({ result: 'BalanceUpdated', balance: Number(row.balance) });
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+const sql = mode === 'sql' ? createReferenceSql(process.env.DATABASE_URL) : undefined;
 
 const fixed = JSON.stringify({ result: 'BalanceUpdated', balance: 0 });
 const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -48,9 +22,14 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       res.end(body);
     };
     if (mode === 'bare') return reply(200, fixed);
-    const { userId, amount } = JSON.parse(Buffer.concat(chunks).toString()) as { userId: number; amount: number };
-    update(userId, amount).then(
-      (body) => reply(200, body),
+    const { userId, toUserId, amount } = JSON.parse(Buffer.concat(chunks).toString()) as {
+      userId: number;
+      toUserId?: number;
+      amount: number;
+    };
+    const answer = toUserId === undefined ? sql!.update(userId, amount) : sql!.transfer(userId, toUserId, amount);
+    answer.then(
+      (body) => reply(200, JSON.stringify(body)),
       (error: Error) => reply(500, JSON.stringify({ result: 'Error', message: error.message })),
     );
   });
@@ -61,6 +40,6 @@ server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
 process.on('SIGTERM', () => {
   server.close();
   server.closeAllConnections();
-  void pool?.end().finally(() => process.exit(0));
-  if (!pool) process.exit(0);
+  void sql?.end().finally(() => process.exit(0));
+  if (!sql) process.exit(0);
 });

@@ -2,7 +2,10 @@
 export type RunQuery = (sql: string) => Promise<Record<string, unknown>[]>;
 
 export interface InvariantViolation {
-  /** Which invariant: balance-equals-ledger, non-negative-balance, balance-after-chain, unique-idempotency-key. */
+  /**
+   * Which invariant: balance-equals-ledger, non-negative-balance, balance-after-chain, unique-idempotency-key,
+   * transfer-pairs.
+   */
   invariant: string;
   userId: number;
   detail: string;
@@ -42,11 +45,22 @@ const CHECKS: [string, string][] = [
        from ledger_entries where idempotency_key is not null
       group by user_id, kind = 'GRANT', idempotency_key having count(*) > 1 order by user_id limit 1000`,
   ],
+  [
+    // Each transfer: exactly one TRANSFER_OUT and one TRANSFER_IN of the same size, naming each other.
+    'transfer-pairs',
+    `select min(user_id) as user_id, 'transfer ' || transfer_id || ': ' || count(*) || ' entries, sum ' || sum(amount)
+            as detail
+       from ledger_entries where transfer_id is not null
+      group by transfer_id
+     having count(*) <> 2 or sum(amount) <> 0 or count(*) filter (where kind = 'TRANSFER_OUT') <> 1
+         or min(user_id) <> min(counterparty_id) or max(user_id) <> max(counterparty_id)
+      order by 1 limit 1000`,
+  ],
 ];
 
 /**
  * Checks what must always hold for a balance database: balance == sum of the ledger, no negative balance, a
- * consistent balance_after chain, idempotency keys used once per user. Read-only; safe on a live database
+ * consistent balance_after chain, idempotency keys used once per user, both sides of every transfer. Read-only; safe on a live database
  * (each check is one statement; under concurrent writes run it on a replica or a quiet moment for exactness).
  */
 export async function checkInvariants(run: RunQuery): Promise<InvariantReport> {

@@ -42,17 +42,23 @@ export function createMetrics(balances: BalanceService, sql: Sql): Metrics {
   balances.observeBatches((size) => batchSizes.observe(size));
 
   const counters: [string, string, keyof BalanceStats][] = [
-    ['balance_batches_total', 'Batches decided (one transaction each).', 'batches'],
+    ['balance_rounds_total', 'Rounds written (one transaction each, carrying the batches of many users).', 'rounds'],
+    ['balance_batches_total', "Users' batches decided (a round carries many).", 'batches'],
     ['balance_operations_total', 'Balance operations submitted to the lanes.', 'operations'],
     [
       'balance_version_conflicts_total',
-      'Batch writes that lost the optimistic version check and were retried.',
+      'Batches whose guarded write lost a race (balance or version moved) and went again.',
       'versionConflicts',
+    ],
+    [
+      'balance_deadlocks_total',
+      'Transactions PostgreSQL aborted with a deadlock or serialization failure, then retried.',
+      'deadlocks',
     ],
     ['balance_concurrent_updates_total', 'Operations answered with ConcurrentUpdate.', 'concurrentUpdates'],
     [
       'balance_failed_batches_total',
-      'Batches that failed with an error, e.g. the database unreachable.',
+      'Rounds that failed with an error, e.g. the database unreachable.',
       'failedBatches',
     ],
   ];

@@ -31,3 +31,11 @@ export function requireOwnSpending(principal: Principal, rawUserId: string, amou
   if (parseUserId(rawUserId) !== principal.userId) throw new ForbiddenError('A user may change only its own balance');
   if (amount > 0) throw new ForbiddenError('A user may only spend (a negative amount); crediting needs a service');
 }
+
+/** A transfer: a `user` only from its own account (to anyone); staff from any. */
+export function requireOwnTransfer(principal: Principal, rawFromUserId: string): void {
+  if (isStaff(principal)) return;
+  if (parseUserId(rawFromUserId) !== principal.userId) {
+    throw new ForbiddenError('A user may transfer only from its own account');
+  }
+}

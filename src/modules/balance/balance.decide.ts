@@ -1,4 +1,5 @@
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import { TransferCompleted, type TransferResult } from '../transfers/transfer.types.js';
 import type { UserState } from '../users/user.entity.js';
 import {
   BalanceUpdated,
@@ -6,6 +7,8 @@ import {
   InsufficientFunds,
   InvalidAmount,
   MAX_BALANCE,
+  UserNotFound,
+  UserSide,
   type UpdateBalanceResult,
 } from './balance.types.js';
 
@@ -19,6 +22,8 @@ export interface BalanceOperation {
   reason: string | null;
   /** Makes the operation apply at most once per user; a repeat gets the first answer. */
   idempotencyKey: string | null;
+  /** For a transfer (TRANSFER_OUT, `value` = -amount): who receives it, and the id both ledger entries share. */
+  transfer?: { payee: number; transferId: string };
 }
 
 /**
@@ -41,6 +46,8 @@ export interface RecordedEntry {
   balanceAfter: number;
   kind: LedgerEntryKind;
   reason: string | null;
+  /** For a transfer's payer entry: the payee, the shared id, and the payee's entry. */
+  transfer?: { payee: number; transferId: string; payeeEntryId: string };
 }
 
 /** One accepted change, ready to write as a ledger row. */
@@ -50,7 +57,17 @@ export interface EntryToWrite {
   kind: LedgerEntryKind;
   reason: string | null;
   idempotencyKey: string | null;
+  /** For a transfer's payer entry: the payee (the counterparty) and the shared id. */
+  transfer?: { payee: number; transferId: string };
 }
+
+/** What a batch's decision needs to know of the payees of its transfers (read under a row lock). */
+export interface Payees {
+  /** The payee's balance, undefined when no such user exists. */
+  balanceOf(payee: number): number | undefined;
+}
+
+const NO_PAYEES: Payees = { balanceOf: () => undefined };
 
 export type Decision =
   | { type: 'accepted'; amount: number; balanceAfter: number; entry: number }
@@ -71,13 +88,18 @@ export interface BatchDecision {
 const ABSOLUTE = new Set<LedgerEntryKind>([LedgerEntryKind.RESET, LedgerEntryKind.SET]);
 
 function sameRequest(a: BalanceOperation, b: BalanceOperation): boolean {
-  return a.kind === b.kind && a.value === b.value && a.reason === b.reason;
+  return a.kind === b.kind && a.value === b.value && a.reason === b.reason && a.transfer?.payee === b.transfer?.payee;
 }
 
 /** Whether a recorded entry is what `op` would have written (absolute kinds are recorded by their result). */
 function recordedAs(op: BalanceOperation, entry: RecordedEntry): boolean {
   const value = ABSOLUTE.has(op.kind) ? entry.balanceAfter : entry.amount;
-  return entry.kind === op.kind && value === op.value && entry.reason === op.reason;
+  return (
+    entry.kind === op.kind &&
+    value === op.value &&
+    entry.reason === op.reason &&
+    entry.transfer?.payee === op.transfer?.payee
+  );
 }
 
 function reused(key: string): Decision {
@@ -93,8 +115,11 @@ export function decideBatch(
   balance: number,
   ops: readonly BalanceOperation[],
   recorded: ReadonlyMap<string, RecordedEntry> = new Map(),
+  payees: Payees = NO_PAYEES,
 ): BatchDecision {
   let running = balance;
+  // What this batch's transfers already credited to each payee.
+  const credited = new Map<number, number>();
   const entries: EntryToWrite[] = [];
   const acceptedKeys = new Map<string, number>();
   const decisions = ops.map((op, index): Decision => {
@@ -108,6 +133,19 @@ export function decideBatch(
       }
     }
     const amount = ABSOLUTE.has(op.kind) ? op.value - running : op.value;
+    if (op.transfer) {
+      const payeeBalance = payees.balanceOf(op.transfer.payee);
+      if (payeeBalance === undefined) {
+        return { type: 'rejected', result: new UserNotFound(String(op.transfer.payee), UserSide.PAYEE) };
+      }
+      const payeeAfter = payeeBalance + (credited.get(op.transfer.payee) ?? 0) - amount;
+      if (payeeAfter > MAX_BALANCE) {
+        return {
+          type: 'rejected',
+          result: new InvalidAmount(-amount, `The payee's balance may not exceed ${MAX_BALANCE}`),
+        };
+      }
+    }
     const next = running + amount;
     if (next < 0) return { type: 'rejected', result: new InsufficientFunds(running, -amount) };
     if (next > MAX_BALANCE) {
@@ -115,7 +153,15 @@ export function decideBatch(
     }
     running = next;
     if (key !== null) acceptedKeys.set(key, index);
-    entries.push({ amount, balanceAfter: next, kind: op.kind, reason: op.reason, idempotencyKey: op.idempotencyKey });
+    if (op.transfer) credited.set(op.transfer.payee, (credited.get(op.transfer.payee) ?? 0) - amount);
+    entries.push({
+      amount,
+      balanceAfter: next,
+      kind: op.kind,
+      reason: op.reason,
+      idempotencyKey: op.idempotencyKey,
+      transfer: op.transfer,
+    });
     return { type: 'accepted', amount, balanceAfter: next, entry: entries.length - 1 };
   });
   return { balance: running, decisions, entries };
@@ -135,35 +181,68 @@ export function stateAfterEntry(after: UserState, decided: BatchDecision, index:
   return { ...after, balance: entry.balanceAfter, version: after.version - decided.entries.length + index + 1 };
 }
 
+/** Every answer a balance operation can get: the balance mutations' and the transfer's. */
+export type OperationResult = UpdateBalanceResult | TransferResult;
+
+/** What the answers of a batch's transfers need from the round that wrote their credits. */
+export interface TransferOutcomes {
+  /** The payee right after the credit of `transferId`, and that credit's entry; undefined when not written. */
+  credit(transferId: string): { payee: UserState; entryId: string } | undefined;
+  /** The payee as it is now (for a repeated transfer). */
+  payeeNow(payee: number): UserState | undefined;
+}
+
+const NO_TRANSFERS: TransferOutcomes = { credit: () => undefined, payeeNow: () => undefined };
+
+function missing(what: string): never {
+  throw new Error(`a transfer's answer lacks ${what}`);
+}
+
 /**
  * One answer per operation of a decided batch. `before` is the user the batch was decided against (for
  * refusals); `after` the committed user and `entryIds` the ids of the written entries (empty when nothing
- * was written).
+ * was written); `transfers` the payees' side of its transfers.
  */
 export function answers(
   decided: BatchDecision,
   before: UserState,
   after: UserState,
   entryIds: readonly string[],
-): UpdateBalanceResult[] {
-  const results = decided.decisions.map((decision): UpdateBalanceResult | undefined => {
+  transfers: TransferOutcomes = NO_TRANSFERS,
+): OperationResult[] {
+  const now = decided.entries.length > 0 ? after : before;
+  const results = decided.decisions.map((decision): OperationResult | undefined => {
     switch (decision.type) {
-      case 'accepted':
-        return new BalanceUpdated(
-          stateAfterEntry(after, decided, decision.entry),
-          decision.amount,
-          decision.balanceAfter,
-          entryIds[decision.entry]!,
+      case 'accepted': {
+        const user = stateAfterEntry(after, decided, decision.entry);
+        const entryId = entryIds[decision.entry]!;
+        const transfer = decided.entries[decision.entry]!.transfer;
+        if (!transfer) return new BalanceUpdated(user, decision.amount, decision.balanceAfter, entryId);
+        const credit = transfers.credit(transfer.transferId) ?? missing('its credit');
+        return new TransferCompleted(
+          transfer.transferId,
+          -decision.amount,
+          user,
+          credit.payee,
+          entryId,
+          credit.entryId,
         );
-      case 'recorded':
-        // A replay: the change happened before; `user` is the user as it is now.
-        return new BalanceUpdated(
-          decided.entries.length > 0 ? after : before,
-          decision.entry.amount,
-          decision.entry.balanceAfter,
-          decision.entry.id,
+      }
+      case 'recorded': {
+        // A replay: the change happened before; the users are as they are now.
+        const { entry } = decision;
+        if (!entry.transfer) return new BalanceUpdated(now, entry.amount, entry.balanceAfter, entry.id, true);
+        const payee = transfers.payeeNow(entry.transfer.payee) ?? missing('its payee');
+        return new TransferCompleted(
+          entry.transfer.transferId,
+          -entry.amount,
+          now,
+          payee,
+          entry.id,
+          entry.transfer.payeeEntryId,
           true,
         );
+      }
       case 'rejected':
         return decision.result;
       case 'repeat':
@@ -172,7 +251,19 @@ export function answers(
   });
   return decided.decisions.map((decision, i) => {
     if (decision.type !== 'repeat') return results[i]!;
-    const first = results[decision.of] as BalanceUpdated;
-    return new BalanceUpdated(first.user, first.amount, first.balance, first.entryId, true);
+    const first = results[decision.of]!;
+    if (first instanceof TransferCompleted) {
+      return new TransferCompleted(
+        first.transferId,
+        first.amount,
+        first.from,
+        first.to,
+        first.fromEntryId,
+        first.toEntryId,
+        true,
+      );
+    }
+    const update = first as BalanceUpdated;
+    return new BalanceUpdated(update.user, update.amount, update.balance, update.entryId, true);
   });
 }

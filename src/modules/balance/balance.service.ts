@@ -1,13 +1,16 @@
+import type { Config } from '../../config.js';
 import type { Sql } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import { parseUserId } from '../common/user-id.js';
 import { checkText } from '../common/text.js';
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import type { BalanceOperation } from './balance.decide.js';
+import { randomUUID } from 'node:crypto';
+import { SelfTransfer, type TransferResult } from '../transfers/transfer.types.js';
+import type { BalanceOperation, OperationResult } from './balance.decide.js';
 import { BalanceStore } from './balance.store.js';
-import { InvalidAmount, UserNotFound, type UpdateBalanceResult } from './balance.types.js';
+import { InvalidAmount, UserNotFound, UserSide, type UpdateBalanceResult } from './balance.types.js';
 import { BatchWriter, type BalanceStats, type BatchObserver } from './balance.writer.js';
-import { KeyedBatchQueue } from './keyed-batch-queue.js';
+import { RoundQueue } from './round-queue.js';
 
 export type { BalanceStats, BatchObserver } from './balance.writer.js';
 
@@ -15,25 +18,48 @@ const MAX_REASON_LENGTH = 1000;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export interface BalanceServiceOptions {
-  /** Most operations decided in one transaction. */
+  /** Most operations of one user in one round. */
   maxBatchSize: number;
+  /** Most operations in one round (one transaction), over all its users. */
+  maxRoundOperations: number;
+  /** Rounds in flight at once, each on its own connection. */
+  maxConcurrentRounds: number;
   /** Attempts per batch; the last one takes a row lock, so it cannot lose a race. */
   maxAttempts: number;
   /** Users whose last committed state is remembered, to skip the read before a write. */
   stateCacheSize: number;
 }
 
+/** The service's settings from the configuration. */
+export function balanceServiceOptions(config: Config): BalanceServiceOptions {
+  return {
+    maxBatchSize: config.batchMaxSize,
+    maxRoundOperations: config.roundMaxOperations,
+    maxConcurrentRounds: config.roundConcurrency,
+    maxAttempts: config.batchMaxAttempts,
+    stateCacheSize: config.stateCacheSize,
+  };
+}
+
 /**
  * Every balance change goes through here: arguments are checked, then the operation joins its user's lane.
- * Requests for one user queue in that lane and are written a batch at a time by the BatchWriter.
+ * Requests for one user queue in that lane; the lanes that are ready are written together, a round (one
+ * transaction) at a time, by the BatchWriter.
  */
 export class BalanceService {
   private readonly writer: BatchWriter;
-  private readonly lanes: KeyedBatchQueue<number, BalanceOperation, UpdateBalanceResult>;
+  private readonly lanes: RoundQueue<BalanceOperation, OperationResult>;
 
   constructor(sql: Sql, options: BalanceServiceOptions, logger: Logger) {
     this.writer = new BatchWriter(new BalanceStore(sql), options, logger);
-    this.lanes = new KeyedBatchQueue((userId, ops) => this.writer.write(userId, ops), options.maxBatchSize);
+    this.lanes = new RoundQueue((round) => this.writer.write(round), {
+      maxBatchSize: options.maxBatchSize,
+      maxRoundOperations: options.maxRoundOperations,
+      maxConcurrentRounds: options.maxConcurrentRounds,
+      lockedAttempt: options.maxAttempts,
+      // A transfer changes its payee's row too: its round locks both rows (in id order) before deciding.
+      needsLock: (op) => op.transfer !== undefined,
+    });
   }
 
   /** Adds (positive) or takes away (negative) `amount`. */
@@ -76,6 +102,38 @@ export class BalanceService {
     return this.submit(rawUserId, LedgerEntryKind.SET, balance, reason, idempotencyKey);
   }
 
+  /**
+   * Moves `amount` from one user to another, both sides in one transaction: the payer's TRANSFER_OUT and the
+   * payee's TRANSFER_IN entries share a transfer id and name each other. Queued in the payer's lane (its
+   * balance decides); the idempotency key is the payer's.
+   */
+  async transfer(
+    rawFromUserId: string,
+    rawToUserId: string,
+    amount: number,
+    idempotencyKey: string | null = null,
+    reason: string | null = null,
+  ): Promise<TransferResult> {
+    const from = parseUserId(rawFromUserId);
+    if (from === undefined) return new UserNotFound(rawFromUserId, UserSide.PAYER);
+    const to = parseUserId(rawToUserId);
+    if (to === undefined) return new UserNotFound(rawToUserId, UserSide.PAYEE);
+    if (from === to) return new SelfTransfer(String(from));
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      return new InvalidAmount(amount, 'A transfer must be a positive whole number');
+    }
+    const invalid = this.checkTexts(idempotencyKey, reason);
+    if (invalid) return invalid;
+    const transfer = { payee: to, transferId: randomUUID() };
+    return (await this.lanes.submit(from, {
+      kind: LedgerEntryKind.TRANSFER_OUT,
+      value: -amount,
+      reason,
+      idempotencyKey,
+      transfer,
+    })) as TransferResult;
+  }
+
   /** The daily grant: `amount` once per user and UTC day, whoever runs it and however often. */
   grant(userId: number, amount: number, day: string): Promise<UpdateBalanceResult> {
     return this.lanes.submit(userId, {
@@ -83,7 +141,7 @@ export class BalanceService {
       value: amount,
       reason: null,
       idempotencyKey: grantKey(day),
-    });
+    }) as Promise<UpdateBalanceResult>;
   }
 
   /** Checks what a client sent, then queues it in the user's lane. */
@@ -96,12 +154,17 @@ export class BalanceService {
   ): Promise<UpdateBalanceResult> {
     const userId = parseUserId(rawUserId);
     if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
-    // Checked before the lane: text the database cannot store as sent would fail (or, worse, mismatch) in a batch.
-    const invalid =
-      checkText('idempotencyKey', idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, 1) ??
-      checkText('reason', reason, MAX_REASON_LENGTH);
+    const invalid = this.checkTexts(idempotencyKey, reason);
     if (invalid) return Promise.resolve(invalid);
-    return this.lanes.submit(userId, { kind, value, reason, idempotencyKey });
+    return this.lanes.submit(userId, { kind, value, reason, idempotencyKey }) as Promise<UpdateBalanceResult>;
+  }
+
+  /** Checked before the lane: text the database cannot store as sent would fail (or, worse, mismatch) in a batch. */
+  private checkTexts(idempotencyKey: string | null, reason: string | null) {
+    return (
+      checkText('idempotencyKey', idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, 1) ??
+      checkText('reason', reason, MAX_REASON_LENGTH)
+    );
   }
 
   /** A request refused before it reaches a lane; an unknown user still takes precedence, as in a lane. */

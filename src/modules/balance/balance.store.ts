@@ -6,40 +6,130 @@ import type { UserState } from '../users/user.entity.js';
 import { toUserState, USER_COLUMNS, type UserRow } from '../users/user.store.js';
 import { scopedKey, type EntryToWrite, type RecordedEntry } from './balance.decide.js';
 
-/** The last, row-locked attempt is rare: sent as text. */
-const LOCK = `select ${USER_COLUMNS} from users where id = ? for update`;
-const LOAD = new PreparedStatement('balance_load', ['integer'], `select ${USER_COLUMNS} from users where id = $1`);
+// Values travel as JSON literals: MikroORM quotes each parameter as a literal and joins arrays with ", ", so
+// one JSON literal per list keeps nulls, order and types exact. Prepared once per connection: the hot
+// statements are planned once, not per round.
 
-const SELECT_RECORDED = `select id, amount, balance_after, kind, reason, idempotency_key from ledger_entries
-   where user_id = ? and idempotency_key in (select jsonb_array_elements_text(?::jsonb))`;
+const LOAD = new PreparedStatement(
+  'balance_load',
+  ['jsonb'],
+  `select ${USER_COLUMNS} from users where id in (select jsonb_array_elements_text($1)::integer)`,
+);
 
-// One statement, atomic on its own: the versioned update of the user and the ledger rows of the whole batch.
-// When the version no longer matches, `updated` is empty, so no ledger row is written either. The entries
-// travel as one JSON array of [amount, balance_after, kind, reason, idempotency_key] (MikroORM quotes each
-// parameter as a literal; one JSON literal keeps nulls and order exact). The version moves by the number of
-// entries: one version per committed change. Prepared once per connection: it is planned once, not per batch.
+/** The last attempt of a batch: rows locked in ascending id order, the same order every writer locks in. */
+const LOAD_LOCKED = new PreparedStatement(
+  'balance_load_locked',
+  ['jsonb'],
+  `select ${USER_COLUMNS} from users where id in (select jsonb_array_elements_text($1)::integer)
+    order by id for update`,
+);
+
+const SELECT_RECORDED = new PreparedStatement(
+  'balance_recorded',
+  ['jsonb'],
+  `select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, e.counterparty_id,
+          e.transfer_id, (select c.id from ledger_entries c
+                            where c.transfer_id = e.transfer_id and c.kind = 'TRANSFER_IN') as counterpart_id
+     from ledger_entries e
+    where (e.user_id, e.idempotency_key) in
+          (select (pair->>0)::integer, pair->>1 from jsonb_array_elements($1) as pair)`,
+);
+
+// One statement, atomic on its own, for every user of a round: the guarded updates and all their ledger rows.
+// `$1`: [id, expected balance, expected version, new balance, number of changes] per user; `$2`: [user id,
+// amount, balance_after, kind, reason, idempotency_key, counterparty, transfer id] per entry, in batch order.
+// - The guard is the balance *and* the version the decision was made against: a user restored to an earlier
+//   version, or changed by hand without a version bump, no longer matches, so a decision made against a state
+//   that is not the row's is never written. Such users come back without a row, and nothing of theirs is
+//   written (their entries join `updated`).
+// - `locked` takes the row locks in ascending id order before anything is updated: two rounds (or a round and a
+//   transfer) lock in the same order, so they wait for each other instead of deadlocking.
+// - The version moves by the number of entries: one version per committed change.
 const WRITE = new PreparedStatement(
   'balance_write',
-  ['bigint', 'integer', 'integer', 'integer', 'jsonb'],
-  `with updated as (
-     update users set balance = $1, version = version + $2, updated_at = now()
-      where id = $3 and version = $4
+  ['jsonb', 'jsonb'],
+  `with input as (
+     select (u->>0)::integer as user_id, (u->>1)::bigint as expected_balance, (u->>2)::integer as expected_version,
+            (u->>3)::bigint as new_balance, (u->>4)::integer as changes
+       from jsonb_array_elements($1) as u
+   ), locked as (
+     select users.id as locked_id from users join input on input.user_id = users.id
+      where users.version = input.expected_version and users.balance = input.expected_balance
+      order by users.id
+        for update of users
+   ), updated as (
+     update users set balance = new_balance, version = version + changes, updated_at = now()
+       from input join locked on locked_id = input.user_id
+      where id = user_id and version = expected_version and balance = expected_balance
      returning ${USER_COLUMNS}
    ), entries as (
-     insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key)
-     select updated.id, (change.item->>0)::bigint, (change.item->>1)::bigint, change.item->>2, change.item->>3,
-            change.item->>4
-       from updated, jsonb_array_elements($5) with ordinality as change (item, position)
-      order by change.position
-     returning id
+     insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id,
+                                 transfer_id)
+     select updated.id, (e.item->>1)::bigint, (e.item->>2)::bigint, e.item->>3, e.item->>4, e.item->>5,
+            (e.item->>6)::integer, (e.item->>7)::uuid
+       from jsonb_array_elements($2) with ordinality as e (item, position)
+       join updated on updated.id = (e.item->>0)::integer
+      order by e.position
+     returning user_id, id
+   ), ids as (
+     select user_id, array_agg(id order by id) as entry_ids from entries group by user_id
    )
-   select updated.*, (select array_agg(id order by id) from entries) as entry_ids from updated`,
+   select updated.*, ids.entry_ids from updated left join ids on ids.user_id = updated.id`,
 );
+
+// The payees' side of a round's transfers, after their payers' entries are written and with every row already
+// locked (a transfer's round reads payers and payees FOR UPDATE, in id order). A credit cannot take a balance
+// below zero, so it needs no guard: it adds to whatever the row holds. `$1`: [payee, amount, payer, transfer id]
+// per credit, in order; each gets its entry with the balance right after it, and the version moves by one each.
+const CREDIT = new PreparedStatement(
+  'balance_credit',
+  ['jsonb'],
+  `with credit as (
+     select (c.item->>0)::integer as payee, (c.item->>1)::bigint as amount, (c.item->>2)::integer as payer,
+            (c.item->>3)::uuid as transfer_id, c.position
+       from jsonb_array_elements($1) with ordinality as c (item, position)
+   ), totals as (
+     select payee, sum(amount) as total, count(*)::integer as changes from credit group by payee
+   ), updated as (
+     update users set balance = balance + total, version = version + changes, updated_at = now()
+       from totals where id = payee
+     returning ${USER_COLUMNS}, total, changes
+   ), entries as (
+     insert into ledger_entries (user_id, amount, balance_after, kind, counterparty_id, transfer_id)
+     select credit.payee, credit.amount,
+            updated.balance - updated.total + sum(credit.amount) over (partition by credit.payee order by credit.position),
+            'TRANSFER_IN', credit.payer, credit.transfer_id
+       from credit join updated on updated.id = credit.payee
+      order by credit.position
+     returning id, user_id, balance_after, transfer_id
+   )
+   select entries.transfer_id, entries.id as entry_id, entries.balance_after,
+          updated.version - updated.changes
+            + (row_number() over (partition by entries.user_id order by entries.id))::integer as version_after,
+          updated.id, updated.username, updated.email, updated.name, updated.balance, updated.version,
+          updated.created_ms, updated.updated_ms
+     from entries join updated on updated.id = entries.user_id`,
+);
+
+/** One transfer's credit to its payee. */
+export interface CreditToWrite {
+  payee: number;
+  amount: number;
+  payer: number;
+  transferId: string;
+}
 
 /** What a committed batch wrote: the user after it, and the new entries' ids in the order of the batch. */
 export interface WrittenBatch {
   state: UserState;
   entryIds: string[];
+}
+
+/** One user's decided batch: written only if the user still is exactly `expected`. */
+export interface BatchToWrite {
+  expected: UserState;
+  balance: number;
+  entries: readonly EntryToWrite[];
 }
 
 /** Whether a write failed because one of its idempotency keys is recorded for the user already. */
@@ -56,53 +146,105 @@ export class BalanceStore {
     return this.sql.transaction(work);
   }
 
-  /** The user, optionally row-locked until the transaction ends. */
-  async load(tx: Tx, userId: number, forUpdate = false): Promise<UserState | undefined> {
-    const [row] = await this.sql.rows<UserRow>(forUpdate ? LOCK : LOAD.call, [userId], tx);
-    return row && toUserState(row);
+  /** The users among `userIds` that exist, by id; with `forUpdate`, row-locked (in id order) until the end. */
+  async load(tx: Tx, userIds: readonly number[], forUpdate = false): Promise<Map<number, UserState>> {
+    const statement = forUpdate ? LOAD_LOCKED : LOAD;
+    const rows = await this.sql.rows<UserRow>(statement.call, [JSON.stringify(userIds)], tx);
+    return new Map(rows.map((row) => [row.id, toUserState(row)]));
   }
 
   /**
-   * Writes the batch if the user is still at `expected.version`, or returns undefined when another writer got
-   * there first. Throws what `isKeyTaken` recognises when one of the batch's idempotency keys is recorded
-   * already (the transaction is then aborted).
+   * Writes every batch whose user is still at its `expected` balance and version; returns what was written, by
+   * user id. A user missing from the answer changed meanwhile and had nothing written. Throws what `isKeyTaken`
+   * recognises when an idempotency key is recorded already (the transaction is then aborted).
    */
-  async write(
-    tx: Tx,
-    expected: UserState,
-    balance: number,
-    entries: readonly EntryToWrite[],
-  ): Promise<WrittenBatch | undefined> {
-    const payload = JSON.stringify(entries.map((e) => [e.amount, e.balanceAfter, e.kind, e.reason, e.idempotencyKey]));
-    const [row] = await this.sql.rows<UserRow & { entry_ids: string[] }>(
+  async write(tx: Tx, batches: readonly BatchToWrite[]): Promise<Map<number, WrittenBatch>> {
+    const users = batches.map((b) => [
+      b.expected.id,
+      b.expected.balance,
+      b.expected.version,
+      b.balance,
+      b.entries.length,
+    ]);
+    const entries = batches.flatMap((b) =>
+      b.entries.map((e) => [
+        b.expected.id,
+        e.amount,
+        e.balanceAfter,
+        e.kind,
+        e.reason,
+        e.idempotencyKey,
+        e.transfer?.payee ?? null,
+        e.transfer?.transferId ?? null,
+      ]),
+    );
+    const rows = await this.sql.rows<UserRow & { entry_ids: string[] }>(
       WRITE.call,
-      [balance, entries.length, expected.id, expected.version, payload],
+      [JSON.stringify(users), JSON.stringify(entries)],
       tx,
     );
-    return row && { state: toUserState(row), entryIds: row.entry_ids.map(String) };
+    return new Map(rows.map((row) => [row.id, { state: toUserState(row), entryIds: row.entry_ids.map(String) }]));
   }
 
-  /** The user's ledger entries recorded under any of `keys` (in either key space), by scoped key. */
-  async findRecorded(tx: Tx, userId: number, keys: readonly string[]): Promise<Map<string, RecordedEntry>> {
+  /**
+   * Credits the payees of transfers whose payer entries are written in this transaction, with every payee row
+   * locked already. Returns, per transfer id, the payee right after its credit and the credit's entry id.
+   */
+  async credit(tx: Tx, credits: readonly CreditToWrite[]): Promise<Map<string, { payee: UserState; entryId: string }>> {
+    const rows = await this.sql.rows<
+      UserRow & { transfer_id: string; entry_id: string; balance_after: string; version_after: number }
+    >(CREDIT.call, [JSON.stringify(credits.map((c) => [c.payee, c.amount, c.payer, c.transferId]))], tx);
+    return new Map(
+      rows.map((row) => [
+        row.transfer_id,
+        {
+          payee: { ...toUserState(row), balance: Number(row.balance_after), version: row.version_after },
+          entryId: String(row.entry_id),
+        },
+      ]),
+    );
+  }
+
+  /**
+   * The ledger entries recorded under the given idempotency keys (in either key space), by user id and scoped
+   * key.
+   */
+  async findRecorded(
+    tx: Tx,
+    keys: readonly { userId: number; key: string }[],
+  ): Promise<Map<number, Map<string, RecordedEntry>>> {
     const rows = await this.sql.rows<{
+      user_id: number;
       id: string;
       amount: string;
       balance_after: string;
       kind: LedgerEntryKind;
       reason: string | null;
       idempotency_key: string;
-    }>(SELECT_RECORDED, [userId, JSON.stringify(keys)], tx);
-    return new Map(
-      rows.map((row) => [
-        scopedKey(row.kind, row.idempotency_key),
-        {
-          id: String(row.id),
-          amount: Number(row.amount),
-          balanceAfter: Number(row.balance_after),
-          kind: row.kind,
-          reason: row.reason,
-        },
-      ]),
-    );
+      counterparty_id: number | null;
+      transfer_id: string | null;
+      counterpart_id: string | null;
+    }>(SELECT_RECORDED.call, [JSON.stringify(keys.map((k) => [k.userId, k.key]))], tx);
+    const byUser = new Map<number, Map<string, RecordedEntry>>();
+    for (const row of rows) {
+      let recorded = byUser.get(row.user_id);
+      if (!recorded) byUser.set(row.user_id, (recorded = new Map()));
+      recorded.set(scopedKey(row.kind, row.idempotency_key), {
+        id: String(row.id),
+        amount: Number(row.amount),
+        balanceAfter: Number(row.balance_after),
+        kind: row.kind,
+        reason: row.reason,
+        transfer:
+          row.transfer_id === null
+            ? undefined
+            : {
+                payee: row.counterparty_id!,
+                transferId: row.transfer_id,
+                payeeEntryId: String(row.counterpart_id),
+              },
+      });
+    }
+    return byUser;
   }
 }

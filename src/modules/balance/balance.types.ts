@@ -1,5 +1,5 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { createUnionType, Field, ID, Int, ObjectType } from 'type-graphql';
+import { createUnionType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import { User, type UserState } from '../users/user.entity.js';
 
@@ -46,14 +46,34 @@ export class InsufficientFunds extends BalanceError {
   }
 }
 
+/** Which side of a transfer a result is about. */
+export enum UserSide {
+  PAYER = 'PAYER',
+  PAYEE = 'PAYEE',
+}
+
+registerEnumType(UserSide, {
+  name: 'UserSide',
+  description: 'Which side of a transfer a result is about.',
+  valuesConfig: {
+    PAYER: { description: 'the user the credits come from (fromUserId)' },
+    PAYEE: { description: 'the user the credits go to (toUserId)' },
+  },
+});
+
 @ObjectType({ implements: BalanceError, description: 'No user has this id.' })
 export class UserNotFound extends BalanceError {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id that names no user.' })
   userId: string;
 
-  constructor(userId: string) {
-    super('USER_NOT_FOUND', `User ${JSON.stringify(userId)} not found`);
+  @Field(() => UserSide, { nullable: true, description: 'For a transfer: which side does not exist; null otherwise.' })
+  side: UserSide | null;
+
+  constructor(userId: string, side: UserSide | null = null) {
+    const who = side === UserSide.PAYEE ? 'Payee' : side === UserSide.PAYER ? 'Payer' : 'User';
+    super('USER_NOT_FOUND', `${who} ${JSON.stringify(userId)} not found`);
     this.userId = userId;
+    this.side = side;
   }
 }
 

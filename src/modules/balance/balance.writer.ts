@@ -1,52 +1,79 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { isDatabaseUnavailable, isTransientConflict } from '../../db/errors.js';
 import type { Tx } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import { BoundedCache } from '../common/bounded-cache.js';
 import type { UserState } from '../users/user.entity.js';
-import { answers, decideBatch, keysOf, type BalanceOperation, type BatchDecision } from './balance.decide.js';
-import { isKeyTaken, type BalanceStore } from './balance.store.js';
-import { ConcurrentUpdate, UserNotFound, type UpdateBalanceResult } from './balance.types.js';
-import { OperationFailed } from './keyed-batch-queue.js';
+import {
+  answers,
+  decideBatch,
+  keysOf,
+  type BalanceOperation,
+  type BatchDecision,
+  type OperationResult,
+  type RecordedEntry,
+} from './balance.decide.js';
+import { isKeyTaken, type BalanceStore, type BatchToWrite } from './balance.store.js';
+import { ConcurrentUpdate, UserNotFound, UserSide } from './balance.types.js';
+import { OperationFailed, type BatchOutcome, type Round, type RoundBatch } from './round-queue.js';
 
 export interface BatchWriterOptions {
-  /** Attempts per batch; the last one takes a row lock, so it cannot lose a race. */
-  maxAttempts: number;
   /** Users whose last committed state is remembered, to skip the read before a write. */
   stateCacheSize: number;
 }
 
 export interface BalanceStats {
+  /** Transactions of the balance path (one per round). */
+  rounds: number;
+  /** Users' batches (a round carries many), each counted once however many rounds it takes. */
   batches: number;
   operations: number;
-  /** Attempts that lost an optimistic race (version moved, key recorded elsewhere, deadlock) and were retried. */
+  /** Batches that lost an optimistic race (balance or version moved, key recorded elsewhere, deadlock) and went again. */
   versionConflicts: number;
+  /** Transactions PostgreSQL aborted with a deadlock or serialization failure (then retried; part of versionConflicts). */
+  deadlocks: number;
   /** Operations answered with ConcurrentUpdate. */
   concurrentUpdates: number;
-  /** Batches that failed with an error (database unreachable, ...). */
+  /** Rounds that failed with an error (database unreachable, ...). */
   failedBatches: number;
 }
 
-/** Called with the size of each batch as it starts (metrics). */
+/** Called with the size of each user's batch as its round starts (metrics). */
 export type BatchObserver = (size: number) => void;
 
-/** Row-locked attempts that PostgreSQL may still abort (deadlock, serialization) before the batch fails. */
+/** Locked rounds that PostgreSQL may still abort (deadlock, serialization) before the round fails. */
 const LOCKED_ATTEMPTS = 3;
 
-type Outcome = { results?: UpdateBalanceResult[]; fromMemory: boolean };
+type Outcome = BatchOutcome<OperationResult>;
+type Results = (OperationResult | OperationFailed)[];
+
+/** A batch decided against a known state, ready to write. */
+interface Plan {
+  batch: RoundBatch<BalanceOperation>;
+  state: UserState;
+  decided: BatchDecision;
+  /** Decided against the remembered state rather than a read made in this transaction. */
+  fromMemory: boolean;
+}
+
+const LOST_RACE: Outcome = { retry: { backoff: true } };
+const STALE_MEMORY: Outcome = { retry: { backoff: false } };
 
 /**
- * Writes one user's batch: decides it in memory (balance.decide) and commits it in one MikroORM transaction
- * with one statement, under an optimistic version check, with bounded retries. It remembers each user's last
- * committed state (bounded LRU) so most batches skip the read; the version check makes that safe. The last
- * attempt locks the row, so a batch always ends with business answers, unless the database fails it.
+ * Writes rounds: the batches of many users, each decided in memory (balance.decide) and all written in one
+ * MikroORM transaction with one statement. Each user's write is guarded by the balance and version its
+ * decision was made against, so a decision never lands on a row that changed meanwhile: that user's batch
+ * goes again, in a later round, while the others are answered. A locked round (the last attempt) reads its
+ * rows with SELECT ... FOR UPDATE in id order, so it cannot lose. The writer remembers each user's last
+ * committed state (bounded LRU) so most batches skip the read; the guard makes that safe.
  */
 export class BatchWriter {
   private readonly remembered: BoundedCache<number, UserState>;
   private readonly counters: BalanceStats = {
+    rounds: 0,
     batches: 0,
     operations: 0,
     versionConflicts: 0,
+    deadlocks: 0,
     concurrentUpdates: 0,
     failedBatches: 0,
   };
@@ -54,7 +81,7 @@ export class BatchWriter {
 
   constructor(
     private readonly store: BalanceStore,
-    private readonly options: BatchWriterOptions,
+    options: BatchWriterOptions,
     private readonly logger: Logger,
   ) {
     this.remembered = new BoundedCache(options.stateCacheSize);
@@ -68,120 +95,234 @@ export class BatchWriter {
     return { ...this.counters };
   }
 
+  /** One round; every user in it has no other batch in flight in this process. */
+  async write(round: Round<BalanceOperation>): Promise<Outcome[]> {
+    this.counters.rounds++;
+    // A batch that goes again (lost a race) is counted once, in its first round.
+    for (const batch of round.batches) {
+      if (batch.attempt > 1) continue;
+      this.counters.batches++;
+      this.counters.operations += batch.ops.length;
+      this.observer?.(batch.ops.length);
+    }
+    const outcomes = await this.settle(round);
+    for (const outcome of outcomes) if ('retry' in outcome) this.counters.versionConflicts++;
+    return outcomes;
+  }
+
   /**
-   * One batch for one user; only that user's lane calls this, so batches of one user never overlap. An error
-   * that is not "database unavailable" may concern one operation only (e.g. a value the database refuses):
-   * the batch is then re-run one operation at a time, so only the operations at fault get the error.
+   * Writes a round. An error that is not "database unavailable" may concern one user or one operation only
+   * (e.g. a value the database refuses): the round is then written again a batch at a time, and a failing
+   * batch an operation at a time (locked, so nothing can lose a race), so only the operations at fault get it.
    */
-  async write(userId: number, ops: readonly BalanceOperation[]): Promise<(UpdateBalanceResult | OperationFailed)[]> {
-    this.counters.batches++;
-    this.counters.operations += ops.length;
-    this.observer?.(ops.length);
-    return this.settle(userId, ops);
-  }
-
-  private async settle(
-    userId: number,
-    ops: readonly BalanceOperation[],
-  ): Promise<(UpdateBalanceResult | OperationFailed)[]> {
+  private async settle(round: Round<BalanceOperation>): Promise<Outcome[]> {
     try {
-      return await this.writeWithRetries(userId, ops);
+      return round.locked ? await this.writeLocked(round.batches) : await this.writeOptimistic(round.batches);
     } catch (error) {
-      // The write may or may not have committed (e.g. the connection died before the answer): forget what
-      // we remember of this user, so the next attempt starts from a fresh read. A client retrying with its
+      // A write may or may not have committed (e.g. the connection died before the answer): forget what we
+      // remember of these users, so their next attempt starts from a fresh read. A client retrying with its
       // idempotency key then gets exactly-once.
-      this.remembered.set(userId, undefined);
+      for (const batch of round.batches) this.remembered.set(batch.key, undefined);
+      if (isTransientConflict(error)) this.counters.deadlocks++;
+      if (isKeyTaken(error) || isTransientConflict(error)) {
+        // Lost a race PostgreSQL noticed itself: another process recorded one of our keys, or a deadlock.
+        if (!round.locked) return round.batches.map(() => LOST_RACE);
+      }
       this.counters.failedBatches++;
-      if (ops.length === 1 || isDatabaseUnavailable(error)) return ops.map(() => new OperationFailed(error));
+      const operations = round.batches.reduce((sum, b) => sum + b.ops.length, 0);
+      if (operations === 1 || isDatabaseUnavailable(error)) {
+        return round.batches.map((b) => ({ results: b.ops.map(() => new OperationFailed(error)) }));
+      }
       this.logger.warn(
-        { err: error, userId, operations: ops.length },
-        'batch failed; retrying its operations one by one',
+        { err: error, users: round.batches.length, operations },
+        'round failed; writing it again one batch, then one operation, at a time',
       );
-      const results: (UpdateBalanceResult | OperationFailed)[] = [];
-      for (const op of ops) results.push(...(await this.settle(userId, [op])));
-      return results;
+      const outcomes: Outcome[] = [];
+      for (const batch of round.batches) {
+        if (round.batches.length > 1) {
+          outcomes.push(...(await this.settle({ locked: round.locked, batches: [batch] })));
+          continue;
+        }
+        const results: Results = [];
+        for (const op of batch.ops) {
+          const [outcome] = await this.settle({ locked: true, batches: [{ ...batch, ops: [op] }] });
+          results.push(...('results' in outcome! ? outcome.results : [new OperationFailed(error)]));
+        }
+        outcomes.push({ results });
+      }
+      return outcomes;
     }
   }
 
-  private async writeWithRetries(userId: number, ops: readonly BalanceOperation[]): Promise<UpdateBalanceResult[]> {
-    for (let attempt = 1; attempt < this.options.maxAttempts; attempt++) {
-      let outcome: Outcome;
-      try {
-        outcome = await this.store.transaction((tx) => this.attempt(tx, userId, ops));
-      } catch (error) {
-        // Lost a race PostgreSQL noticed itself: another process recorded one of our keys, or a deadlock.
-        if (!isKeyTaken(error) && !isTransientConflict(error)) throw error;
-        this.remembered.set(userId, undefined);
-        outcome = { fromMemory: false };
+  /**
+   * One optimistic transaction: each batch decided against the remembered state when that lets something
+   * through, else against a fresh read (a refusal must rest on a fresh read: another process may have added
+   * funds since), then every decided batch written by one guarded statement.
+   */
+  private writeOptimistic(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
+    return this.store.transaction(async (tx) => {
+      const recorded = await this.findRecorded(tx, batches);
+      const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
+      const plans: Plan[] = [];
+      const toRead: RoundBatch<BalanceOperation>[] = [];
+      for (const batch of batches) {
+        const known = this.remembered.get(batch.key);
+        const decided = known && decideBatch(known.balance, batch.ops, recorded.get(batch.key));
+        if (known && decided!.entries.length > 0)
+          plans.push({ batch, state: known, decided: decided!, fromMemory: true });
+        else toRead.push(batch);
       }
-      if (outcome.results) return outcome.results;
-      this.counters.versionConflicts++;
-      // A stale memory is simply re-read; a lost race on fresh data backs off, jittered, so that racing
-      // processes stop colliding in lockstep.
-      if (!outcome.fromMemory) await delay(Math.random() * 2 ** attempt);
-    }
+      if (toRead.length > 0) {
+        const states = await this.store.load(
+          tx,
+          toRead.map((b) => b.key),
+        );
+        for (const batch of toRead) {
+          const state = states.get(batch.key);
+          this.remembered.set(batch.key, state);
+          if (!state) {
+            outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
+            continue;
+          }
+          const decided = decideBatch(state.balance, batch.ops, recorded.get(batch.key));
+          if (decided.entries.length === 0) outcomes.set(batch, { results: answers(decided, state, state, []) });
+          else plans.push({ batch, state, decided, fromMemory: false });
+        }
+      }
+      await this.commit(tx, plans, outcomes, (plan) => {
+        this.remembered.set(plan.batch.key, undefined);
+        return plan.fromMemory ? STALE_MEMORY : LOST_RACE;
+      });
+      return batches.map((batch) => outcomes.get(batch)!);
+    });
+  }
+
+  /**
+   * A locked round: a batch's last attempt, or batches with transfers. Every row it touches (users and the
+   * payees of their transfers) is read with SELECT ... FOR UPDATE in id order, so no other writer gets in
+   * between, and two rounds (even transfers in opposite directions) lock in the same order and cannot deadlock.
+   * The payers' batches are written as usual, then the payees' credits.
+   */
+  private async writeLocked(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.transaction((tx) => this.attemptLocked(tx, userId, ops));
+        return await this.store.transaction(async (tx) => {
+          const payees = batches.flatMap((b) => b.ops.flatMap((op) => (op.transfer ? [op.transfer.payee] : [])));
+          const ids = [...new Set([...batches.map((b) => b.key), ...payees])];
+          const states = await this.store.load(tx, ids, true);
+          const recorded = await this.findRecorded(tx, batches);
+          const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
+          const plans: Plan[] = [];
+          const payeeBalances = { balanceOf: (payee: number) => states.get(payee)?.balance };
+          for (const batch of batches) {
+            const state = states.get(batch.key);
+            this.remembered.set(batch.key, state);
+            if (!state) {
+              outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
+              continue;
+            }
+            const decided = decideBatch(state.balance, batch.ops, recorded.get(batch.key), payeeBalances);
+            const transfers = { credit: () => undefined, payeeNow: (payee: number) => states.get(payee) };
+            if (decided.entries.length === 0) {
+              outcomes.set(batch, { results: answers(decided, state, state, [], transfers) });
+            } else plans.push({ batch, state, decided, fromMemory: false });
+          }
+          await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), states);
+          return batches.map((batch) => outcomes.get(batch)!);
+        });
       } catch (error) {
         if (!isTransientConflict(error) || attempt >= LOCKED_ATTEMPTS) throw error;
         this.counters.versionConflicts++;
+        this.counters.deadlocks++;
       }
     }
   }
 
-  /**
-   * One optimistic attempt in one transaction: decide against the remembered state when that lets something
-   * through, else against a fresh read, then write under the version check. No results: the check failed.
-   */
-  private async attempt(tx: Tx, userId: number, ops: readonly BalanceOperation[]): Promise<Outcome> {
-    const keys = keysOf(ops);
-    const recorded = keys.length > 0 ? await this.store.findRecorded(tx, userId, keys) : undefined;
-    const known = this.remembered.get(userId);
-    const remembered = known && { state: known, decided: decideBatch(known.balance, ops, recorded) };
-    const fromMemory = remembered !== undefined && remembered.decided.entries.length > 0;
-    let plan = fromMemory ? remembered : undefined;
-    if (!plan) {
-      // A refusal must rest on a fresh read: another process may have added funds since.
-      const state = await this.store.load(tx, userId);
-      this.remembered.set(userId, state);
-      if (!state) return { results: ops.map(() => new UserNotFound(String(userId))), fromMemory };
-      plan = { state, decided: decideBatch(state.balance, ops, recorded) };
-      if (plan.decided.entries.length === 0) return { results: answers(plan.decided, state, state, []), fromMemory };
-    }
-    return { results: await this.commit(tx, plan.state, plan.decided), fromMemory };
-  }
-
-  /** The last attempt: read with SELECT ... FOR UPDATE, so no other writer can get in between. */
-  private async attemptLocked(
-    tx: Tx,
-    userId: number,
-    ops: readonly BalanceOperation[],
-  ): Promise<UpdateBalanceResult[]> {
-    const state = await this.store.load(tx, userId, true);
-    this.remembered.set(userId, state);
-    if (!state) return ops.map(() => new UserNotFound(String(userId)));
-    const keys = keysOf(ops);
-    const recorded = keys.length > 0 ? await this.store.findRecorded(tx, userId, keys) : undefined;
-    const decided = decideBatch(state.balance, ops, recorded);
-    if (decided.entries.length === 0) return answers(decided, state, state, []);
-    const results = await this.commit(tx, state, decided);
-    if (results) return results;
-    // Only something bypassing the version (a trigger, a manual UPDATE) can get here.
-    this.remembered.set(userId, undefined);
-    this.counters.versionConflicts++;
-    this.counters.concurrentUpdates += ops.length;
+  /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
+  private gaveUp(batch: RoundBatch<BalanceOperation>): Outcome {
+    this.remembered.set(batch.key, undefined);
+    this.counters.concurrentUpdates += batch.ops.length;
     this.logger.warn(
-      { userId, attempts: this.options.maxAttempts },
+      { userId: batch.key, attempts: batch.attempt },
       'batch gave up: the row changed even under a row lock',
     );
-    return ops.map(() => new ConcurrentUpdate(String(userId), this.options.maxAttempts));
+    return { results: batch.ops.map(() => new ConcurrentUpdate(String(batch.key), batch.attempt)) };
   }
 
-  /** Writes a decided batch; undefined when the version check failed. */
-  private async commit(tx: Tx, state: UserState, decided: BatchDecision): Promise<UpdateBalanceResult[] | undefined> {
-    const written = await this.store.write(tx, state, decided.balance, decided.entries);
-    this.remembered.set(state.id, written?.state);
-    return written && answers(decided, state, written.state, written.entryIds);
+  /** The recorded entries for the idempotency keys of every batch, by user. */
+  private async findRecorded(
+    tx: Tx,
+    batches: readonly RoundBatch<BalanceOperation>[],
+  ): Promise<Map<number, Map<string, RecordedEntry>>> {
+    const keys = batches.flatMap((batch) => keysOf(batch.ops).map((key) => ({ userId: batch.key, key })));
+    return keys.length > 0 ? this.store.findRecorded(tx, keys) : new Map();
   }
+
+  /**
+   * Writes the decided batches in one statement, then the credits of their transfers (only in locked rounds,
+   * where `locked` holds every payee's row); each batch not written gets `notWritten`'s outcome.
+   */
+  private async commit(
+    tx: Tx,
+    plans: readonly Plan[],
+    outcomes: Map<RoundBatch<BalanceOperation>, Outcome>,
+    notWritten: (plan: Plan) => Outcome,
+    locked?: ReadonlyMap<number, UserState>,
+  ): Promise<void> {
+    if (plans.length === 0) return;
+    const toWrite: BatchToWrite[] = plans.map((p) => ({
+      expected: p.state,
+      balance: p.decided.balance,
+      entries: p.decided.entries,
+    }));
+    const written = await this.store.write(tx, toWrite);
+    const credits = plans.flatMap((plan) =>
+      written.has(plan.batch.key)
+        ? plan.decided.entries.flatMap((e) =>
+            e.transfer
+              ? [
+                  {
+                    payee: e.transfer.payee,
+                    amount: -e.amount,
+                    payer: plan.batch.key,
+                    transferId: e.transfer.transferId,
+                  },
+                ]
+              : [],
+          )
+        : [],
+    );
+    if (credits.length > 0 && !locked) throw new Error('transfers are written in locked rounds only');
+    const credited =
+      credits.length > 0
+        ? await this.store.credit(tx, credits)
+        : new Map<string, { payee: UserState; entryId: string }>();
+    // A payee's row now holds its credits: remember it as it is at the end of this transaction.
+    const finalPayees = new Map<number, UserState>();
+    for (const credit of credited.values()) {
+      const known = finalPayees.get(credit.payee.id);
+      if (!known || known.version < credit.payee.version) finalPayees.set(credit.payee.id, credit.payee);
+    }
+    for (const [payee, state] of finalPayees) this.remembered.set(payee, state);
+    const transfers = {
+      credit: (transferId: string) => credited.get(transferId),
+      payeeNow: (payee: number) => finalPayees.get(payee) ?? written.get(payee)?.state ?? locked?.get(payee),
+    };
+    for (const plan of plans) {
+      const batch = written.get(plan.batch.key);
+      if (!batch) {
+        outcomes.set(plan.batch, notWritten(plan));
+        continue;
+      }
+      if (!finalPayees.has(plan.batch.key)) this.remembered.set(plan.batch.key, batch.state);
+      outcomes.set(plan.batch, {
+        results: answers(plan.decided, plan.state, batch.state, batch.entryIds, transfers),
+      });
+    }
+  }
+}
+
+/** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */
+function notFound(userId: number, op: BalanceOperation): UserNotFound {
+  return new UserNotFound(String(userId), op.transfer ? UserSide.PAYER : null);
 }

@@ -13,6 +13,8 @@ export enum LedgerEntryKind {
   SET = 'SET',
   GRANT = 'GRANT',
   INITIAL = 'INITIAL',
+  TRANSFER_OUT = 'TRANSFER_OUT',
+  TRANSFER_IN = 'TRANSFER_IN',
 }
 
 registerEnumType(LedgerEntryKind, {
@@ -26,6 +28,8 @@ registerEnumType(LedgerEntryKind, {
     SET: { description: 'setBalance from an external source' },
     GRANT: { description: 'the daily credit grant' },
     INITIAL: { description: 'the opening balance of a user' },
+    TRANSFER_OUT: { description: "transfer: the payer's side (negative amount)" },
+    TRANSFER_IN: { description: "transfer: the payee's side (positive amount)" },
   },
 });
 
@@ -38,6 +42,9 @@ export interface LedgerEntryState {
   kind: LedgerEntryKind;
   reason: string | null;
   idempotencyKey: string | null;
+  /** For TRANSFER_OUT / TRANSFER_IN: the other user and the id both entries share. */
+  counterpartyId: number | null;
+  transferId: string | null;
   createdAt: Date;
 }
 
@@ -72,6 +79,17 @@ export class LedgerEntry {
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   idempotencyKey!: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'For a transfer: the other user (the payee of a TRANSFER_OUT, the payer of a TRANSFER_IN).',
+  })
+  @Property({ type: 'integer', nullable: true, fieldName: 'counterparty_id' })
+  counterpartyId!: number | null;
+
+  @Field(() => ID, { nullable: true, description: 'For a transfer: the id its two entries share.' })
+  @Property({ type: 'uuid', nullable: true })
+  transferId!: string | null;
 
   @Field(() => GraphQLDateTimeISO)
   @Property({ type: 'datetime', defaultRaw: 'now()' })

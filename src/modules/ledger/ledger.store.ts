@@ -9,10 +9,12 @@ interface LedgerRow {
   kind: LedgerEntryKind;
   reason: string | null;
   idempotency_key: string | null;
+  counterparty_id: number | null;
+  transfer_id: string | null;
   created_ms: number;
 }
 
-const ENTRY_COLUMNS = `id, user_id, amount, balance_after, kind, reason, idempotency_key,
+const ENTRY_COLUMNS = `id, user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id, transfer_id,
   (extract(epoch from created_at) * 1000)::float8 as created_ms`;
 
 function toEntry(row: LedgerRow): LedgerEntryState {
@@ -24,6 +26,8 @@ function toEntry(row: LedgerRow): LedgerEntryState {
     kind: row.kind,
     reason: row.reason,
     idempotencyKey: row.idempotency_key,
+    counterpartyId: row.counterparty_id,
+    transferId: row.transfer_id,
     createdAt: new Date(row.created_ms),
   };
 }

@@ -1,0 +1,37 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../context.js';
+import { requireOwnTransfer } from '../auth/access.js';
+import { BalanceService } from '../balance/balance.service.js';
+import { TransferResult } from './transfer.types.js';
+
+@Resolver()
+export class TransferResolver {
+  constructor(private readonly balances: BalanceService) {}
+
+  @Mutation(() => TransferResult, {
+    description:
+      'Moves credits from one user to another in one transaction: two ledger entries (TRANSFER_OUT and ' +
+      'TRANSFER_IN) that name each other. Answers after the commit; business failures are typed members of the ' +
+      'result union. Role `user` may transfer only from its own account.',
+  })
+  transfer(
+    @Ctx() { principal }: RequestContext,
+    @Arg('fromUserId', () => ID, { description: 'The payer: the user the credits come from.' }) fromUserId: string,
+    @Arg('toUserId', () => ID, { description: 'The payee: the user the credits go to.' }) toUserId: string,
+    @Arg('amount', () => GraphQLSafeInt, { description: 'The credits to move; a positive whole number.' })
+    amount: number,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description:
+        "Apply at most once (a key of the payer's): a repeat with the same parameters gets the first answer, with " +
+        'other parameters IdempotencyKeyReused. Refused transfers are not recorded, so a retry may still succeed.',
+    })
+    idempotencyKey?: string | null,
+    @Arg('reason', () => String, { nullable: true, description: "Kept in the payer's ledger entry." })
+    reason?: string | null,
+  ): Promise<TransferResult> {
+    requireOwnTransfer(principal, fromUserId);
+    return this.balances.transfer(fromUserId, toUserId, amount, idempotencyKey ?? null, reason ?? null);
+  }
+}

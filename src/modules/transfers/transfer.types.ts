@@ -1,0 +1,89 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { createUnionType, Field, ID, ObjectType } from 'type-graphql';
+import { BalanceError, InvalidInput } from '../common/errors.types.js';
+import {
+  ConcurrentUpdate,
+  IdempotencyKeyReused,
+  InsufficientFunds,
+  InvalidAmount,
+  UserNotFound,
+} from '../balance/balance.types.js';
+import { User, type UserState } from '../users/user.entity.js';
+
+@ObjectType({
+  description:
+    'The transfer was committed: both ledger entries (TRANSFER_OUT and TRANSFER_IN) exist, sharing `transferId`.',
+})
+export class TransferCompleted {
+  @Field(() => ID, { description: 'The id both ledger entries of this transfer carry.' })
+  transferId: string;
+
+  @Field(() => GraphQLSafeInt, { description: 'The credits moved (positive).' })
+  amount: number;
+
+  @Field(() => User, {
+    description: 'The payer right after this transfer (for a repeated idempotency key: as it is now).',
+  })
+  from: UserState;
+
+  @Field(() => User, {
+    description: 'The payee right after this transfer (for a repeated idempotency key: as it is now).',
+  })
+  to: UserState;
+
+  @Field(() => ID, { description: "The payer's ledger entry (TRANSFER_OUT)." })
+  fromEntryId: string;
+
+  @Field(() => ID, { description: "The payee's ledger entry (TRANSFER_IN)." })
+  toEntryId: string;
+
+  /** Not in the schema: whether this repeats an answer given before under the same idempotency key. */
+  readonly replayed: boolean;
+
+  constructor(
+    transferId: string,
+    amount: number,
+    from: UserState,
+    to: UserState,
+    fromEntryId: string,
+    toEntryId: string,
+    replayed = false,
+  ) {
+    this.transferId = transferId;
+    this.amount = amount;
+    this.from = from;
+    this.to = to;
+    this.fromEntryId = fromEntryId;
+    this.toEntryId = toEntryId;
+    this.replayed = replayed;
+  }
+}
+
+@ObjectType({ implements: BalanceError, description: 'A transfer must go to another user; nothing was changed.' })
+export class SelfTransfer extends BalanceError {
+  @Field(() => ID, { description: 'The user named as both payer and payee.' })
+  userId: string;
+
+  constructor(userId: string) {
+    super('SELF_TRANSFER', `A transfer from user ${JSON.stringify(userId)} to itself is not allowed`);
+    this.userId = userId;
+  }
+}
+
+export const TransferResult = createUnionType({
+  name: 'TransferResult',
+  description: 'The outcome of a transfer: success, or a typed business failure.',
+  types: () =>
+    [
+      TransferCompleted,
+      InsufficientFunds,
+      UserNotFound,
+      InvalidAmount,
+      InvalidInput,
+      SelfTransfer,
+      IdempotencyKeyReused,
+      ConcurrentUpdate,
+    ] as const,
+});
+
+export type TransferResult = typeof TransferResult;

@@ -1,0 +1,112 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { balanceMutations } from './balance-mutations.js';
+import { insertUser, ledgerViolations, query, useTestApp } from './helpers.js';
+
+const t = useTestApp();
+const m = () => balanceMutations(t.client);
+
+/** Runs SQL behind the service's back in one transaction, with the ledger's immutability triggers off. */
+async function behindTheServicesBack(statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('begin');
+    // As a restore does: the whole database goes back, ledger included (replica role: no triggers fire).
+    await client.query('set local session_replication_role = replica');
+    for (const statement of statements) await client.query(statement);
+    await client.query('commit');
+  } finally {
+    await client.end();
+  }
+}
+
+async function userRow(userId: string) {
+  const [row] = await query<{ balance: string; version: number }>(
+    t.orm,
+    'select balance, version from users where id = ?',
+    [Number(userId)],
+  );
+  return { balance: Number(row!.balance), version: row!.version };
+}
+
+describe('group commit: many users in one round', () => {
+  it('writes the concurrent work of many users in far fewer transactions than batches, each exactly', async () => {
+    const users = await Promise.all(Array.from({ length: 40 }, () => insertUser(t.orm, 100)));
+    const before = t.app.balances.stats();
+    const answers = await Promise.all(
+      users.flatMap((userId, i) => [m().deposit(userId, i + 1), m().withdraw(userId, 30), m().withdraw(userId, 90)]),
+    );
+    const stats = t.app.balances.stats();
+    // Per user, in order: +i+1, -30, then -90 only fits when the balance reached 90 (never: 100 + 40 - 30 = 110).
+    answers.forEach((answer, n) => {
+      const i = Math.floor(n / 3);
+      const expected = [100 + i + 1, 100 + i + 1 - 30, 100 + i + 1 - 120][n % 3]!;
+      if (expected < 0) expect(answer.__typename).toBe('InsufficientFunds');
+      else expect(answer).toMatchObject({ __typename: 'BalanceUpdated', balance: expected });
+    });
+    expect(stats.operations - before.operations).toBe(120);
+    expect(stats.rounds - before.rounds).toBeLessThan(stats.batches - before.batches);
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
+
+describe('writes that cannot be fooled', () => {
+  it('a restore that puts a user back at a version it had, with another balance, is never written over', async () => {
+    const userId = await insertUser(t.orm, 100); // 100, version 1
+    expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90, user: { version: 2 } }); // remembered: 90, v2
+    // Restored from a backup taken before that withdrawal (100, v1, its ledger row gone), then another
+    // process withdrew 50: the row is at version 2 again, with 50 instead of the 90 the service remembers.
+    await behindTheServicesBack([
+      `delete from ledger_entries where user_id = ${Number(userId)} and kind = 'WITHDRAWAL'`,
+      `update users set balance = 100, version = 1 where id = ${Number(userId)}`,
+    ]);
+    await query(
+      t.orm,
+      `with u as (update users set balance = balance - 50, version = version + 1 where id = ? returning id, balance)
+       insert into ledger_entries (user_id, amount, balance_after, kind) select id, -50, balance, 'UPDATE' from u`,
+      [Number(userId)],
+    );
+    expect(await userRow(userId)).toEqual({ balance: 50, version: 2 });
+
+    // From memory (90) this withdrawal fits; the truth is 50.
+    expect(await m().withdraw(userId, 60)).toMatchObject({ __typename: 'InsufficientFunds', balance: 50 });
+    expect(await m().withdraw(userId, 20)).toMatchObject({ balance: 30, user: { version: 3 } });
+    expect(await userRow(userId)).toEqual({ balance: 30, version: 3 });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
+  it("an operator's update that does not move the version is never lost", async () => {
+    const userId = await insertUser(t.orm, 100);
+    expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90 }); // remembered: 90
+    await query(
+      t.orm,
+      `with u as (update users set balance = balance + 1000 where id = ? returning id, balance)
+       insert into ledger_entries (user_id, amount, balance_after, kind) select id, 1000, balance, 'UPDATE' from u`,
+      [Number(userId)],
+    );
+    expect(await m().withdraw(userId, 5)).toMatchObject({ balance: 1085 });
+    expect(await m().withdraw(userId, 1000)).toMatchObject({ balance: 85 });
+    expect((await userRow(userId)).balance).toBe(85);
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
+  it('the same holds for users that share a round with others', async () => {
+    const users = await Promise.all(Array.from({ length: 20 }, () => insertUser(t.orm, 100)));
+    await Promise.all(users.map((userId) => m().withdraw(userId, 10))); // each remembered at 90
+    const fooled = users.filter((_, i) => i % 2 === 0).map(Number);
+    await query(
+      t.orm,
+      `with u as (update users set balance = balance - 85 where id in (select jsonb_array_elements_text(?::jsonb)::integer)
+                  returning id, balance)
+       insert into ledger_entries (user_id, amount, balance_after, kind) select id, -85, balance, 'UPDATE' from u`,
+      [JSON.stringify(fooled)],
+    );
+    const answers = await Promise.all(users.map((userId) => m().withdraw(userId, 50)));
+    answers.forEach((answer, i) => {
+      if (i % 2 === 0) expect(answer).toMatchObject({ __typename: 'InsufficientFunds', balance: 5 });
+      else expect(answer).toMatchObject({ __typename: 'BalanceUpdated', balance: 40 });
+    });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
