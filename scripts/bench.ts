@@ -1,4 +1,5 @@
-// npm run bench -- [--scenario burst,storm,hot,spread,transfer] [--workers N] [--requests N] [--json] [--profile DIR] [--token JWT]
+// npm run bench -- [--scenario burst,storm,hot,spread,transfer] [--systems service,apollo-sql] [--workers N]
+//   [--requests N] [--json] [--profile DIR] [--token JWT]
 // Starts a fresh embedded PostgreSQL, the service (production build) and four references in separate
 // processes, runs each scenario against all five, checks every exact outcome, and prints one table.
 // References: apollo-stub (Apollo Server 5 answering at once: the floor of the stack), apollo-sql (Apollo
@@ -45,6 +46,8 @@ const { values: args } = parseArgs({
     // signs a service token itself; with --token it sends that token and starts the service with the
     // JWT_SECRET (and JWT_ISSUER / JWT_AUDIENCE) of its own environment.
     token: { type: 'string' },
+    // Measure only these systems (all are started), e.g. `--systems service,apollo-sql` while tuning settings.
+    systems: { type: 'string' },
   },
 });
 const selected = args.scenario.split(',').map((name) => name.trim()) as ScenarioName[];
@@ -109,6 +112,8 @@ interface System {
   body(op: Op): string;
   classify(status: number, body: string): string;
   retries(): Promise<number | undefined>;
+  /** Transactions of the balance path so far (the service's rounds); absent for the references. */
+  rounds?(): Promise<number>;
 }
 
 const MUTATION =
@@ -214,6 +219,10 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
       retries: async () => {
         const text = await (await fetch(`${serviceOrigin}/metrics`)).text();
         return Number(/^balance_version_conflicts_total (\d+)/m.exec(text)?.[1] ?? NaN);
+      },
+      rounds: async () => {
+        const text = await (await fetch(`${serviceOrigin}/metrics`)).text();
+        return Number(/^balance_rounds_total (\d+)/m.exec(text)?.[1] ?? NaN);
       },
     },
     {
@@ -446,12 +455,15 @@ interface Row {
   p99Ms: number;
   cpuUsPerRequest: number;
   retries: number | undefined;
+  /** Requests per transaction of the balance path (group commit), for the service. */
+  perRound: number | undefined;
   rssMb: number;
 }
 
 async function measure(system: System, scenario: Scenario, requests: number) {
   const prepared = await scenario.prepare(system.db, requests);
   const retriesBefore = await system.retries();
+  const roundsBefore = await system.rounds?.();
   const cpuBefore = cpuMs(system.server.child.pid!);
   const result: LoadResult = await runLoad({
     origin: system.origin,
@@ -467,12 +479,15 @@ async function measure(system: System, scenario: Scenario, requests: number) {
   });
   const cpuUsPerRequest = ((cpuMs(system.server.child.pid!) - cpuBefore) * 1000) / requests;
   const retriesAfter = await system.retries();
+  const roundsAfter = await system.rounds?.();
   const problems = await prepared.verify(result.counts);
   if (result.lostErrors.length > 0) problems.push(`lost requests, e.g. ${result.lostErrors[0]}`);
   return {
     result,
     cpuUsPerRequest,
     retries: retriesBefore === undefined || retriesAfter === undefined ? undefined : retriesAfter - retriesBefore,
+    perRound:
+      roundsBefore === undefined || roundsAfter === undefined ? undefined : requests / (roundsAfter - roundsBefore),
     problems,
   };
 }
@@ -503,16 +518,20 @@ async function main(): Promise<number> {
     logger: createLogger({ logLevel: 'warn' }),
     settings: { max_connections: '300' },
   });
+  let started: System[] = [];
   let systems: System[] = [];
   const rows: Row[] = [];
   try {
-    systems = await startSystems((name) => database.createDatabase(name));
+    started = await startSystems((name) => database.createDatabase(name));
+    systems = started;
     say(
       `bench: service with WORKERS=${workers} (production build) vs ${systems
         .slice(1)
         .map((s) => s.name)
         .join(', ')}; warming up`,
     );
+    const measured = args.systems?.split(',').map((name) => name.trim());
+    if (measured) systems = systems.filter((system) => measured.includes(system.name));
     for (const system of systems) await warmUp(system);
     for (const name of selected) {
       const scenario = scenarios[name];
@@ -542,17 +561,18 @@ async function main(): Promise<number> {
           retries: runs.every((run) => run.retries !== undefined)
             ? runs.reduce((s, run) => s + run.retries!, 0)
             : undefined,
+          perRound: typical.perRound,
           rssMb: rssMb(system.server.child.pid!),
         });
       }
     }
   } finally {
-    await Promise.all(systems.map((system) => system.server.stop()));
-    await Promise.all(systems.map((system) => system.db?.end()));
+    await Promise.all(started.map((system) => system.server.stop()));
+    await Promise.all(started.map((system) => system.db?.end()));
     await database.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-  const serviceStops = systems[0]?.server.logs.filter((line) => line.msg === 'stopped' && line.stats) ?? [];
+  const serviceStops = started[0]?.server.logs.filter((line) => line.msg === 'stopped' && line.stats) ?? [];
   const totalConflicts = serviceStops.reduce(
     (sum, line) => sum + ((line.stats as Record<string, number>).versionConflicts ?? 0),
     0,
@@ -635,6 +655,7 @@ async function main(): Promise<number> {
       'p99 ms',
       'CPU us/req',
       'retries',
+      'ops/round',
       'RSS MB',
     ];
     const table = rows.map((row) => [
@@ -648,6 +669,7 @@ async function main(): Promise<number> {
       row.p99Ms.toFixed(1),
       row.cpuUsPerRequest.toFixed(0),
       row.retries === undefined ? 'n/a' : String(row.retries),
+      row.perRound === undefined ? '-' : row.perRound.toFixed(1),
       row.rssMb.toFixed(0),
     ]);
     const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => cells[i]!.length)));
@@ -655,9 +677,10 @@ async function main(): Promise<number> {
     for (const cells of [header, ...table]) say(cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     say('');
     for (const name of selected) {
-      const against = (['apollo-stub', 'apollo-sql', 'per-request SQL', 'bare HTTP'] as const).map(
-        (other) => `${ratio(name, other)?.toFixed(2)}x ${other}`,
-      );
+      const against = (['apollo-stub', 'apollo-sql', 'per-request SQL', 'bare HTTP'] as const).flatMap((other) => {
+        const value = ratio(name, other);
+        return value === undefined ? [] : [`${value.toFixed(2)}x ${other}`];
+      });
       say(`${name}: service = ${against.join(', ')}`);
     }
     if (workers > 1) say(`version conflicts retried across workers (from their stop logs): ${totalConflicts}`);

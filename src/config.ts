@@ -170,7 +170,7 @@ function authConfig(env: Env, production: boolean): AuthConfig {
 }
 
 /** Rounds in flight per process by default (see docs/performance.md for the measurement). */
-const DEFAULT_ROUND_CONCURRENCY = 4;
+const DEFAULT_ROUND_CONCURRENCY = 2;
 
 /** Parses the environment once; throws ConfigError with a message fit for an operator. */
 export function loadConfig(env: Env = process.env): Config {

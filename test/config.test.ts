@@ -5,6 +5,9 @@ describe('loadConfig', () => {
   it('runs with no environment at all', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databaseUrl: undefined, production: false });
+    expect(config).toMatchObject({ dbPoolSize: 10, roundConcurrency: 2, roundMaxOperations: 2000 });
+    // A pool of two leaves one connection to reads.
+    expect(loadConfig({ DB_POOL_SIZE: '2' }).roundConcurrency).toBe(1);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -25,6 +28,9 @@ describe('loadConfig', () => {
     [{ AUTH_MODE: 'jwt', JWKS_URL: 'id.example/jwks' }, 'JWKS_URL must be an http(s) URL'],
     [{ MAX_QUERY_ALIASES: 'many' }, 'MAX_QUERY_ALIASES must be a whole number'],
     [{ DB_CONNECT_TIMEOUT_MS: '10' }, 'DB_CONNECT_TIMEOUT_MS must be a whole number from 100'],
+    [{ ROUND_CONCURRENCY: '0' }, 'ROUND_CONCURRENCY must be a whole number from 1'],
+    [{ DB_POOL_SIZE: '4', ROUND_CONCURRENCY: '4' }, 'ROUND_CONCURRENCY (4) must be below DB_POOL_SIZE (4)'],
+    [{ ROUND_MAX_OPERATIONS: '0' }, 'ROUND_MAX_OPERATIONS must be a whole number from 1'],
   ])('fails fast on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -51,6 +51,41 @@ describe('group commit: many users in one round', () => {
   });
 });
 
+describe("a user's first batch in a process (nothing remembered)", () => {
+  it('is written without a read when every change fits, and decided after a read when one does not', async () => {
+    const [fits, tight, missing] = [await insertUser(t.orm, 1000), await insertUser(t.orm, 1000), '999999'];
+    const answers = await Promise.all([
+      m().withdraw(fits, 300),
+      m().withdraw(fits, 300),
+      m().withdraw(tight, 600),
+      m().withdraw(tight, 600),
+      m().deposit(missing, 5),
+    ]);
+    expect(answers.map((a) => ('balance' in a ? `${a.__typename} ${a.balance}` : a.__typename))).toEqual([
+      'BalanceUpdated 700',
+      'BalanceUpdated 400',
+      'BalanceUpdated 400',
+      'InsufficientFunds 400',
+      'UserNotFound',
+    ]);
+    expect(answers[1]).toMatchObject({ user: { version: 3, balance: 400 } });
+    expect(await userRow(tight)).toEqual({ balance: 400, version: 2 });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
+  it('adds to whatever the row holds, even a change made behind its back', async () => {
+    const userId = await insertUser(t.orm, 10);
+    await query(
+      t.orm,
+      `with u as (update users set balance = balance + 40 where id = ? returning id, balance)
+       insert into ledger_entries (user_id, amount, balance_after, kind) select id, 40, balance, 'UPDATE' from u`,
+      [Number(userId)],
+    );
+    expect(await m().withdraw(userId, 45)).toMatchObject({ balance: 5, amount: -45 });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
+
 describe('writes that cannot be fooled', () => {
   it('a restore that puts a user back at a version it had, with another balance, is never written over', async () => {
     const userId = await insertUser(t.orm, 100); // 100, version 1

@@ -47,15 +47,13 @@ try {
   await run('transactional + execute (the store)', async () => {
     const d = decided();
     const written = await store.transaction((tx) =>
-      store.write(tx, [{ expected: state, balance: d.balance, entries: d.entries }]),
+      store.write(tx, [{ userId: state.id, expected: state, entries: d.entries }]),
     );
     state = written.get(state.id)!.state;
   });
   await run('execute without a transaction', async () => {
     const d = decided();
-    const written = await store.write(undefined as never, [
-      { expected: state, balance: d.balance, entries: d.entries },
-    ]);
+    const written = await store.write(undefined as never, [{ userId: state.id, expected: state, entries: d.entries }]);
     state = written.get(state.id)!.state;
   });
   // The previous driver path, for comparison: a named prepared statement with typed arrays, autocommit.

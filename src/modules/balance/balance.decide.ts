@@ -118,16 +118,16 @@ export function decideBatch(
   payees: Payees = NO_PAYEES,
 ): BatchDecision {
   let running = balance;
-  // What this batch's transfers already credited to each payee.
-  const credited = new Map<number, number>();
+  // What this batch's transfers already credited to each payee (most batches have none: made when needed).
+  let credited: Map<number, number> | undefined;
   const entries: EntryToWrite[] = [];
-  const acceptedKeys = new Map<string, number>();
+  let acceptedKeys: Map<string, number> | undefined;
   const decisions = ops.map((op, index): Decision => {
     const key = op.idempotencyKey === null ? null : scopedKey(op.kind, op.idempotencyKey);
     if (key !== null) {
       const entry = recorded.get(key);
       if (entry) return recordedAs(op, entry) ? { type: 'recorded', entry } : reused(op.idempotencyKey!);
-      const earlier = acceptedKeys.get(key);
+      const earlier = acceptedKeys?.get(key);
       if (earlier !== undefined) {
         return sameRequest(op, ops[earlier]!) ? { type: 'repeat', of: earlier } : reused(op.idempotencyKey!);
       }
@@ -138,7 +138,7 @@ export function decideBatch(
       if (payeeBalance === undefined) {
         return { type: 'rejected', result: new UserNotFound(String(op.transfer.payee), UserSide.PAYEE) };
       }
-      const payeeAfter = payeeBalance + (credited.get(op.transfer.payee) ?? 0) - amount;
+      const payeeAfter = payeeBalance + (credited?.get(op.transfer.payee) ?? 0) - amount;
       if (payeeAfter > MAX_BALANCE) {
         return {
           type: 'rejected',
@@ -152,8 +152,11 @@ export function decideBatch(
       return { type: 'rejected', result: new InvalidAmount(amount, `The balance may not exceed ${MAX_BALANCE}`) };
     }
     running = next;
-    if (key !== null) acceptedKeys.set(key, index);
-    if (op.transfer) credited.set(op.transfer.payee, (credited.get(op.transfer.payee) ?? 0) - amount);
+    if (key !== null) (acceptedKeys ??= new Map()).set(key, index);
+    if (op.transfer) {
+      credited ??= new Map();
+      credited.set(op.transfer.payee, (credited.get(op.transfer.payee) ?? 0) - amount);
+    }
     entries.push({
       amount,
       balanceAfter: next,

@@ -5,6 +5,21 @@ import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 import { toUserState, USER_COLUMNS, type UserRow } from '../users/user.store.js';
 import { scopedKey, type EntryToWrite, type RecordedEntry } from './balance.decide.js';
+import { MAX_BALANCE } from './balance.types.js';
+
+/** What a write changes of a user: the rest of the row is the state the write was decided against. */
+const CHANGED_COLUMNS = 'id, balance, version, (extract(epoch from updated_at) * 1000)::float8 as updated_ms';
+
+interface ChangedRow {
+  id: number;
+  balance: string;
+  version: number;
+  updated_ms: number;
+}
+
+function changed(before: UserState, row: ChangedRow): UserState {
+  return { ...before, balance: Number(row.balance), version: row.version, updatedAt: new Date(row.updated_ms) };
+}
 
 // Values travel as JSON literals: MikroORM quotes each parameter as a literal and joins arrays with ", ", so
 // one JSON literal per list keeps nulls, order and types exact. Prepared once per connection: the hot
@@ -36,37 +51,54 @@ const SELECT_RECORDED = new PreparedStatement(
 );
 
 // One statement, atomic on its own, for every user of a round: the guarded updates and all their ledger rows.
-// `$1`: [id, expected balance, expected version, new balance, number of changes] per user; `$2`: [user id,
-// amount, balance_after, kind, reason, idempotency_key, counterparty, transfer id] per entry, in batch order.
-// - The guard is the balance *and* the version the decision was made against: a user restored to an earlier
-//   version, or changed by hand without a version bump, no longer matches, so a decision made against a state
-//   that is not the row's is never written. Such users come back without a row, and nothing of theirs is
-//   written (their entries join `updated`).
+// `$1` per user: [id, expected balance, expected version, change, number of changes, lowest, highest];
+// `$2` per entry, in batch order: [user id, amount, offset (the batch's running change after it), kind,
+// reason, idempotency_key, counterparty, transfer id]. Each row's balance becomes `balance + change`, and
+// each entry's balance_after is the balance before the batch plus its offset.
+// - A decided batch is guarded by the balance *and* the version its decision was made against: a user
+//   restored to an earlier version, or changed by hand without a version bump, no longer matches, so a
+//   decision made against a state that is not the row's is never written.
+// - A batch of a user the process knows nothing of yet (expected version null) is written relatively: it
+//   applies only if every one of its changes keeps the balance within 0 and 2^53-1 (`balance + lowest >= 0`,
+//   `balance + highest <= max`), which is exactly when a decision against the row would accept them all. It
+//   cannot overwrite what it has not seen: it adds to whatever the row holds.
+// - Users whose condition fails come back without a row, and nothing of theirs is written (their entries join
+//   `updated`).
 // - `locked` takes the row locks in ascending id order before anything is updated: two rounds (or a round and a
-//   transfer) lock in the same order, so they wait for each other instead of deadlocking.
+//   transfer) lock in the same order, so they wait for each other instead of deadlocking. It returns each
+//   row as it is once locked (a row another transaction was changing: as that one committed it), and the
+//   conditions are checked against those values, not against the statement's snapshot: a batch written
+//   while its user's previous round is still committing waits for that commit, then applies.
 // - The version moves by the number of entries: one version per committed change.
 const WRITE = new PreparedStatement(
   'balance_write',
   ['jsonb', 'jsonb'],
   `with input as (
      select (u->>0)::integer as user_id, (u->>1)::bigint as expected_balance, (u->>2)::integer as expected_version,
-            (u->>3)::bigint as new_balance, (u->>4)::integer as changes
+            (u->>3)::bigint as change, (u->>4)::integer as changes, (u->>5)::bigint as lowest,
+            (u->>6)::bigint as highest
        from jsonb_array_elements($1) as u
    ), locked as (
-     select users.id as locked_id from users join input on input.user_id = users.id
-      where users.version = input.expected_version and users.balance = input.expected_balance
+     select users.id as locked_id, users.balance as current_balance, users.version as current_version
+       from users join input on input.user_id = users.id
       order by users.id
         for update of users
+   ), applies as (
+     select locked_id from locked join input on input.user_id = locked_id
+      where (current_version = expected_version and current_balance = expected_balance)
+         or (expected_version is null and current_balance + lowest >= 0
+             and current_balance + highest <= ${MAX_BALANCE})
    ), updated as (
-     update users set balance = new_balance, version = version + changes, updated_at = now()
-       from input join locked on locked_id = input.user_id
-      where id = user_id and version = expected_version and balance = expected_balance
-     returning ${USER_COLUMNS}
+     update users set balance = users.balance + input.change, version = users.version + input.changes,
+                      updated_at = now()
+       from input join applies on applies.locked_id = input.user_id
+      where users.id = input.user_id
+     returning ${USER_COLUMNS}, input.change
    ), entries as (
      insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id,
                                  transfer_id)
-     select updated.id, (e.item->>1)::bigint, (e.item->>2)::bigint, e.item->>3, e.item->>4, e.item->>5,
-            (e.item->>6)::integer, (e.item->>7)::uuid
+     select updated.id, (e.item->>1)::bigint, updated.balance - updated.change + (e.item->>2)::bigint,
+            e.item->>3, e.item->>4, e.item->>5, (e.item->>6)::integer, (e.item->>7)::uuid
        from jsonb_array_elements($2) with ordinality as e (item, position)
        join updated on updated.id = (e.item->>0)::integer
       order by e.position
@@ -93,7 +125,7 @@ const CREDIT = new PreparedStatement(
    ), updated as (
      update users set balance = balance + total, version = version + changes, updated_at = now()
        from totals where id = payee
-     returning ${USER_COLUMNS}, total, changes
+     returning ${CHANGED_COLUMNS}, total, changes
    ), entries as (
      insert into ledger_entries (user_id, amount, balance_after, kind, counterparty_id, transfer_id)
      select credit.payee, credit.amount,
@@ -106,8 +138,7 @@ const CREDIT = new PreparedStatement(
    select entries.transfer_id, entries.id as entry_id, entries.balance_after,
           updated.version - updated.changes
             + (row_number() over (partition by entries.user_id order by entries.id))::integer as version_after,
-          updated.id, updated.username, updated.email, updated.name, updated.balance, updated.version,
-          updated.created_ms, updated.updated_ms
+          updated.id, updated.updated_ms
      from entries join updated on updated.id = entries.user_id`,
 );
 
@@ -125,10 +156,15 @@ export interface WrittenBatch {
   entryIds: string[];
 }
 
-/** One user's decided batch: written only if the user still is exactly `expected`. */
+/**
+ * One user's batch. Decided (`expected` set): written only if the user still is exactly `expected`. Relative
+ * (`expected` undefined, for a user the process knows nothing of): written only if every change keeps the
+ * balance in range, i.e. if a decision against the row would accept them all. `entries[i].balanceAfter` is
+ * then relative to the balance before the batch (0), as `decideBatch(0, ops)` gives it.
+ */
 export interface BatchToWrite {
-  expected: UserState;
-  balance: number;
+  userId: number;
+  expected?: UserState;
   entries: readonly EntryToWrite[];
 }
 
@@ -154,23 +190,29 @@ export class BalanceStore {
   }
 
   /**
-   * Writes every batch whose user is still at its `expected` balance and version; returns what was written, by
-   * user id. A user missing from the answer changed meanwhile and had nothing written. Throws what `isKeyTaken`
+   * Writes every batch whose user is still at its `expected` balance and version (or, relative, stays in range);
+   * returns what was written, by user id. A user missing from the answer had nothing written. Throws what `isKeyTaken`
    * recognises when an idempotency key is recorded already (the transaction is then aborted).
    */
   async write(tx: Tx, batches: readonly BatchToWrite[]): Promise<Map<number, WrittenBatch>> {
-    const users = batches.map((b) => [
-      b.expected.id,
-      b.expected.balance,
-      b.expected.version,
-      b.balance,
-      b.entries.length,
-    ]);
+    const start = (b: BatchToWrite) => b.expected?.balance ?? 0;
+    const users = batches.map((b) => {
+      const offsets = b.entries.map((e) => e.balanceAfter - start(b));
+      return [
+        b.userId,
+        b.expected?.balance ?? null,
+        b.expected?.version ?? null,
+        offsets.at(-1) ?? 0,
+        b.entries.length,
+        Math.min(0, ...offsets),
+        Math.max(0, ...offsets),
+      ];
+    });
     const entries = batches.flatMap((b) =>
       b.entries.map((e) => [
-        b.expected.id,
+        b.userId,
         e.amount,
-        e.balanceAfter,
+        e.balanceAfter - start(b),
         e.kind,
         e.reason,
         e.idempotencyKey,
@@ -188,17 +230,32 @@ export class BalanceStore {
 
   /**
    * Credits the payees of transfers whose payer entries are written in this transaction, with every payee row
-   * locked already. Returns, per transfer id, the payee right after its credit and the credit's entry id.
+   * locked already (`payees`: as read under that lock). Returns, per transfer id, the payee right after its
+   * credit and the credit's entry id.
    */
-  async credit(tx: Tx, credits: readonly CreditToWrite[]): Promise<Map<string, { payee: UserState; entryId: string }>> {
-    const rows = await this.sql.rows<
-      UserRow & { transfer_id: string; entry_id: string; balance_after: string; version_after: number }
-    >(CREDIT.call, [JSON.stringify(credits.map((c) => [c.payee, c.amount, c.payer, c.transferId]))], tx);
+  async credit(
+    tx: Tx,
+    credits: readonly CreditToWrite[],
+    payees: ReadonlyMap<number, UserState>,
+  ): Promise<Map<string, { payee: UserState; entryId: string }>> {
+    const rows = await this.sql.rows<{
+      id: number;
+      updated_ms: number;
+      transfer_id: string;
+      entry_id: string;
+      balance_after: string;
+      version_after: number;
+    }>(CREDIT.call, [JSON.stringify(credits.map((c) => [c.payee, c.amount, c.payer, c.transferId]))], tx);
     return new Map(
       rows.map((row) => [
         row.transfer_id,
         {
-          payee: { ...toUserState(row), balance: Number(row.balance_after), version: row.version_after },
+          payee: changed(payees.get(row.id)!, {
+            id: row.id,
+            balance: row.balance_after,
+            version: row.version_after,
+            updated_ms: row.updated_ms,
+          }),
           entryId: String(row.entry_id),
         },
       ]),

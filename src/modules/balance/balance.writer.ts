@@ -13,7 +13,15 @@ import {
   type RecordedEntry,
 } from './balance.decide.js';
 import { isKeyTaken, type BalanceStore, type BatchToWrite } from './balance.store.js';
-import { ConcurrentUpdate, UserNotFound, UserSide } from './balance.types.js';
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import {
+  ConcurrentUpdate,
+  InsufficientFunds,
+  InvalidAmount,
+  MAX_BALANCE,
+  UserNotFound,
+  UserSide,
+} from './balance.types.js';
 import { OperationFailed, type BatchOutcome, type Round, type RoundBatch } from './round-queue.js';
 
 export interface BatchWriterOptions {
@@ -46,17 +54,54 @@ const LOCKED_ATTEMPTS = 3;
 type Outcome = BatchOutcome<OperationResult>;
 type Results = (OperationResult | OperationFailed)[];
 
-/** A batch decided against a known state, ready to write. */
+/**
+ * A batch ready to write: decided against a known state, or (`state` undefined) relative: a user this process
+ * knows nothing of, written without a read if every change fits (see `relativePlan`).
+ */
 interface Plan {
   batch: RoundBatch<BalanceOperation>;
-  state: UserState;
+  state: UserState | undefined;
+  /** For a relative plan: decided as if from a balance of 0 (balances after are changes from the start). */
   decided: BatchDecision;
   /** Decided against the remembered state rather than a read made in this transaction. */
   fromMemory: boolean;
+  recorded: ReadonlyMap<string, RecordedEntry> | undefined;
+}
+
+/** A balance far from both limits, to see which decisions of a batch do not depend on the balance. */
+const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
+
+/**
+ * A user's first batch in this process, planned without reading the user: possible when no decision depends on
+ * the balance except "it fits", i.e. when from a balance far from both limits every change is accepted (or
+ * refused for a reason that is not the balance, e.g. a reused key). The write then applies only if the row's
+ * balance keeps every change within range, which is exactly when a decision against the row accepts them all;
+ * otherwise the batch goes again, with a read. Undefined when a read is needed first.
+ */
+function relativePlan(
+  batch: RoundBatch<BalanceOperation>,
+  recorded: ReadonlyMap<string, RecordedEntry> | undefined,
+): Plan | undefined {
+  const absolute = (op: BalanceOperation) => op.kind === LedgerEntryKind.RESET || op.kind === LedgerEntryKind.SET;
+  if (batch.attempt > 1 || batch.ops.some((op) => absolute(op) || op.transfer)) {
+    return undefined;
+  }
+  const decided = decideBatch(MID_BALANCE, batch.ops, recorded);
+  const balanceDependent = decided.decisions.some(
+    (d) => d.type === 'rejected' && (d.result instanceof InsufficientFunds || d.result instanceof InvalidAmount),
+  );
+  if (balanceDependent || decided.entries.length === 0) return undefined;
+  const fromZero = {
+    ...decided,
+    balance: decided.balance - MID_BALANCE,
+    entries: decided.entries.map((e) => ({ ...e, balanceAfter: e.balanceAfter - MID_BALANCE })),
+  };
+  return { batch, state: undefined, decided: fromZero, fromMemory: false, recorded };
 }
 
 const LOST_RACE: Outcome = { retry: { backoff: true } };
 const STALE_MEMORY: Outcome = { retry: { backoff: false } };
+const NEEDS_READ: Outcome = { retry: { backoff: false } };
 
 /**
  * Writes rounds: the batches of many users, each decided in memory (balance.decide) and all written in one
@@ -78,6 +123,11 @@ export class BatchWriter {
     failedBatches: 0,
   };
   private observer: BatchObserver | undefined;
+  /**
+   * Users whose batch is written and whose round is committing (their next batch may already run): resolves
+   * with whether it committed. Memory already holds what that commit makes true.
+   */
+  private readonly committing = new Map<number, Promise<boolean>>();
 
   constructor(
     private readonly store: BalanceStore,
@@ -95,8 +145,11 @@ export class BatchWriter {
     return { ...this.counters };
   }
 
-  /** One round; every user in it has no other batch in flight in this process. */
-  async write(round: Round<BalanceOperation>): Promise<Outcome[]> {
+  /**
+   * One round; every user in it has no other batch in flight in this process. `written(key)` is told of each
+   * user whose batch is written once only the commit is left (the queue may then start that user's next batch).
+   */
+  async write(round: Round<BalanceOperation>, written?: (key: number) => void): Promise<Outcome[]> {
     this.counters.rounds++;
     // A batch that goes again (lost a race) is counted once, in its first round.
     for (const batch of round.batches) {
@@ -105,9 +158,7 @@ export class BatchWriter {
       this.counters.operations += batch.ops.length;
       this.observer?.(batch.ops.length);
     }
-    const outcomes = await this.settle(round);
-    for (const outcome of outcomes) if ('retry' in outcome) this.counters.versionConflicts++;
-    return outcomes;
+    return this.settle(round, written);
   }
 
   /**
@@ -115,18 +166,39 @@ export class BatchWriter {
    * (e.g. a value the database refuses): the round is then written again a batch at a time, and a failing
    * batch an operation at a time (locked, so nothing can lose a race), so only the operations at fault get it.
    */
-  private async settle(round: Round<BalanceOperation>): Promise<Outcome[]> {
+  private async settle(round: Round<BalanceOperation>, written?: (key: number) => void): Promise<Outcome[]> {
+    const handedBack = new Set<number>();
+    const commit = Promise.withResolvers<boolean>();
+    const notify = (key: number) => {
+      handedBack.add(key);
+      this.committing.set(key, commit.promise);
+      written?.(key);
+    };
+    let committed = false;
     try {
-      return round.locked ? await this.writeLocked(round.batches) : await this.writeOptimistic(round.batches);
+      const outcomes = round.locked
+        ? await this.writeLocked(round.batches, notify)
+        : await this.writeOptimistic(round.batches, notify);
+      committed = true;
+      return outcomes;
     } catch (error) {
       // A write may or may not have committed (e.g. the connection died before the answer): forget what we
       // remember of these users, so their next attempt starts from a fresh read. A client retrying with its
       // idempotency key then gets exactly-once.
       for (const batch of round.batches) this.remembered.set(batch.key, undefined);
+      if (handedBack.size > 0) {
+        // Every statement had run; the commit failed (the connection or the server went away). The outcome is
+        // unknown, and those users' next batches may be running already: answer with the error, never re-run.
+        this.counters.failedBatches++;
+        return round.batches.map((b) => ({ results: b.ops.map(() => new OperationFailed(error)) }));
+      }
       if (isTransientConflict(error)) this.counters.deadlocks++;
       if (isKeyTaken(error) || isTransientConflict(error)) {
         // Lost a race PostgreSQL noticed itself: another process recorded one of our keys, or a deadlock.
-        if (!round.locked) return round.batches.map(() => LOST_RACE);
+        if (!round.locked) {
+          this.counters.versionConflicts += round.batches.length;
+          return round.batches.map(() => LOST_RACE);
+        }
       }
       this.counters.failedBatches++;
       const operations = round.batches.reduce((sum, b) => sum + b.ops.length, 0);
@@ -151,6 +223,9 @@ export class BatchWriter {
         outcomes.push({ results });
       }
       return outcomes;
+    } finally {
+      commit.resolve(committed);
+      for (const key of handedBack) if (this.committing.get(key) === commit.promise) this.committing.delete(key);
     }
   }
 
@@ -159,17 +234,33 @@ export class BatchWriter {
    * through, else against a fresh read (a refusal must rest on a fresh read: another process may have added
    * funds since), then every decided batch written by one guarded statement.
    */
-  private writeOptimistic(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
+  private writeOptimistic(
+    batches: readonly RoundBatch<BalanceOperation>[],
+    written: (key: number) => void,
+  ): Promise<Outcome[]> {
     return this.store.transaction(async (tx) => {
+      // A batch written from memory may overtake its user's committing round: its write waits for that commit
+      // on the row lock. What must see the committed row (a read, a refusal, an idempotency key) waits first.
+      await Promise.all(
+        batches.flatMap((batch) => {
+          const committing = this.committing.get(batch.key);
+          return committing && this.needsCommittedRow(batch) ? [committing] : [];
+        }),
+      );
       const recorded = await this.findRecorded(tx, batches);
       const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
       const plans: Plan[] = [];
       const toRead: RoundBatch<BalanceOperation>[] = [];
       for (const batch of batches) {
         const known = this.remembered.get(batch.key);
-        const decided = known && decideBatch(known.balance, batch.ops, recorded.get(batch.key));
-        if (known && decided!.entries.length > 0)
-          plans.push({ batch, state: known, decided: decided!, fromMemory: true });
+        const keys = recorded.get(batch.key);
+        const decided = known && decideBatch(known.balance, batch.ops, keys);
+        if (known && decided!.entries.length > 0) {
+          plans.push({ batch, state: known, decided: decided!, fromMemory: true, recorded: keys });
+          continue;
+        }
+        const relative = known ? undefined : relativePlan(batch, keys);
+        if (relative) plans.push(relative);
         else toRead.push(batch);
       }
       if (toRead.length > 0) {
@@ -184,13 +275,17 @@ export class BatchWriter {
             outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
             continue;
           }
-          const decided = decideBatch(state.balance, batch.ops, recorded.get(batch.key));
+          const keys = recorded.get(batch.key);
+          const decided = decideBatch(state.balance, batch.ops, keys);
           if (decided.entries.length === 0) outcomes.set(batch, { results: answers(decided, state, state, []) });
-          else plans.push({ batch, state, decided, fromMemory: false });
+          else plans.push({ batch, state, decided, fromMemory: false, recorded: keys });
         }
       }
-      await this.commit(tx, plans, outcomes, (plan) => {
+      await this.commit(tx, plans, outcomes, written, (plan) => {
         this.remembered.set(plan.batch.key, undefined);
+        // A relative batch that did not fit (or a user that does not exist) is decided again after a read.
+        if (!plan.state) return NEEDS_READ;
+        this.counters.versionConflicts++;
         return plan.fromMemory ? STALE_MEMORY : LOST_RACE;
       });
       return batches.map((batch) => outcomes.get(batch)!);
@@ -203,7 +298,10 @@ export class BatchWriter {
    * between, and two rounds (even transfers in opposite directions) lock in the same order and cannot deadlock.
    * The payers' batches are written as usual, then the payees' credits.
    */
-  private async writeLocked(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
+  private async writeLocked(
+    batches: readonly RoundBatch<BalanceOperation>[],
+    written: (key: number) => void,
+  ): Promise<Outcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.store.transaction(async (tx) => {
@@ -221,13 +319,14 @@ export class BatchWriter {
               outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
               continue;
             }
-            const decided = decideBatch(state.balance, batch.ops, recorded.get(batch.key), payeeBalances);
+            const keys = recorded.get(batch.key);
+            const decided = decideBatch(state.balance, batch.ops, keys, payeeBalances);
             const transfers = { credit: () => undefined, payeeNow: (payee: number) => states.get(payee) };
             if (decided.entries.length === 0) {
               outcomes.set(batch, { results: answers(decided, state, state, [], transfers) });
-            } else plans.push({ batch, state, decided, fromMemory: false });
+            } else plans.push({ batch, state, decided, fromMemory: false, recorded: keys });
           }
-          await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), states);
+          await this.commit(tx, plans, outcomes, written, (plan) => this.gaveUp(plan.batch), states);
           return batches.map((batch) => outcomes.get(batch)!);
         });
       } catch (error) {
@@ -236,6 +335,13 @@ export class BatchWriter {
         this.counters.deadlocks++;
       }
     }
+  }
+
+  /** Whether a batch is decided on more than the remembered state: a read, a refusal or an idempotency key. */
+  private needsCommittedRow(batch: RoundBatch<BalanceOperation>): boolean {
+    const known = this.remembered.get(batch.key);
+    if (!known || batch.ops.some((op) => op.idempotencyKey !== null)) return true;
+    return decideBatch(known.balance, batch.ops).decisions.some((d) => d.type !== 'accepted');
   }
 
   /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
@@ -266,18 +372,19 @@ export class BatchWriter {
     tx: Tx,
     plans: readonly Plan[],
     outcomes: Map<RoundBatch<BalanceOperation>, Outcome>,
+    written: (key: number) => void,
     notWritten: (plan: Plan) => Outcome,
     locked?: ReadonlyMap<number, UserState>,
   ): Promise<void> {
     if (plans.length === 0) return;
     const toWrite: BatchToWrite[] = plans.map((p) => ({
+      userId: p.batch.key,
       expected: p.state,
-      balance: p.decided.balance,
       entries: p.decided.entries,
     }));
-    const written = await this.store.write(tx, toWrite);
+    const stored = await this.store.write(tx, toWrite);
     const credits = plans.flatMap((plan) =>
-      written.has(plan.batch.key)
+      stored.has(plan.batch.key)
         ? plan.decided.entries.flatMap((e) =>
             e.transfer
               ? [
@@ -295,7 +402,7 @@ export class BatchWriter {
     if (credits.length > 0 && !locked) throw new Error('transfers are written in locked rounds only');
     const credited =
       credits.length > 0
-        ? await this.store.credit(tx, credits)
+        ? await this.store.credit(tx, credits, locked!)
         : new Map<string, { payee: UserState; entryId: string }>();
     // A payee's row now holds its credits: remember it as it is at the end of this transaction.
     const finalPayees = new Map<number, UserState>();
@@ -306,20 +413,37 @@ export class BatchWriter {
     for (const [payee, state] of finalPayees) this.remembered.set(payee, state);
     const transfers = {
       credit: (transferId: string) => credited.get(transferId),
-      payeeNow: (payee: number) => finalPayees.get(payee) ?? written.get(payee)?.state ?? locked?.get(payee),
+      payeeNow: (payee: number) => finalPayees.get(payee) ?? stored.get(payee)?.state ?? locked?.get(payee),
     };
     for (const plan of plans) {
-      const batch = written.get(plan.batch.key);
+      const batch = stored.get(plan.batch.key);
       if (!batch) {
         outcomes.set(plan.batch, notWritten(plan));
         continue;
       }
       if (!finalPayees.has(plan.batch.key)) this.remembered.set(plan.batch.key, batch.state);
-      outcomes.set(plan.batch, {
-        results: answers(plan.decided, plan.state, batch.state, batch.entryIds, transfers),
-      });
+      const { before, decided } = plan.state
+        ? { before: plan.state, decided: plan.decided }
+        : settled(plan, batch.state);
+      outcomes.set(plan.batch, { results: answers(decided, before, batch.state, batch.entryIds, transfers) });
     }
+    // Every statement has run: only the commit is left, and the written users' next batches may start.
+    for (const key of stored.keys()) written(key);
   }
+}
+
+/**
+ * A relative batch once written: the user before it (the row after it, less its changes) and the decision
+ * against that balance, which accepts exactly what the plan wrote (the write applied only because it does).
+ */
+function settled(plan: Plan, after: UserState): { before: UserState; decided: BatchDecision } {
+  const count = plan.decided.entries.length;
+  const before = { ...after, balance: after.balance - plan.decided.balance, version: after.version - count };
+  const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded);
+  const same =
+    decided.entries.length === count && decided.entries.every((e, i) => e.amount === plan.decided.entries[i]!.amount);
+  if (!same) throw new Error(`user ${after.id}: a relative batch was written that its decision does not accept`);
+  return { before, decided };
 }
 
 /** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */
