@@ -519,19 +519,17 @@ async function main(): Promise<number> {
     settings: { max_connections: '300' },
   });
   let started: System[] = [];
-  let systems: System[] = [];
   const rows: Row[] = [];
   try {
     started = await startSystems((name) => database.createDatabase(name));
-    systems = started;
     say(
-      `bench: service with WORKERS=${workers} (production build) vs ${systems
+      `bench: service with WORKERS=${workers} (production build) vs ${started
         .slice(1)
         .map((s) => s.name)
         .join(', ')}; warming up`,
     );
     const measured = args.systems?.split(',').map((name) => name.trim());
-    if (measured) systems = systems.filter((system) => measured.includes(system.name));
+    const systems = measured ? started.filter((system) => measured.includes(system.name)) : started;
     for (const system of systems) await warmUp(system);
     for (const name of selected) {
       const scenario = scenarios[name];
