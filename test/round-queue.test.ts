@@ -132,40 +132,4 @@ describe('RoundQueue', () => {
     (await nextRound(2)).answer();
     expect(await Promise.all(results)).toEqual([10, 20, 30, 40]);
   });
-
-  it("a user's next batch may start once the processor says its batch is written; answers still wait", async () => {
-    const rounds: { round: Round<number>; written: (key: number) => void; finish: () => void }[] = [];
-    const queue = new RoundQueue<number, number>(
-      (round, written) =>
-        new Promise((resolve) => {
-          rounds.push({
-            round,
-            written,
-            finish: () => resolve(round.batches.map((b) => ({ results: b.ops.map((op) => op * 10) }))),
-          });
-        }),
-      { ...options, maxConcurrentRounds: 2 },
-    );
-    const settled: number[] = [];
-    const first = queue.submit(1, 1).then((r) => settled.push(r));
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = queue.submit(1, 2).then((r) => settled.push(r));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(rounds).toHaveLength(1); // user 1 is busy
-    rounds[0]!.written(1);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(rounds).toHaveLength(2); // its next batch started before the first round finished
-    expect(rounds[1]!.round.batches.map((b) => b.ops)).toEqual([[2]]);
-    expect(settled).toEqual([]);
-    let idle = false;
-    const whenIdle = queue.whenIdle().then(() => (idle = true));
-    rounds[1]!.finish();
-    await second;
-    expect(settled).toEqual([20]);
-    expect(idle).toBe(false); // the first round is still running
-    rounds[0]!.finish();
-    await first;
-    await whenIdle;
-    expect(settled).toEqual([20, 10]);
-  });
 });

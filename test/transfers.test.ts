@@ -212,6 +212,32 @@ describe('transfer', () => {
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 
+  it('transfers both ways between two users in one round are decided in one order: no refusal misses a credit', async () => {
+    const [alice, bob] = [await insertUser(t.orm, 10), await insertUser(t.orm, 10)];
+    const balances = t.app.balances;
+    // Submitted in one tick: both batches go into one round.
+    const answers = await Promise.all([
+      balances.transfer(alice, bob, 10),
+      balances.transfer(alice, bob, 5),
+      balances.transfer(bob, alice, 10),
+      balances.transfer(bob, alice, 5),
+    ]);
+    const [a1, a2, b1, b2] = answers.map((a) => a.constructor.name);
+    expect([a1, b1]).toEqual(['TransferCompleted', 'TransferCompleted']);
+    // Alice's batch first: she has 10, so her 5 is refused; Bob then has 20 and both of his go through (or the
+    // other way round). Never both refused: one of them came after the other's credit.
+    expect([a2, b2].sort()).toEqual(['InsufficientFunds', 'TransferCompleted']);
+    expect(
+      (
+        await query<{ s: string }>(t.orm, 'select sum(balance) as s from users where id in (?, ?)', [
+          Number(alice),
+          Number(bob),
+        ])
+      )[0]!.s,
+    ).toBe('20');
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
   it('role user: only from its own account', async () => {
     const [alice, bob] = [await insertUser(t.orm, 50), await insertUser(t.orm, 50)];
     const aliceClient = createBalanceClient(t.url, { token: await signToken({ role: 'user', sub: alice }) });

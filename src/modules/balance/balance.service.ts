@@ -52,7 +52,7 @@ export class BalanceService {
 
   constructor(sql: Sql, options: BalanceServiceOptions, logger: Logger) {
     this.writer = new BatchWriter(new BalanceStore(sql), options, logger);
-    this.lanes = new RoundQueue((round, written) => this.writer.write(round, written), {
+    this.lanes = new RoundQueue((round) => this.writer.write(round), {
       maxBatchSize: options.maxBatchSize,
       maxRoundOperations: options.maxRoundOperations,
       maxConcurrentRounds: options.maxConcurrentRounds,

@@ -67,8 +67,7 @@ const SELECT_RECORDED = new PreparedStatement(
 // - `locked` takes the row locks in ascending id order before anything is updated: two rounds (or a round and a
 //   transfer) lock in the same order, so they wait for each other instead of deadlocking. It returns each
 //   row as it is once locked (a row another transaction was changing: as that one committed it), and the
-//   conditions are checked against those values, not against the statement's snapshot: a batch written
-//   while its user's previous round is still committing waits for that commit, then applies.
+//   conditions are checked against those values, not against the statement's snapshot taken before the wait.
 // - The version moves by the number of entries: one version per committed change.
 const WRITE = new PreparedStatement(
   'balance_write',

@@ -123,11 +123,6 @@ export class BatchWriter {
     failedBatches: 0,
   };
   private observer: BatchObserver | undefined;
-  /**
-   * Users whose batch is written and whose round is committing (their next batch may already run): resolves
-   * with whether it committed. Memory already holds what that commit makes true.
-   */
-  private readonly committing = new Map<number, Promise<boolean>>();
 
   constructor(
     private readonly store: BalanceStore,
@@ -145,11 +140,8 @@ export class BatchWriter {
     return { ...this.counters };
   }
 
-  /**
-   * One round; every user in it has no other batch in flight in this process. `written(key)` is told of each
-   * user whose batch is written once only the commit is left (the queue may then start that user's next batch).
-   */
-  async write(round: Round<BalanceOperation>, written?: (key: number) => void): Promise<Outcome[]> {
+  /** One round; every user in it has no other batch in flight in this process. */
+  async write(round: Round<BalanceOperation>): Promise<Outcome[]> {
     this.counters.rounds++;
     // A batch that goes again (lost a race) is counted once, in its first round.
     for (const batch of round.batches) {
@@ -158,7 +150,7 @@ export class BatchWriter {
       this.counters.operations += batch.ops.length;
       this.observer?.(batch.ops.length);
     }
-    return this.settle(round, written);
+    return this.settle(round);
   }
 
   /**
@@ -166,32 +158,14 @@ export class BatchWriter {
    * (e.g. a value the database refuses): the round is then written again a batch at a time, and a failing
    * batch an operation at a time (locked, so nothing can lose a race), so only the operations at fault get it.
    */
-  private async settle(round: Round<BalanceOperation>, written?: (key: number) => void): Promise<Outcome[]> {
-    const handedBack = new Set<number>();
-    const commit = Promise.withResolvers<boolean>();
-    const notify = (key: number) => {
-      handedBack.add(key);
-      this.committing.set(key, commit.promise);
-      written?.(key);
-    };
-    let committed = false;
+  private async settle(round: Round<BalanceOperation>): Promise<Outcome[]> {
     try {
-      const outcomes = round.locked
-        ? await this.writeLocked(round.batches, notify)
-        : await this.writeOptimistic(round.batches, notify);
-      committed = true;
-      return outcomes;
+      return round.locked ? await this.writeLocked(round.batches) : await this.writeOptimistic(round.batches);
     } catch (error) {
       // A write may or may not have committed (e.g. the connection died before the answer): forget what we
       // remember of these users, so their next attempt starts from a fresh read. A client retrying with its
       // idempotency key then gets exactly-once.
       for (const batch of round.batches) this.remembered.set(batch.key, undefined);
-      if (handedBack.size > 0) {
-        // Every statement had run; the commit failed (the connection or the server went away). The outcome is
-        // unknown, and those users' next batches may be running already: answer with the error, never re-run.
-        this.counters.failedBatches++;
-        return round.batches.map((b) => ({ results: b.ops.map(() => new OperationFailed(error)) }));
-      }
       if (isTransientConflict(error)) this.counters.deadlocks++;
       if (isKeyTaken(error) || isTransientConflict(error)) {
         // Lost a race PostgreSQL noticed itself: another process recorded one of our keys, or a deadlock.
@@ -223,9 +197,6 @@ export class BatchWriter {
         outcomes.push({ results });
       }
       return outcomes;
-    } finally {
-      commit.resolve(committed);
-      for (const key of handedBack) if (this.committing.get(key) === commit.promise) this.committing.delete(key);
     }
   }
 
@@ -234,19 +205,8 @@ export class BatchWriter {
    * through, else against a fresh read (a refusal must rest on a fresh read: another process may have added
    * funds since), then every decided batch written by one guarded statement.
    */
-  private writeOptimistic(
-    batches: readonly RoundBatch<BalanceOperation>[],
-    written: (key: number) => void,
-  ): Promise<Outcome[]> {
+  private writeOptimistic(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
     return this.store.transaction(async (tx) => {
-      // A batch written from memory may overtake its user's committing round: its write waits for that commit
-      // on the row lock. What must see the committed row (a read, a refusal, an idempotency key) waits first.
-      await Promise.all(
-        batches.flatMap((batch) => {
-          const committing = this.committing.get(batch.key);
-          return committing && this.needsCommittedRow(batch) ? [committing] : [];
-        }),
-      );
       const recorded = await this.findRecorded(tx, batches);
       const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
       const plans: Plan[] = [];
@@ -281,7 +241,7 @@ export class BatchWriter {
           else plans.push({ batch, state, decided, fromMemory: false, recorded: keys });
         }
       }
-      await this.commit(tx, plans, outcomes, written, (plan) => {
+      await this.commit(tx, plans, outcomes, (plan) => {
         this.remembered.set(plan.batch.key, undefined);
         // A relative batch that did not fit (or a user that does not exist) is decided again after a read.
         if (!plan.state) return NEEDS_READ;
@@ -298,10 +258,7 @@ export class BatchWriter {
    * between, and two rounds (even transfers in opposite directions) lock in the same order and cannot deadlock.
    * The payers' batches are written as usual, then the payees' credits.
    */
-  private async writeLocked(
-    batches: readonly RoundBatch<BalanceOperation>[],
-    written: (key: number) => void,
-  ): Promise<Outcome[]> {
+  private async writeLocked(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.store.transaction(async (tx) => {
@@ -312,7 +269,15 @@ export class BatchWriter {
           const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
           const plans: Plan[] = [];
           const payeeBalances = { balanceOf: (payee: number) => states.get(payee)?.balance };
+          // Batches are decided in id order, and that is their order: a batch whose user an earlier batch of
+          // this round pays is decided in a later round, after the credit, so that no decision here (a refusal
+          // above all) misses a credit that comes before it.
+          const credited = new Set<number>();
           for (const batch of batches) {
+            if (credited.has(batch.key)) {
+              outcomes.set(batch, NEEDS_READ);
+              continue;
+            }
             const state = states.get(batch.key);
             this.remembered.set(batch.key, state);
             if (!state) {
@@ -325,8 +290,9 @@ export class BatchWriter {
             if (decided.entries.length === 0) {
               outcomes.set(batch, { results: answers(decided, state, state, [], transfers) });
             } else plans.push({ batch, state, decided, fromMemory: false, recorded: keys });
+            for (const entry of decided.entries) if (entry.transfer) credited.add(entry.transfer.payee);
           }
-          await this.commit(tx, plans, outcomes, written, (plan) => this.gaveUp(plan.batch), states);
+          await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), states);
           return batches.map((batch) => outcomes.get(batch)!);
         });
       } catch (error) {
@@ -335,13 +301,6 @@ export class BatchWriter {
         this.counters.deadlocks++;
       }
     }
-  }
-
-  /** Whether a batch is decided on more than the remembered state: a read, a refusal or an idempotency key. */
-  private needsCommittedRow(batch: RoundBatch<BalanceOperation>): boolean {
-    const known = this.remembered.get(batch.key);
-    if (!known || batch.ops.some((op) => op.idempotencyKey !== null)) return true;
-    return decideBatch(known.balance, batch.ops).decisions.some((d) => d.type !== 'accepted');
   }
 
   /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
@@ -372,7 +331,6 @@ export class BatchWriter {
     tx: Tx,
     plans: readonly Plan[],
     outcomes: Map<RoundBatch<BalanceOperation>, Outcome>,
-    written: (key: number) => void,
     notWritten: (plan: Plan) => Outcome,
     locked?: ReadonlyMap<number, UserState>,
   ): Promise<void> {
@@ -427,8 +385,6 @@ export class BatchWriter {
         : settled(plan, batch.state);
       outcomes.set(plan.batch, { results: answers(decided, before, batch.state, batch.entryIds, transfers) });
     }
-    // Every statement has run: only the commit is left, and the written users' next batches may start.
-    for (const key of stored.keys()) written(key);
   }
 }
 

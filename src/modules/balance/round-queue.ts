@@ -43,16 +43,8 @@ export interface Round<Op> {
  */
 export type BatchOutcome<Result> = { results: (Result | OperationFailed)[] } | { retry: { backoff: boolean } };
 
-/**
- * Writes one round; returns one outcome per batch, in the round's order. A throw fails every operation.
- * `written(key)` may be called once the user's batch is written and only the commit is left: the user's next
- * batch may then start (its guard expects the state this batch wrote, and its write waits for this commit
- * on the row lock), while this batch's answers still wait for the commit. Its outcome must then be results.
- */
-export type RoundProcessor<Op, Result> = (
-  round: Round<Op>,
-  written: (key: number) => void,
-) => Promise<BatchOutcome<Result>[]>;
+/** Writes one round; returns one outcome per batch, in the round's order. A throw fails every operation. */
+export type RoundProcessor<Op, Result> = (round: Round<Op>) => Promise<BatchOutcome<Result>[]>;
 
 export interface RoundQueueOptions<Op> extends RoundLimits {
   /** Rounds in flight at once (each holds one database connection while it runs). */
@@ -168,27 +160,15 @@ export class RoundQueue<Op, Result> {
   private async run(round: ReturnType<RoundQueue<Op, Result>['take']>): Promise<void> {
     let outcomes: BatchOutcome<Result>[] | undefined;
     let failure: unknown;
-    // Lanes handed back before the commit (see RoundProcessor): their next batch may already be running.
-    const released = new Set<number>();
-    const written = (key: number) => {
-      const batch = round.batches.find((b) => b.lane.key === key);
-      if (!batch || released.has(key)) return;
-      released.add(key);
-      this.answered(batch.lane, batch.jobs);
-      this.release(batch.lane);
-    };
     try {
-      outcomes = await this.processRound(
-        {
-          locked: round.locked,
-          batches: round.batches.map(({ lane, jobs, attempt }) => ({
-            key: lane.key,
-            ops: jobs.map((j) => j.op),
-            attempt,
-          })),
-        },
-        written,
-      );
+      outcomes = await this.processRound({
+        locked: round.locked,
+        batches: round.batches.map(({ lane, jobs, attempt }) => ({
+          key: lane.key,
+          ops: jobs.map((j) => j.op),
+          attempt,
+        })),
+      });
       if (outcomes.length !== round.batches.length) {
         throw new Error(`round processor returned ${outcomes.length} outcomes for ${round.batches.length} batches`);
       }
@@ -198,15 +178,7 @@ export class RoundQueue<Op, Result> {
     }
     round.batches.forEach(({ lane, jobs, attempt }, i) => {
       const outcome = outcomes?.[i];
-      if (released.has(lane.key)) {
-        // Written and handed back already: only its answers are left.
-        const results = outcome && 'results' in outcome ? outcome.results : undefined;
-        jobs.forEach((job, j) => {
-          const result = results?.[j] ?? new OperationFailed(failure ?? new Error('a written batch was not answered'));
-          if (result instanceof OperationFailed) job.reject(result.error);
-          else job.resolve(result);
-        });
-      } else if (!outcome) {
+      if (!outcome) {
         // A failed round still answers every request waiting on it.
         this.answered(lane, jobs);
         for (const job of jobs) job.reject(failure);
