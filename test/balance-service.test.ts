@@ -17,18 +17,36 @@ async function changeElsewhere(userId: string, amount: number): Promise<void> {
 const conflicts = () => t.app.balances.stats().versionConflicts;
 
 describe('the remembered state of a user goes stale when another process writes', () => {
-  it('detects the stale version on write and re-decides against a fresh read', async () => {
+  it('a change that no longer fits is not written, and is re-decided against a fresh read', async () => {
+    const userId = await insertUser(t.orm, 100);
+    expect(await t.app.balances.updateBalance(userId, -1)).toMatchObject({ balance: 99 }); // remembers 99, v2
+    await changeElsewhere(userId, -95);
+
+    // From memory (99) this would succeed; the truth is 4. Written relatively, it does not fit, so nothing is
+    // written and the refusal rests on a read.
+    const result = await t.app.balances.updateBalance(userId, -10);
+
+    expect(result).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: 4, requested: 10 });
+    expect(await t.app.balances.updateBalance(userId, -4)).toMatchObject({ balance: 0, user: { version: 4 } });
+  });
+
+  it('a batch the memory would partly refuse is guarded by that memory; a stale one fails the guard', async () => {
     const userId = await insertUser(t.orm, 100);
     expect(await t.app.balances.updateBalance(userId, -1)).toMatchObject({ balance: 99 }); // remembers 99, v2
     await changeElsewhere(userId, -95);
     const before = conflicts();
 
-    // From memory (99) this would succeed; the truth is 4.
-    const result = await t.app.balances.updateBalance(userId, -10);
+    // One batch (one tick): from memory, -50 fits and -60 does not; the guard (99, v2) fails on the row (4, v3).
+    const results = await Promise.all([
+      t.app.balances.updateBalance(userId, -50),
+      t.app.balances.updateBalance(userId, -60),
+    ]);
 
-    expect(result).toMatchObject({ code: 'INSUFFICIENT_FUNDS', balance: 4, requested: 10 });
+    expect(results).toMatchObject([
+      { code: 'INSUFFICIENT_FUNDS', balance: 4, requested: 50 },
+      { code: 'INSUFFICIENT_FUNDS', balance: 4, requested: 60 },
+    ]);
     expect(conflicts()).toBe(before + 1);
-    expect(await t.app.balances.updateBalance(userId, -4)).toMatchObject({ balance: 0, user: { version: 4 } });
   });
 
   it('never refuses on memory alone: a refusal is checked against a fresh read', async () => {

@@ -68,11 +68,16 @@ interface Plan {
   recorded: ReadonlyMap<string, RecordedEntry> | undefined;
 }
 
+/** Whether a refusal depends on the balance it was decided against (not, e.g., on a reused key). */
+function dependsOnBalance(result: OperationResult): boolean {
+  return result instanceof InsufficientFunds || result instanceof InvalidAmount;
+}
+
 /** A balance far from both limits, to see which decisions of a batch do not depend on the balance. */
 const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
 
 /**
- * A user's first batch in this process, planned without reading the user: possible when no decision depends on
+ * A batch planned without the user's state (so it needs no read, and cannot be fooled by a stale memory): possible when no decision depends on
  * the balance except "it fits", i.e. when from a balance far from both limits every change is accepted (or
  * refused for a reason that is not the balance, e.g. a reused key). The write then applies only if the row's
  * balance keeps every change within range, which is exactly when a decision against the row accepts them all;
@@ -83,13 +88,11 @@ function relativePlan(
   recorded: ReadonlyMap<string, RecordedEntry> | undefined,
 ): Plan | undefined {
   const absolute = (op: BalanceOperation) => op.kind === LedgerEntryKind.RESET || op.kind === LedgerEntryKind.SET;
-  if (batch.attempt > 1 || batch.ops.some((op) => absolute(op) || op.transfer)) {
+  if (batch.ops.some((op) => absolute(op) || op.transfer)) {
     return undefined;
   }
   const decided = decideBatch(MID_BALANCE, batch.ops, recorded);
-  const balanceDependent = decided.decisions.some(
-    (d) => d.type === 'rejected' && (d.result instanceof InsufficientFunds || d.result instanceof InvalidAmount),
-  );
+  const balanceDependent = decided.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
   if (balanceDependent || decided.entries.length === 0) return undefined;
   const fromZero = {
     ...decided,
@@ -123,6 +126,11 @@ export class BatchWriter {
     failedBatches: 0,
   };
   private observer: BatchObserver | undefined;
+  /**
+   * Users whose relative write did not fit (or who do not exist): their next batch is decided after a read.
+   * Every other user this process does not remember is written relatively first, also after a lost race.
+   */
+  private readonly needsRead = new Set<number>();
 
   constructor(
     private readonly store: BalanceStore,
@@ -215,13 +223,15 @@ export class BatchWriter {
         const known = this.remembered.get(batch.key);
         const keys = recorded.get(batch.key);
         const decided = known && decideBatch(known.balance, batch.ops, keys);
-        if (known && decided!.entries.length > 0) {
-          plans.push({ batch, state: known, decided: decided!, fromMemory: true, recorded: keys });
-          continue;
-        }
-        const relative = known ? undefined : relativePlan(batch, keys);
+        // Relative when nothing is expected to be refused for the balance: it cannot lose a race to another
+        // process's change, since it adds to whatever the row holds. Guarded (from memory) when the memory
+        // refuses some of the batch; read first when it refuses all of it, or the relative write did not fit.
+        const refusesSome = decided?.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
+        const relative = refusesSome || this.needsRead.has(batch.key) ? undefined : relativePlan(batch, keys);
         if (relative) plans.push(relative);
-        else toRead.push(batch);
+        else if (known && decided!.entries.length > 0) {
+          plans.push({ batch, state: known, decided: decided!, fromMemory: true, recorded: keys });
+        } else toRead.push(batch);
       }
       if (toRead.length > 0) {
         const states = await this.store.load(
@@ -231,6 +241,7 @@ export class BatchWriter {
         for (const batch of toRead) {
           const state = states.get(batch.key);
           this.remembered.set(batch.key, state);
+          this.needsRead.delete(batch.key);
           if (!state) {
             outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
             continue;
@@ -244,7 +255,10 @@ export class BatchWriter {
       await this.commit(tx, plans, outcomes, (plan) => {
         this.remembered.set(plan.batch.key, undefined);
         // A relative batch that did not fit (or a user that does not exist) is decided again after a read.
-        if (!plan.state) return NEEDS_READ;
+        if (!plan.state) {
+          this.needsRead.add(plan.batch.key);
+          return NEEDS_READ;
+        }
         this.counters.versionConflicts++;
         return plan.fromMemory ? STALE_MEMORY : LOST_RACE;
       });
@@ -280,6 +294,7 @@ export class BatchWriter {
             }
             const state = states.get(batch.key);
             this.remembered.set(batch.key, state);
+            this.needsRead.delete(batch.key);
             if (!state) {
               outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
               continue;
