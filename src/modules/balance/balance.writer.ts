@@ -10,6 +10,7 @@ import {
   type BalanceOperation,
   type BatchDecision,
   type OperationResult,
+  type Payees,
   type RecordedEntry,
 } from './balance.decide.js';
 import { isKeyTaken, type BalanceStore, type BatchToWrite } from './balance.store.js';
@@ -239,17 +240,9 @@ export class BatchWriter {
           toRead.map((b) => b.key),
         );
         for (const batch of toRead) {
-          const state = states.get(batch.key);
-          this.remembered.set(batch.key, state);
-          this.needsRead.delete(batch.key);
-          if (!state) {
-            outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
-            continue;
-          }
-          const keys = recorded.get(batch.key);
-          const decided = decideBatch(state.balance, batch.ops, keys);
-          if (decided.entries.length === 0) outcomes.set(batch, { results: answers(decided, state, state, []) });
-          else plans.push({ batch, state, decided, fromMemory: false, recorded: keys });
+          const decision = this.decideAgainstRead(batch, states, recorded.get(batch.key));
+          if ('plan' in decision) plans.push(decision.plan);
+          else outcomes.set(batch, decision.outcome);
         }
       }
       await this.commit(tx, plans, outcomes, (plan) => {
@@ -292,19 +285,13 @@ export class BatchWriter {
               outcomes.set(batch, NEEDS_READ);
               continue;
             }
-            const state = states.get(batch.key);
-            this.remembered.set(batch.key, state);
-            this.needsRead.delete(batch.key);
-            if (!state) {
-              outcomes.set(batch, { results: batch.ops.map((op) => notFound(batch.key, op)) });
+            const decision = this.decideAgainstRead(batch, states, recorded.get(batch.key), payeeBalances);
+            if ('outcome' in decision) {
+              outcomes.set(batch, decision.outcome);
               continue;
             }
-            const keys = recorded.get(batch.key);
-            const decided = decideBatch(state.balance, batch.ops, keys, payeeBalances);
-            const transfers = { credit: () => undefined, payeeNow: (payee: number) => states.get(payee) };
-            if (decided.entries.length === 0) {
-              outcomes.set(batch, { results: answers(decided, state, state, [], transfers) });
-            } else plans.push({ batch, state, decided, fromMemory: false, recorded: keys });
+            plans.push(decision.plan);
+            const { decided } = decision.plan;
             for (const entry of decided.entries) if (entry.transfer) credited.add(entry.transfer.payee);
           }
           await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), states);
@@ -316,6 +303,23 @@ export class BatchWriter {
         this.counters.deadlocks++;
       }
     }
+  }
+
+  /** A batch decided against its user as read in this transaction: answered at once when it writes nothing. */
+  private decideAgainstRead(
+    batch: RoundBatch<BalanceOperation>,
+    states: ReadonlyMap<number, UserState>,
+    keys: ReadonlyMap<string, RecordedEntry> | undefined,
+    payees?: Payees,
+  ): { outcome: Outcome } | { plan: Plan } {
+    const state = states.get(batch.key);
+    this.remembered.set(batch.key, state);
+    this.needsRead.delete(batch.key);
+    if (!state) return { outcome: { results: batch.ops.map((op) => notFound(batch.key, op)) } };
+    const decided = decideBatch(state.balance, batch.ops, keys, payees);
+    if (decided.entries.length > 0) return { plan: { batch, state, decided, fromMemory: false, recorded: keys } };
+    const transfers = { credit: () => undefined, payeeNow: (payee: number) => states.get(payee) };
+    return { outcome: { results: answers(decided, state, state, [], transfers) } };
   }
 
   /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
