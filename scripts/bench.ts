@@ -149,6 +149,25 @@ function classifyReference(status: number, body: string): string {
   }
 }
 
+/** A reference server: GraphQL (the Apollo ones, at `/`) or JSON (`/update`); with a database to check. */
+function referenceSystem(
+  name: SystemName,
+  server: SpawnedServer,
+  speaks: 'graphql' | 'json',
+  databaseUrl?: string,
+): System {
+  return {
+    name,
+    server,
+    origin: `http://127.0.0.1:${server.port}`,
+    path: speaks === 'graphql' ? '/' : '/update',
+    db: databaseUrl === undefined ? undefined : new pg.Pool({ connectionString: databaseUrl, max: 2 }),
+    body: speaks === 'graphql' ? graphqlBody : (op) => JSON.stringify(op),
+    classify: speaks === 'graphql' ? classifyGraphQL : classifyReference,
+    retries: async () => 0,
+  };
+}
+
 async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<System[]> {
   const logger = createLogger({ logLevel: 'warn' });
   const prepare = async (name: string) => {
@@ -203,7 +222,6 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
     reference('sql', sqlUrl),
     reference('bare'),
   ]);
-  const referenceBody = (op: Op) => JSON.stringify(op);
   const serviceOrigin = `http://127.0.0.1:${service.port}`;
   return [
     {
@@ -225,44 +243,10 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
         return Number(/^balance_rounds_total (\d+)/m.exec(text)?.[1] ?? NaN);
       },
     },
-    {
-      name: 'apollo-stub',
-      server: apolloStub,
-      origin: `http://127.0.0.1:${apolloStub.port}`,
-      path: '/',
-      body: graphqlBody,
-      classify: classifyGraphQL,
-      retries: async () => 0,
-    },
-    {
-      name: 'apollo-sql',
-      server: apolloSql,
-      origin: `http://127.0.0.1:${apolloSql.port}`,
-      path: '/',
-      db: new pg.Pool({ connectionString: apolloSqlUrl, max: 2 }),
-      body: graphqlBody,
-      classify: classifyGraphQL,
-      retries: async () => 0,
-    },
-    {
-      name: 'per-request SQL',
-      server: sql,
-      origin: `http://127.0.0.1:${sql.port}`,
-      path: '/update',
-      db: new pg.Pool({ connectionString: sqlUrl, max: 2 }),
-      body: referenceBody,
-      classify: classifyReference,
-      retries: async () => 0,
-    },
-    {
-      name: 'bare HTTP',
-      server: bare,
-      origin: `http://127.0.0.1:${bare.port}`,
-      path: '/update',
-      body: referenceBody,
-      classify: classifyReference,
-      retries: async () => 0,
-    },
+    referenceSystem('apollo-stub', apolloStub, 'graphql'),
+    referenceSystem('apollo-sql', apolloSql, 'graphql', apolloSqlUrl),
+    referenceSystem('per-request SQL', sql, 'json', sqlUrl),
+    referenceSystem('bare HTTP', bare, 'json'),
   ];
 }
 
