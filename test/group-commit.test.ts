@@ -111,6 +111,30 @@ describe('writes that cannot be fooled', () => {
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 
+  it('the same restore under a batch decided from memory (partly refused): the balance in the guard catches it', async () => {
+    const userId = await insertUser(t.orm, 100);
+    expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90, user: { version: 2 } }); // remembered: 90, v2
+    await behindTheServicesBack([
+      `delete from ledger_entries where user_id = ${Number(userId)} and kind = 'WITHDRAWAL'`,
+      `update users set balance = 100, version = 1 where id = ${Number(userId)}`,
+    ]);
+    await query(
+      t.orm,
+      `with u as (update users set balance = balance - 50, version = version + 1 where id = ? returning id, balance)
+       insert into ledger_entries (user_id, amount, balance_after, kind) select id, -50, balance, 'UPDATE' from u`,
+      [Number(userId)],
+    );
+    // One batch (one tick): from memory (90) the 40 fits and the 60 then does not, so it is decided against the
+    // memory and guarded by it; the row is at the same version with 50.
+    const answers = await Promise.all([t.app.balances.withdraw(userId, 40), t.app.balances.withdraw(userId, 60)]);
+    expect(answers).toMatchObject([
+      { amount: -40, balance: 10, user: { balance: 10, version: 3 } },
+      { code: 'INSUFFICIENT_FUNDS', balance: 10, requested: 60 },
+    ]);
+    expect(await userRow(userId)).toEqual({ balance: 10, version: 3 });
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
   it("an operator's update that does not move the version is never lost", async () => {
     const userId = await insertUser(t.orm, 100);
     expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90 }); // remembered: 90
