@@ -1,12 +1,9 @@
 // The pure decision step of the balance path: no database, no server.
+// The result types are TypeGraphQL classes: their decorators need the metadata polyfill loaded first.
+import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import {
-  answers,
-  decideBatch,
-  stateAfterEntry,
-  type BalanceOperation,
-  type RecordedEntry,
-} from '../src/modules/balance/balance.decide.js';
+import { answers, stateAfterEntry } from '../src/modules/balance/balance.answers.js';
+import { decideBatch, type BalanceOperation, type RecordedEntry } from '../src/modules/balance/balance.decide.js';
 import { MAX_BALANCE } from '../src/modules/balance/balance.types.js';
 import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
 import type { UserState } from '../src/modules/users/user.entity.js';

@@ -86,23 +86,31 @@ describe("a user's first batch in a process (nothing remembered)", () => {
   });
 });
 
+/**
+ * A user the service remembers at 90 (version 2), then restored from a backup taken before that withdrawal
+ * (100, version 1, its ledger row gone), then another process withdrew 50: the row is at version 2 again, with
+ * 50 instead of the 90 the service remembers.
+ */
+async function restoredBehindTheServicesBack(): Promise<string> {
+  const userId = await insertUser(t.orm, 100); // 100, version 1
+  expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90, user: { version: 2 } });
+  await behindTheServicesBack([
+    `delete from ledger_entries where user_id = ${Number(userId)} and kind = 'WITHDRAWAL'`,
+    `update users set balance = 100, version = 1 where id = ${Number(userId)}`,
+  ]);
+  await query(
+    t.orm,
+    `with u as (update users set balance = balance - 50, version = version + 1 where id = ? returning id, balance)
+     insert into ledger_entries (user_id, amount, balance_after, kind) select id, -50, balance, 'UPDATE' from u`,
+    [Number(userId)],
+  );
+  expect(await userRow(userId)).toEqual({ balance: 50, version: 2 });
+  return userId;
+}
+
 describe('writes that cannot be fooled', () => {
   it('a restore that puts a user back at a version it had, with another balance, is never written over', async () => {
-    const userId = await insertUser(t.orm, 100); // 100, version 1
-    expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90, user: { version: 2 } }); // remembered: 90, v2
-    // Restored from a backup taken before that withdrawal (100, v1, its ledger row gone), then another
-    // process withdrew 50: the row is at version 2 again, with 50 instead of the 90 the service remembers.
-    await behindTheServicesBack([
-      `delete from ledger_entries where user_id = ${Number(userId)} and kind = 'WITHDRAWAL'`,
-      `update users set balance = 100, version = 1 where id = ${Number(userId)}`,
-    ]);
-    await query(
-      t.orm,
-      `with u as (update users set balance = balance - 50, version = version + 1 where id = ? returning id, balance)
-       insert into ledger_entries (user_id, amount, balance_after, kind) select id, -50, balance, 'UPDATE' from u`,
-      [Number(userId)],
-    );
-    expect(await userRow(userId)).toEqual({ balance: 50, version: 2 });
+    const userId = await restoredBehindTheServicesBack();
 
     // From memory (90) this withdrawal fits; the truth is 50.
     expect(await m().withdraw(userId, 60)).toMatchObject({ __typename: 'InsufficientFunds', balance: 50 });
@@ -112,18 +120,7 @@ describe('writes that cannot be fooled', () => {
   });
 
   it('the same restore under a batch decided from memory (partly refused): the balance in the guard catches it', async () => {
-    const userId = await insertUser(t.orm, 100);
-    expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90, user: { version: 2 } }); // remembered: 90, v2
-    await behindTheServicesBack([
-      `delete from ledger_entries where user_id = ${Number(userId)} and kind = 'WITHDRAWAL'`,
-      `update users set balance = 100, version = 1 where id = ${Number(userId)}`,
-    ]);
-    await query(
-      t.orm,
-      `with u as (update users set balance = balance - 50, version = version + 1 where id = ? returning id, balance)
-       insert into ledger_entries (user_id, amount, balance_after, kind) select id, -50, balance, 'UPDATE' from u`,
-      [Number(userId)],
-    );
+    const userId = await restoredBehindTheServicesBack();
     // One batch (one tick): from memory (90) the 40 fits and the 60 then does not, so it is decided against the
     // memory and guarded by it; the row is at the same version with 50.
     const answers = await Promise.all([t.app.balances.withdraw(userId, 40), t.app.balances.withdraw(userId, 60)]);

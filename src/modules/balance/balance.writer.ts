@@ -3,26 +3,11 @@ import type { Tx } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import { BoundedCache } from '../common/bounded-cache.js';
 import type { UserState } from '../users/user.entity.js';
-import {
-  answers,
-  decideBatch,
-  keysOf,
-  type BalanceOperation,
-  type BatchDecision,
-  type OperationResult,
-  type Payees,
-  type RecordedEntry,
-} from './balance.decide.js';
+import { answers, type OperationResult } from './balance.answers.js';
+import { decideBatch, keysOf, type BalanceOperation, type Payees, type RecordedEntry } from './balance.decide.js';
+import { dependsOnBalance, relativePlan, settled, type Plan } from './balance.plan.js';
 import { isKeyTaken, type BalanceStore, type BatchToWrite } from './balance.store.js';
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import {
-  ConcurrentUpdate,
-  InsufficientFunds,
-  InvalidAmount,
-  MAX_BALANCE,
-  UserNotFound,
-  UserSide,
-} from './balance.types.js';
+import { ConcurrentUpdate, UserNotFound, UserSide } from './balance.types.js';
 import { OperationFailed, type BatchOutcome, type Round, type RoundBatch } from './round-queue.js';
 
 export interface BatchWriterOptions {
@@ -54,54 +39,6 @@ const LOCKED_ATTEMPTS = 3;
 
 type Outcome = BatchOutcome<OperationResult>;
 type Results = (OperationResult | OperationFailed)[];
-
-/**
- * A batch ready to write: decided against a known state, or (`state` undefined) relative: a user this process
- * knows nothing of, written without a read if every change fits (see `relativePlan`).
- */
-interface Plan {
-  batch: RoundBatch<BalanceOperation>;
-  state: UserState | undefined;
-  /** For a relative plan: decided as if from a balance of 0 (balances after are changes from the start). */
-  decided: BatchDecision;
-  /** Decided against the remembered state rather than a read made in this transaction. */
-  fromMemory: boolean;
-  recorded: ReadonlyMap<string, RecordedEntry> | undefined;
-}
-
-/** Whether a refusal depends on the balance it was decided against (not, e.g., on a reused key). */
-function dependsOnBalance(result: OperationResult): boolean {
-  return result instanceof InsufficientFunds || result instanceof InvalidAmount;
-}
-
-/** A balance far from both limits, to see which decisions of a batch do not depend on the balance. */
-const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
-
-/**
- * A batch planned without the user's state (so it needs no read, and cannot be fooled by a stale memory): possible when no decision depends on
- * the balance except "it fits", i.e. when from a balance far from both limits every change is accepted (or
- * refused for a reason that is not the balance, e.g. a reused key). The write then applies only if the row's
- * balance keeps every change within range, which is exactly when a decision against the row accepts them all;
- * otherwise the batch goes again, with a read. Undefined when a read is needed first.
- */
-function relativePlan(
-  batch: RoundBatch<BalanceOperation>,
-  recorded: ReadonlyMap<string, RecordedEntry> | undefined,
-): Plan | undefined {
-  const absolute = (op: BalanceOperation) => op.kind === LedgerEntryKind.RESET || op.kind === LedgerEntryKind.SET;
-  if (batch.ops.some((op) => absolute(op) || op.transfer)) {
-    return undefined;
-  }
-  const decided = decideBatch(MID_BALANCE, batch.ops, recorded);
-  const balanceDependent = decided.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
-  if (balanceDependent || decided.entries.length === 0) return undefined;
-  const fromZero = {
-    ...decided,
-    balance: decided.balance - MID_BALANCE,
-    entries: decided.entries.map((e) => ({ ...e, balanceAfter: e.balanceAfter - MID_BALANCE })),
-  };
-  return { batch, state: undefined, decided: fromZero, fromMemory: false, recorded };
-}
 
 const LOST_RACE: Outcome = { retry: { backoff: true } };
 const STALE_MEMORY: Outcome = { retry: { backoff: false } };
@@ -228,7 +165,10 @@ export class BatchWriter {
         // process's change, since it adds to whatever the row holds. Guarded (from memory) when the memory
         // refuses some of the batch; read first when it refuses all of it, or the relative write did not fit.
         const refusesSome = decided?.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
-        const relative = refusesSome || this.needsRead.has(batch.key) ? undefined : relativePlan(batch, keys);
+        const relative =
+          refusesSome || this.needsRead.has(batch.key)
+            ? undefined
+            : relativePlan(batch, keys, known && { balance: known.balance, decided: decided! });
         if (relative) plans.push(relative);
         else if (known && decided!.entries.length > 0) {
           plans.push({ batch, state: known, decided: decided!, fromMemory: true, recorded: keys });
@@ -405,20 +345,6 @@ export class BatchWriter {
       outcomes.set(plan.batch, { results: answers(decided, before, batch.state, batch.entryIds, transfers) });
     }
   }
-}
-
-/**
- * A relative batch once written: the user before it (the row after it, less its changes) and the decision
- * against that balance, which accepts exactly what the plan wrote (the write applied only because it does).
- */
-function settled(plan: Plan, after: UserState): { before: UserState; decided: BatchDecision } {
-  const count = plan.decided.entries.length;
-  const before = { ...after, balance: after.balance - plan.decided.balance, version: after.version - count };
-  const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded);
-  const same =
-    decided.entries.length === count && decided.entries.every((e, i) => e.amount === plan.decided.entries[i]!.amount);
-  if (!same) throw new Error(`user ${after.id}: a relative batch was written that its decision does not accept`);
-  return { before, decided };
 }
 
 /** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */

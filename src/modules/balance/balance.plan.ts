@@ -1,0 +1,74 @@
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import type { UserState } from '../users/user.entity.js';
+import type { OperationResult } from './balance.answers.js';
+import { decideBatch, type BalanceOperation, type BatchDecision, type RecordedEntry } from './balance.decide.js';
+import { InsufficientFunds, InvalidAmount, MAX_BALANCE } from './balance.types.js';
+import type { RoundBatch } from './round-queue.js';
+
+// How a round's batches are planned for writing: decided against a known state (guarded), or relative (no
+// state needed). Pure: no I/O.
+
+/**
+ * A batch ready to write: decided against a known state, or (`state` undefined) relative: a user this process
+ * knows nothing of, written without a read if every change fits (see `relativePlan`).
+ */
+export interface Plan {
+  batch: RoundBatch<BalanceOperation>;
+  state: UserState | undefined;
+  /** For a relative plan: decided as if from a balance of 0 (balances after are changes from the start). */
+  decided: BatchDecision;
+  /** Decided against the remembered state rather than a read made in this transaction. */
+  fromMemory: boolean;
+  recorded: ReadonlyMap<string, RecordedEntry> | undefined;
+}
+
+/** Whether a refusal depends on the balance it was decided against (not, e.g., on a reused key). */
+export function dependsOnBalance(result: OperationResult): boolean {
+  return result instanceof InsufficientFunds || result instanceof InvalidAmount;
+}
+
+/** A balance far from both limits, to see which decisions of a batch do not depend on the balance. */
+const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
+
+/**
+ * A batch planned without the user's state (so it needs no read, and cannot be fooled by a stale memory):
+ * possible when no decision depends on the balance except "it fits", i.e. when from a balance far from both limits every change is accepted (or
+ * refused for a reason that is not the balance, e.g. a reused key). The write then applies only if the row's
+ * balance keeps every change within range, which is exactly when a decision against the row accepts them all;
+ * otherwise the batch goes again, with a read. Undefined when a read is needed first.
+ */
+export function relativePlan(
+  batch: RoundBatch<BalanceOperation>,
+  recorded: ReadonlyMap<string, RecordedEntry> | undefined,
+  /** The batch already decided against a known balance (the process's memory), to shift instead of deciding again. */
+  known?: { balance: number; decided: BatchDecision },
+): Plan | undefined {
+  const absolute = (op: BalanceOperation) => op.kind === LedgerEntryKind.RESET || op.kind === LedgerEntryKind.SET;
+  if (batch.ops.some((op) => absolute(op) || op.transfer)) {
+    return undefined;
+  }
+  const start = known?.balance ?? MID_BALANCE;
+  const decided = known?.decided ?? decideBatch(MID_BALANCE, batch.ops, recorded);
+  const balanceDependent = decided.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
+  if (balanceDependent || decided.entries.length === 0) return undefined;
+  const fromZero = {
+    ...decided,
+    balance: decided.balance - start,
+    entries: decided.entries.map((e) => ({ ...e, balanceAfter: e.balanceAfter - start })),
+  };
+  return { batch, state: undefined, decided: fromZero, fromMemory: false, recorded };
+}
+
+/**
+ * A relative batch once written: the user before it (the row after it, less its changes) and the decision
+ * against that balance, which accepts exactly what the plan wrote (the write applied only because it does).
+ */
+export function settled(plan: Plan, after: UserState): { before: UserState; decided: BatchDecision } {
+  const count = plan.decided.entries.length;
+  const before = { ...after, balance: after.balance - plan.decided.balance, version: after.version - count };
+  const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded);
+  const same =
+    decided.entries.length === count && decided.entries.every((e, i) => e.amount === plan.decided.entries[i]!.amount);
+  if (!same) throw new Error(`user ${after.id}: a relative batch was written that its decision does not accept`);
+  return { before, decided };
+}

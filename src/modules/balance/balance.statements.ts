@@ -1,0 +1,131 @@
+import { PreparedStatement } from '../../db/prepared-statements.js';
+import { USER_COLUMNS } from '../users/user.store.js';
+import { MAX_BALANCE } from './balance.types.js';
+
+// The balance path's statements (BalanceStore runs them). Values travel as JSON literals: MikroORM quotes each
+// parameter as a literal and joins arrays with ", ", so one JSON literal per list keeps nulls, order and types
+// exact. Prepared once per connection: the hot statements are planned once, not per round.
+
+/** What a credit changes of a payee: the rest of the row is the state read under the lock. */
+const CHANGED_COLUMNS = 'id, balance, version, (extract(epoch from updated_at) * 1000)::float8 as updated_ms';
+
+export const LOAD = new PreparedStatement(
+  'balance_load',
+  ['jsonb'],
+  `select ${USER_COLUMNS} from users where id in (select jsonb_array_elements_text($1)::integer)`,
+);
+
+/** The last attempt of a batch: rows locked in ascending id order, the same order every writer locks in. */
+export const LOAD_LOCKED = new PreparedStatement(
+  'balance_load_locked',
+  ['jsonb'],
+  `select ${USER_COLUMNS} from users where id in (select jsonb_array_elements_text($1)::integer)
+    order by id for update`,
+);
+
+export const SELECT_RECORDED = new PreparedStatement(
+  'balance_recorded',
+  ['jsonb'],
+  `select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, e.counterparty_id,
+          e.transfer_id, (select c.id from ledger_entries c
+                            where c.transfer_id = e.transfer_id and c.kind = 'TRANSFER_IN') as counterpart_id
+     from ledger_entries e
+    where (e.user_id, e.idempotency_key) in
+          (select (pair->>0)::integer, pair->>1 from jsonb_array_elements($1) as pair)`,
+);
+
+// One statement, atomic on its own, for every user of a round: the guarded updates and all their ledger rows.
+// `$1` per user: [id, expected balance, expected version, change, number of changes, lowest, highest];
+// `$2` per entry, in batch order: [user id, amount, offset (the batch's running change after it), kind,
+// reason, idempotency_key, counterparty, transfer id]. Each row's balance becomes `balance + change`, and
+// each entry's balance_after is the balance before the batch plus its offset.
+// - A decided batch is guarded by the balance *and* the version its decision was made against: a user
+//   restored to an earlier version, or changed by hand without a version bump, no longer matches, so a
+//   decision made against a state that is not the row's is never written.
+// - A batch of a user the process knows nothing of yet (expected version null) is written relatively: it
+//   applies only if every one of its changes keeps the balance within 0 and 2^53-1 (`balance + lowest >= 0`,
+//   `balance + highest <= max`), which is exactly when a decision against the row would accept them all. It
+//   cannot overwrite what it has not seen: it adds to whatever the row holds.
+// - Users whose condition fails come back without a row, and nothing of theirs is written (their entries join
+//   `updated`).
+// - `locked` takes the row locks in ascending id order before anything is updated: two rounds (or a round and a
+//   transfer) lock in the same order, so they wait for each other instead of deadlocking. It returns each
+//   row as it is once locked (a row another transaction was changing: as that one committed it), and the
+//   conditions are checked against those values, not against the statement's snapshot taken before the wait.
+// - The version moves by the number of entries: one version per committed change.
+/** A batch's condition on its user's row: the state it was decided against (guarded), or every running change within range (relative). */
+function applies(balance: string, version: string): string {
+  return `((${version} = input.expected_version and ${balance} = input.expected_balance)
+     or (input.expected_version is null and ${balance} + input.lowest >= 0
+         and ${balance} + input.highest <= ${MAX_BALANCE}))`;
+}
+
+export const WRITE = new PreparedStatement(
+  'balance_write',
+  ['jsonb', 'jsonb'],
+  `with input as (
+     select (u->>0)::integer as user_id, (u->>1)::bigint as expected_balance, (u->>2)::integer as expected_version,
+            (u->>3)::bigint as change, (u->>4)::integer as changes, (u->>5)::bigint as lowest,
+            (u->>6)::bigint as highest
+       from jsonb_array_elements($1) as u
+   ), locked as (
+     select users.id as locked_id, users.balance as current_balance, users.version as current_version
+       from users join input on input.user_id = users.id
+      order by users.id
+        for update of users
+   ), applies as (
+     select locked_id from locked join input on input.user_id = locked_id
+      where ${applies('current_balance', 'current_version')}
+   ), updated as (
+     update users set balance = users.balance + input.change, version = users.version + input.changes,
+                      updated_at = now()
+       from input join applies on applies.locked_id = input.user_id
+      where users.id = input.user_id
+     returning ${USER_COLUMNS}, input.change
+   ), entries as (
+     insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id,
+                                 transfer_id)
+     select updated.id, (e.item->>1)::bigint, updated.balance - updated.change + (e.item->>2)::bigint,
+            e.item->>3, e.item->>4, e.item->>5, (e.item->>6)::integer, (e.item->>7)::uuid
+       from jsonb_array_elements($2) with ordinality as e (item, position)
+       join updated on updated.id = (e.item->>0)::integer
+      order by e.position
+     returning user_id, id
+   ), ids as (
+     select user_id, array_agg(id order by id) as entry_ids from entries group by user_id
+   )
+   select updated.*, ids.entry_ids from updated left join ids on ids.user_id = updated.id`,
+);
+
+// The payees' side of a round's transfers, after their payers' entries are written and with every row already
+// locked (a transfer's round reads payers and payees FOR UPDATE, in id order). A credit cannot take a balance
+// below zero, so it needs no guard: it adds to whatever the row holds. `$1`: [payee, amount, payer, transfer id]
+// per credit, in order; each gets its entry with the balance right after it, and the version moves by one each.
+export const CREDIT = new PreparedStatement(
+  'balance_credit',
+  ['jsonb'],
+  `with credit as (
+     select (c.item->>0)::integer as payee, (c.item->>1)::bigint as amount, (c.item->>2)::integer as payer,
+            (c.item->>3)::uuid as transfer_id, c.position
+       from jsonb_array_elements($1) with ordinality as c (item, position)
+   ), totals as (
+     select payee, sum(amount) as total, count(*)::integer as changes from credit group by payee
+   ), updated as (
+     update users set balance = balance + total, version = version + changes, updated_at = now()
+       from totals where id = payee
+     returning ${CHANGED_COLUMNS}, total, changes
+   ), entries as (
+     insert into ledger_entries (user_id, amount, balance_after, kind, counterparty_id, transfer_id)
+     select credit.payee, credit.amount,
+            updated.balance - updated.total + sum(credit.amount) over (partition by credit.payee order by credit.position),
+            'TRANSFER_IN', credit.payer, credit.transfer_id
+       from credit join updated on updated.id = credit.payee
+      order by credit.position
+     returning id, user_id, balance_after, transfer_id
+   )
+   select entries.transfer_id, entries.id as entry_id, entries.balance_after,
+          updated.version - updated.changes
+            + (row_number() over (partition by entries.user_id order by entries.id))::integer as version_after,
+          updated.id, updated.updated_ms
+     from entries join updated on updated.id = entries.user_id`,
+);
