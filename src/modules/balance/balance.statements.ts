@@ -53,7 +53,11 @@ export const SELECT_RECORDED = new PreparedStatement(
 //   row as it is once locked (a row another transaction was changing: as that one committed it), and the
 //   conditions are checked against those values, not against the statement's snapshot taken before the wait.
 // - The version moves by the number of entries: one version per committed change.
-/** A batch's condition on its user's row: the state it was decided against (guarded), or every running change within range (relative). */
+/**
+ * A batch's condition on its user's row: the state it was decided against (guarded), or every running change
+ * within range (relative). Checked on the row as locked and again by the update itself, on the very row
+ * version it changes (a row committed by another transaction meanwhile is re-checked, never updated blindly).
+ */
 function applies(balance: string, version: string): string {
   return `((${version} = input.expected_version and ${balance} = input.expected_balance)
      or (input.expected_version is null and ${balance} + input.lowest >= 0
@@ -80,7 +84,7 @@ export const WRITE = new PreparedStatement(
      update users set balance = users.balance + input.change, version = users.version + input.changes,
                       updated_at = now()
        from input join applies on applies.locked_id = input.user_id
-      where users.id = input.user_id
+      where users.id = input.user_id and ${applies('users.balance', 'users.version')}
      returning ${USER_COLUMNS}, input.change
    ), entries as (
      insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id,
