@@ -4,6 +4,7 @@ import { Migration20261122010000_ledger_details } from './Migration2026112201000
 import { Migration20261122020000_user_profiles } from './Migration20261122020000_user_profiles.js';
 import { Migration20261123000000_key_spaces_and_grant_days } from './Migration20261123000000_key_spaces_and_grant_days.js';
 import { Migration20261123010000_transfers } from './Migration20261123010000_transfers.js';
+import { Migration20261124000000_balance_notifications } from './Migration20261124000000_balance_notifications.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
@@ -15,4 +16,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261123000000_key_spaces_and_grant_days,
   },
   { name: 'Migration20261123010000_transfers', class: Migration20261123010000_transfers },
+  {
+    name: 'Migration20261124000000_balance_notifications',
+    class: Migration20261124000000_balance_notifications,
+  },
 ];

@@ -3,16 +3,21 @@ import type { Config } from './config.js';
 import { databaseAnswers, migrationsApplied, type Orm } from './db/orm.js';
 import { Sql } from './db/sql.js';
 import { createApolloBridge } from './http/apollo-bridge.js';
-import { createApolloServer } from './http/graphql.js';
+import { listenForNotifications } from './db/notification-listener.js';
+import { createApolloServer, protectDocuments } from './http/graphql.js';
 import { createMetrics } from './http/metrics.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
+import { attachGraphQLWebSocket } from './http/websocket.js';
 import type { Logger } from './logger.js';
 import { createAuthenticator } from './modules/auth/authenticator.js';
 import { BalanceService, balanceServiceOptions } from './modules/balance/balance.service.js';
 import { scheduleGrant, type GrantSchedule } from './modules/grants/grant.schedule.js';
 import { GrantService } from './modules/grants/grant.service.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
+import { LedgerStore } from './modules/ledger/ledger.store.js';
+import { BALANCE_CHANGED_CHANNEL, BalanceFeed } from './modules/live/balance-feed.js';
 import { UserService } from './modules/users/user.service.js';
+import { UserStore } from './modules/users/user.store.js';
 import { buildAppSchema } from './schema.js';
 
 export interface AppDeps {
@@ -31,21 +36,50 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Wiring only: services, schema, Apollo, HTTP and the grant schedule. Never listens by itself. */
+/**
+ * Wiring only: services, schema, Apollo, HTTP, subscriptions (WebSocket, fed by the database's notifications)
+ * and the grant schedule. Never listens by itself.
+ */
 export async function createApp({ config, orm, logger }: AppDeps): Promise<App> {
   const sql = new Sql(orm);
   const balances = new BalanceService(sql, balanceServiceOptions(config), logger);
   const grants = new GrantService(sql, balances, config.grantAmount, logger);
-  const schema = await buildAppSchema({ users: new UserService(sql), balances, ledger: new LedgerService(sql) });
-  const metrics = createMetrics(balances, sql);
+  const userStore = new UserStore(sql);
+  const ledgerStore = new LedgerStore(sql);
+  const feed = new BalanceFeed(
+    { user: (id) => userStore.findById(id), entries: (id, first, last) => ledgerStore.range(id, first, last) },
+    { maxSubscriptions: config.subscriptionsMax, bufferSize: config.subscriptionBuffer },
+    logger,
+  );
+  const listener = listenForNotifications({
+    clientUrl: orm.config.get('clientUrl')!,
+    channel: BALANCE_CHANGED_CHANNEL,
+    onNotification: (payload) => feed.notify(payload),
+    onReconnect: () => feed.resync(),
+    logger,
+  });
+  await listener.ready;
+  const schema = await buildAppSchema({ users: new UserService(sql), balances, ledger: new LedgerService(sql), feed });
+  const metrics = createMetrics(balances, sql, {
+    get openSubscriptions() {
+      return feed.openSubscriptions;
+    },
+    get skipped() {
+      return feed.skipped;
+    },
+    get reconnects() {
+      return listener.reconnects;
+    },
+  });
   const apollo = createApolloServer(schema, config, logger);
   await apollo.start();
+  const authenticate = createAuthenticator(config.auth);
 
   const http: HttpServer = createHttpServer(
     {
       graphql: createApolloBridge({
         apollo,
-        authenticate: createAuthenticator(config.auth),
+        authenticate,
         metrics,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
@@ -62,6 +96,18 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     config,
     logger,
   );
+  const websocket = attachGraphQLWebSocket({
+    server: http.server,
+    schema,
+    authenticate,
+    validationRules: protectDocuments(config).validationRules,
+    maxTokens: config.queryLimits.tokens,
+    maxPerConnection: config.subscriptionsPerConnection,
+    corsOrigins: config.corsOrigins,
+    production: config.production,
+    onMessage: () => metrics.observeSubscriptionMessage(),
+    logger,
+  });
   const grantSchedule: GrantSchedule | undefined = config.grantEnabled
     ? scheduleGrant(grants, config.grantCron, logger)
     : undefined;
@@ -69,7 +115,12 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     const grantStopped = grantSchedule?.stop();
+    // Subscribers are told at once (1001, going away) so they reconnect elsewhere; HTTP requests get to finish.
+    feed.close();
+    const socketsClosed = websocket.close();
     await http.drain();
+    await socketsClosed;
+    await listener.close();
     await grantStopped;
     await balances.whenIdle();
     http.closeConnections();

@@ -58,6 +58,11 @@ export interface Config {
   readonly grantAmount: number;
   /** Cron pattern, evaluated in UTC. */
   readonly grantCron: string;
+  /** Subscriptions (balanceChanged over WebSocket): most per connection, most per process. */
+  readonly subscriptionsPerConnection: number;
+  readonly subscriptionsMax: number;
+  /** Messages one subscriber may have waiting before they are replaced by the latest state. */
+  readonly subscriptionBuffer: number;
 }
 
 export class ConfigError extends Error {
@@ -214,6 +219,9 @@ export function loadConfig(env: Env = process.env): Config {
     grantEnabled: bool(env, 'GRANT_ENABLED', true),
     grantAmount: int(env, 'GRANT_AMOUNT', 5, 1, 2_147_483_647),
     grantCron: cronPattern(env, 'GRANT_CRON', '0 0 * * *'),
+    subscriptionsPerConnection: int(env, 'SUBSCRIPTIONS_PER_CONNECTION', 10, 1, 10_000),
+    subscriptionsMax: int(env, 'SUBSCRIPTIONS_MAX', 10_000, 0, 1_000_000),
+    subscriptionBuffer: int(env, 'SUBSCRIPTION_BUFFER', 100, 1, 100_000),
   });
 }
 

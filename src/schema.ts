@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { recordOutcome } from './http/outcome.middleware.js';
+import { BalanceChangeResolver, feedPubSub } from './modules/live/balance-change.resolver.js';
+import type { BalanceFeed } from './modules/live/balance-feed.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
 import type { BalanceService } from './modules/balance/balance.service.js';
 import { LedgerResolver } from './modules/ledger/ledger.resolver.js';
@@ -14,9 +16,10 @@ export interface Services {
   users: UserService;
   balances: BalanceService;
   ledger: LedgerService;
+  feed: BalanceFeed;
 }
 
-const resolvers = [UserResolver, BalanceResolver, TransferResolver, LedgerResolver] as const;
+const resolvers = [UserResolver, BalanceResolver, TransferResolver, LedgerResolver, BalanceChangeResolver] as const;
 
 /** Builds the code-first schema; resolvers get their services through this container. */
 export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
@@ -27,6 +30,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
           [BalanceResolver, new BalanceResolver(services.balances)],
           [TransferResolver, new TransferResolver(services.balances)],
           [LedgerResolver, new LedgerResolver(services.ledger)],
+          [BalanceChangeResolver, new BalanceChangeResolver()],
         ]
       : [],
   );
@@ -38,7 +42,13 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     },
   };
   // The outcome middleware (metrics: root field and result type) is registered once for every resolver.
-  return buildSchema({ resolvers, container, validate: false, globalMiddlewares: [recordOutcome] });
+  return buildSchema({
+    resolvers,
+    container,
+    validate: false,
+    globalMiddlewares: [recordOutcome],
+    pubSub: feedPubSub(services?.feed),
+  });
 }
 
 /** The SDL committed as schema.graphql. */

@@ -14,6 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "subscription BalanceChanged($userId: ID!) {\n  balanceChanged(userId: $userId) {\n    __typename\n    ... on BalanceChange {\n      userId\n      balance\n      version\n      at\n      entry {\n        id\n        amount\n        balanceAfter\n        kind\n        reason\n        counterpartyId\n        transferId\n      }\n    }\n    ...Refusal\n  }\n}": typeof types.BalanceChangedDocument,
     "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ...Refusal\n}": typeof types.BalanceResultFragmentDoc,
     "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}": typeof types.CreateUserDocument,
     "mutation Deposit($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  deposit(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": typeof types.DepositDocument,
@@ -29,6 +30,7 @@ type Documents = {
     "mutation Withdraw($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  withdraw(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": typeof types.WithdrawDocument,
 };
 const documents: Documents = {
+    "subscription BalanceChanged($userId: ID!) {\n  balanceChanged(userId: $userId) {\n    __typename\n    ... on BalanceChange {\n      userId\n      balance\n      version\n      at\n      entry {\n        id\n        amount\n        balanceAfter\n        kind\n        reason\n        counterpartyId\n        transferId\n      }\n    }\n    ...Refusal\n  }\n}": types.BalanceChangedDocument,
     "fragment BalanceResult on UpdateBalanceResult {\n  __typename\n  ... on BalanceUpdated {\n    amount\n    balance\n    entryId\n    user {\n      id\n      balance\n      version\n    }\n  }\n  ...Refusal\n}": types.BalanceResultFragmentDoc,
     "mutation CreateUser($input: CreateUserInput!) {\n  createUser(input: $input) {\n    __typename\n    ... on UserCreated {\n      user {\n        id\n        username\n        email\n        name\n        balance\n      }\n    }\n    ... on BalanceError {\n      code\n      message\n    }\n    ... on UsernameTaken {\n      username\n    }\n    ... on EmailTaken {\n      email\n    }\n    ... on InvalidInput {\n      field\n    }\n  }\n}": types.CreateUserDocument,
     "mutation Deposit($userId: ID!, $amount: Int!, $idempotencyKey: String) {\n  deposit(userId: $userId, amount: $amount, idempotencyKey: $idempotencyKey) {\n    ...BalanceResult\n  }\n}": types.DepositDocument,
@@ -58,6 +60,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription BalanceChanged($userId: ID!) {\n  balanceChanged(userId: $userId) {\n    __typename\n    ... on BalanceChange {\n      userId\n      balance\n      version\n      at\n      entry {\n        id\n        amount\n        balanceAfter\n        kind\n        reason\n        counterpartyId\n        transferId\n      }\n    }\n    ...Refusal\n  }\n}"): (typeof documents)["subscription BalanceChanged($userId: ID!) {\n  balanceChanged(userId: $userId) {\n    __typename\n    ... on BalanceChange {\n      userId\n      balance\n      version\n      at\n      entry {\n        id\n        amount\n        balanceAfter\n        kind\n        reason\n        counterpartyId\n        transferId\n      }\n    }\n    ...Refusal\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

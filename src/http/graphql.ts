@@ -82,14 +82,10 @@ function requestErrorsPlugin(logger: Logger): ApolloServerPlugin<RequestContext>
   return { requestDidStart: () => Promise.resolve(listener) };
 }
 
-/** The one Apollo Server configuration (also used by the bench's pipeline floor). */
-export function createApolloServer(
-  schema: GraphQLSchema,
-  config: Config,
-  logger: Logger,
-): ApolloServer<RequestContext> {
+/** graphql-armor's limits on one document, the same over HTTP and WebSocket. */
+export function protectDocuments(config: Config): ReturnType<ApolloArmor['protect']> {
   const limits = config.queryLimits;
-  const armor = new ApolloArmor({
+  return new ApolloArmor({
     maxDepth: { n: limits.depth },
     maxAliases: { n: limits.aliases },
     costLimit: { maxCost: limits.cost },
@@ -100,6 +96,15 @@ export function createApolloServer(
     // "Did you mean ...?" reveals the schema: kept while developing, masked in production.
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
+}
+
+/** The one Apollo Server configuration (also used by the bench's pipeline floor). */
+export function createApolloServer(
+  schema: GraphQLSchema,
+  config: Config,
+  logger: Logger,
+): ApolloServer<RequestContext> {
+  const armor = protectDocuments(config);
 
   return new ApolloServer<RequestContext>({
     schema,
@@ -109,7 +114,7 @@ export function createApolloServer(
     includeStacktraceInErrorResponses: !config.production,
     // One operation per HTTP request: a batch would multiply every per-request limit.
     allowBatchedHttpRequests: false,
-    parseOptions: { maxTokens: limits.tokens },
+    parseOptions: { maxTokens: config.queryLimits.tokens },
     validationRules: armor.validationRules,
     plugins: [
       // graphql-armor's types name Apollo's CommonJS build; the plugins themselves are plain objects.

@@ -10,13 +10,39 @@ export interface Metrics {
   text(): Promise<string>;
   /** One finished GraphQL request: its root field, result type or error code, and duration. */
   observeRequest(operation: string, result: string, seconds: number): void;
+  /** One message sent to a subscriber. */
+  observeSubscriptionMessage(): void;
+}
+
+/** The subscriptions side, read at scrape time. */
+export interface LiveStats {
+  readonly openSubscriptions: number;
+  /** Messages replaced by a later state because their subscriber was behind. */
+  readonly skipped: number;
+  /** Times the process's LISTEN connection was lost and re-established. */
+  readonly reconnects: number;
+}
+
+/** A counter read at scrape time from a running total kept elsewhere: nothing extra on the hot path. */
+function scrapedCounter(registry: Registry, name: string, help: string, total: () => number): void {
+  let reported = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const current = total();
+      this.inc(current - reported);
+      reported = current;
+    },
+  });
 }
 
 /**
  * Prometheus metrics: requests, the balance lanes, the database pool, and Node's defaults. In a cluster the
  * scrape answers for all workers together (counters and gauges summed).
  */
-export function createMetrics(balances: BalanceService, sql: Sql): Metrics {
+export function createMetrics(balances: BalanceService, sql: Sql, live: LiveStats): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -62,20 +88,7 @@ export function createMetrics(balances: BalanceService, sql: Sql): Metrics {
       'failedBatches',
     ],
   ];
-  for (const [name, help, field] of counters) {
-    // Read at scrape time from the service's own counters: nothing extra on the hot path.
-    let reported = 0;
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const current = balances.stats()[field];
-        this.inc(current - reported);
-        reported = current;
-      },
-    });
-  }
+  for (const [name, help, field] of counters) scrapedCounter(registry, name, help, () => balances.stats()[field]);
   new Gauge({
     name: 'balance_active_lanes',
     help: 'Users with queued or running balance work.',
@@ -98,6 +111,33 @@ export function createMetrics(balances: BalanceService, sql: Sql): Metrics {
     },
   });
 
+  new Gauge({
+    name: 'subscriptions_open',
+    help: 'Open balanceChanged subscriptions.',
+    registers: [registry],
+    collect() {
+      this.set(live.openSubscriptions);
+    },
+  });
+  const subscriptionMessages = new Counter({
+    name: 'subscription_messages_total',
+    help: 'Messages sent to subscribers.',
+    registers: [registry],
+  });
+  const liveCounters: [string, string, 'skipped' | 'reconnects'][] = [
+    [
+      'subscription_messages_skipped_total',
+      'Messages replaced by the latest state because their subscriber was behind.',
+      'skipped',
+    ],
+    [
+      'notification_listener_reconnects_total',
+      'Times the LISTEN connection was lost and listening again.',
+      'reconnects',
+    ],
+  ];
+  for (const [name, help, field] of liveCounters) scrapedCounter(registry, name, help, () => live[field]);
+
   const clusterText = cluster.isWorker ? clusterMetricsClient(registry) : undefined;
   return {
     contentType: registry.contentType,
@@ -106,5 +146,6 @@ export function createMetrics(balances: BalanceService, sql: Sql): Metrics {
       requests.inc({ operation, result });
       duration.observe({ operation }, seconds);
     },
+    observeSubscriptionMessage: () => subscriptionMessages.inc(),
   };
 }

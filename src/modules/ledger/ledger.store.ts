@@ -45,6 +45,15 @@ export class LedgerStore {
     return rows.map(toEntry);
   }
 
+  /** The user's entries with ids from `firstId` to `lastId`, oldest first (what one notification announced). */
+  async range(userId: number, firstId: number, lastId: number): Promise<LedgerEntryState[]> {
+    const rows = await this.sql.rows<LedgerRow>(
+      `select ${ENTRY_COLUMNS} from ledger_entries where user_id = ? and id between ? and ? order by id`,
+      [userId, firstId, lastId],
+    );
+    return rows.map(toEntry);
+  }
+
   async count(userId: number): Promise<number> {
     const [row] = await this.sql.rows<{ count: string }>(
       'select count(*) as count from ledger_entries where user_id = ?',

@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { describe, expect, it } from 'vitest';
+import { UserNotFound } from '../src/modules/balance/balance.types.js';
+import { LedgerEntryKind, type LedgerEntryState } from '../src/modules/ledger/ledger-entry.entity.js';
+import type { BalanceChangeState } from '../src/modules/live/balance-change.types.js';
+import { changesOf, parseNotice } from '../src/modules/live/balance-feed.js';
+import { ChangeQueue, type BalanceMessage } from '../src/modules/live/change-queue.js';
+
+const at = new Date(0);
+const entry = (id: number, amount: number, balanceAfter: number): LedgerEntryState => ({
+  id,
+  userId: 7,
+  amount,
+  balanceAfter,
+  kind: LedgerEntryKind.UPDATE,
+  reason: null,
+  idempotencyKey: null,
+  counterpartyId: null,
+  transferId: null,
+  createdAt: at,
+});
+const state = (version: number, balance: number): BalanceChangeState => ({
+  userId: 7,
+  balance,
+  version,
+  entry: null,
+  at,
+});
+const changed = (version: number, balance: number): BalanceChangeState => ({
+  ...state(version, balance),
+  entry: entry(version, -1, balance),
+});
+
+async function drain(queue: ChangeQueue, count: number): Promise<BalanceMessage[]> {
+  const out: BalanceMessage[] = [];
+  for (let i = 0; i < count; i++) {
+    const next = await queue.next();
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+const versions = (messages: BalanceMessage[]) => messages.map((m) => ('version' in m ? m.version : m.code));
+
+describe('ChangeQueue (one subscriber)', () => {
+  it('sends the first state, then only the changes it does not include, in order', async () => {
+    const queue = new ChangeQueue(10, () => undefined);
+    queue.push(changed(5, 95));
+    queue.push(changed(6, 94));
+    queue.start(state(5, 95));
+    queue.push(changed(6, 94)); // heard twice: not news
+    queue.push(changed(7, 93));
+    expect(versions(await drain(queue, 3))).toEqual([5, 6, 7]);
+  });
+
+  it('replaces a full backlog by the newest state: bounded memory, the latest balance, a visible gap', async () => {
+    let ended = 0;
+    const queue = new ChangeQueue(3, () => ended++);
+    queue.start(state(1, 100));
+    for (let v = 2; v <= 1000; v++) queue.push(changed(v, 101 - v));
+    queue.end(); // what is queued is still sent
+    const messages = await drain(queue, 10);
+    expect(messages.length).toBeLessThanOrEqual(3);
+    expect(messages.at(-1)).toMatchObject({ version: 1000, balance: -899 });
+    expect(queue.skipped).toBeGreaterThan(990);
+    expect(ended).toBe(1);
+  });
+
+  it('ends a waiting pull when the subscriber leaves, and counts the end once', async () => {
+    let ended = 0;
+    const queue = new ChangeQueue(3, () => ended++);
+    queue.start(state(1, 1));
+    await queue.next();
+    const waiting = queue.next();
+    await queue.return();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    queue.end();
+    expect(ended).toBe(1);
+  });
+
+  it('ends with UserNotFound, or fails the pull when the first state cannot be read', async () => {
+    const missing = new ChangeQueue(3, () => undefined);
+    missing.push(changed(2, 1));
+    missing.end(new UserNotFound('7'));
+    expect(versions(await drain(missing, 5))).toEqual(['USER_NOT_FOUND']);
+
+    const broken = new ChangeQueue(3, () => undefined);
+    const pull = broken.next();
+    broken.fail(new Error('database away'));
+    await expect(pull).rejects.toThrow('database away');
+  });
+});
+
+describe('notifications to messages', () => {
+  it('parses the trigger payload and refuses anything else', () => {
+    expect(parseNotice('7,12,100,103,3')).toEqual({
+      userId: 7,
+      version: 12,
+      firstEntryId: 100,
+      lastEntryId: 103,
+      entries: 3,
+    });
+    for (const bad of ['', '7,12,100,103', '7,x,1,2,3', '1,2,3,4,5,6']) expect(parseNotice(bad)).toBeUndefined();
+  });
+
+  it('gives each entry its version (one per change, ending at the announced one)', () => {
+    const notices = [
+      { userId: 7, version: 4, firstEntryId: 10, lastEntryId: 12, entries: 2 },
+      { userId: 7, version: 5, firstEntryId: 20, lastEntryId: 20, entries: 1 },
+    ];
+    const changes = changesOf(notices, [entry(10, -1, 9), entry(12, -1, 8), entry(20, 5, 13)]);
+    expect(changes.map((c) => [c.version, c.balance, c.entry?.id])).toEqual([
+      [3, 9, 10],
+      [4, 8, 12],
+      [5, 13, 20],
+    ]);
+  });
+
+  it('turns a notice whose entries do not all come back into the state after it, never a wrong version', () => {
+    const changes = changesOf(
+      [{ userId: 7, version: 9, firstEntryId: 1, lastEntryId: 3, entries: 3 }],
+      [entry(3, 1, 50)],
+    );
+    expect(changes).toEqual([{ userId: 7, balance: 50, version: 9, entry: null, at }]);
+  });
+});
