@@ -35,6 +35,20 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * A POST must carry JSON (`application/json`): the one body type a browser cannot send cross-site without a
+ * CORS preflight. With this, and only queries over GET (Apollo refuses mutations there), a page of another
+ * origin cannot make a browser change a balance: why Apollo's CSRF prevention, which would also refuse
+ * urql's default GET queries, is off (README, "Browsers and CSRF").
+ */
+function requireJsonPost(method: string | undefined, contentType: string | undefined): void {
+  if (method !== 'POST') return;
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'A POST to /graphql must have Content-Type: application/json');
+  }
+}
+
 function parseBody(raw: string, contentType: string | undefined): unknown {
   if (raw === '') return undefined;
   if (!contentType?.toLowerCase().includes('json')) return raw;
@@ -56,7 +70,9 @@ export interface ApolloBridgeDeps {
 /** Turns a node:http request into an Apollo request and writes Apollo's answer back (one write when complete). */
 export function createApolloBridge({ apollo, authenticate, metrics, logger, bodyLimitBytes }: ApolloBridgeDeps) {
   return async (req: http.IncomingMessage, res: http.ServerResponse, search: string, requestId: string) => {
-    const body = parseBody(await readBody(req, bodyLimitBytes), req.headers['content-type']);
+    const raw = await readBody(req, bodyLimitBytes);
+    requireJsonPost(req.method, req.headers['content-type']);
+    const body = parseBody(raw, req.headers['content-type']);
     const started = performance.now();
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {

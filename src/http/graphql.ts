@@ -112,6 +112,9 @@ export function createApolloServer(
     // main.ts owns shutdown; Apollo's own signal handlers would stop it early and re-raise the signal.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !config.production,
+    // Off so that GET queries without a preflight header (urql's default) work: the bridge accepts POSTs only
+    // as JSON and Apollo runs mutations only from POSTs, which is what CSRF prevention would guard.
+    csrfPrevention: false,
     // One operation per HTTP request: a batch would multiply every per-request limit.
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.queryLimits.tokens },
