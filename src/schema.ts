@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { recordOutcome } from './http/outcome.middleware.js';
 import { BalanceChangeResolver, feedPubSub } from './modules/live/balance-change.resolver.js';
@@ -42,13 +42,25 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     },
   };
   // The outcome middleware (metrics: root field and result type) is registered once for every resolver.
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     container,
     validate: false,
     globalMiddlewares: [recordOutcome],
     pubSub: feedPubSub(services?.feed),
   });
+  describeRootTypes(schema);
+  return schema;
+}
+
+/** type-graphql cannot describe the root types; every type of the schema has a description. */
+function describeRootTypes(schema: GraphQLSchema): void {
+  const descriptions: [GraphQLObjectType | null | undefined, string][] = [
+    [schema.getQueryType(), 'Reads: users, balances and the ledger.'],
+    [schema.getMutationType(), 'Changes: users, balances and transfers; each answers after its commit.'],
+    [schema.getSubscriptionType(), 'Live updates over graphql-ws (WebSocket on the GraphQL path).'],
+  ];
+  for (const [type, description] of descriptions) if (type) type.description = description;
 }
 
 /** The SDL committed as schema.graphql. */

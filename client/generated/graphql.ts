@@ -4,11 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A new user: a unique username, optional contact details and an opening balance. */
 export type CreateUserInput = {
   /** Unique case-insensitively when given. */
   email?: string | null | undefined;
   /** Opening balance (default 0); a positive one is the first ledger entry (INITIAL). */
   initialBalance?: number | null | undefined;
+  /** Display name, 1-100 characters. */
   name?: string | null | undefined;
   /** 3-32 letters, digits, `_` or `-`; unique case-insensitively. */
   username: string;

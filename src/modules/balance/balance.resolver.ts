@@ -5,6 +5,7 @@ import { requireOwnSpending, requireStaff } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
 import { UpdateBalanceResult } from './balance.types.js';
 
+const userIdArg = { description: 'The user whose balance changes.' };
 const idempotencyKeyArg = {
   nullable: true,
   description:
@@ -24,8 +25,9 @@ export class BalanceResolver {
   })
   updateBalance(
     @Ctx() { principal }: RequestContext,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('amount', () => Int) amount: number,
+    @Arg('userId', () => ID, userIdArg) userId: string,
+    @Arg('amount', () => Int, { description: 'The change in credits: positive adds, negative withdraws; not 0.' })
+    amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
     requireOwnSpending(principal, userId, amount);
@@ -35,8 +37,8 @@ export class BalanceResolver {
   @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
   deposit(
     @Ctx() { principal }: RequestContext,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('amount', () => Int) amount: number,
+    @Arg('userId', () => ID, userIdArg) userId: string,
+    @Arg('amount', () => Int, { description: 'The credits to add; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
     requireStaff(principal, 'deposit');
@@ -48,8 +50,8 @@ export class BalanceResolver {
   })
   withdraw(
     @Ctx() { principal }: RequestContext,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('amount', () => Int) amount: number,
+    @Arg('userId', () => ID, userIdArg) userId: string,
+    @Arg('amount', () => Int, { description: 'The credits to take away; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
     requireOwnSpending(principal, userId, -Math.abs(amount));
@@ -61,7 +63,7 @@ export class BalanceResolver {
   })
   resetBalance(
     @Ctx() { principal }: RequestContext,
-    @Arg('userId', () => ID) userId: string,
+    @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
     requireStaff(principal, 'reset a balance');
@@ -74,9 +76,10 @@ export class BalanceResolver {
   })
   setBalance(
     @Ctx() { principal }: RequestContext,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('balance', () => GraphQLSafeInt) balance: number,
-    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+    @Arg('userId', () => ID, userIdArg) userId: string,
+    @Arg('balance', () => GraphQLSafeInt, { description: 'The new balance; at least 0.' }) balance: number,
+    @Arg('reason', () => String, { nullable: true, description: 'Why, kept in the ledger entry.' })
+    reason?: string | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
     requireStaff(principal, 'set a balance');

@@ -16,7 +16,7 @@ export class BalanceUpdated {
   @Field(() => GraphQLSafeInt, { description: 'The balance right after this change.' })
   balance: number;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The ledger entry of this change.' })
   entryId: string;
 
   /** Not in the schema: whether this repeats an answer given before under the same idempotency key. */
@@ -83,7 +83,7 @@ export class UserNotFound extends BalanceError {
     'The amount is not allowed here (zero, negative where it must be positive) or would take the balance out of range.',
 })
 export class InvalidAmount extends BalanceError {
-  @Field(() => GraphQLSafeInt)
+  @Field(() => GraphQLSafeInt, { description: 'The amount that was refused.' })
   amount: number;
 
   constructor(amount: number, reason: string) {
@@ -97,7 +97,7 @@ export class InvalidAmount extends BalanceError {
   description: 'Other writers kept winning the race for this user; nothing was changed and the request may be retried.',
 })
 export class ConcurrentUpdate extends BalanceError {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user whose balance kept changing.' })
   userId: string;
 
   @Field(() => Int, { description: 'How many attempts were made.' })
@@ -115,7 +115,7 @@ export class ConcurrentUpdate extends BalanceError {
   description: 'This idempotency key was used before for this user with other parameters; nothing was changed.',
 })
 export class IdempotencyKeyReused extends BalanceError {
-  @Field(() => String)
+  @Field(() => String, { description: 'The key that was reused.' })
   idempotencyKey: string;
 
   constructor(idempotencyKey: string) {

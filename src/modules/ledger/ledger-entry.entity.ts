@@ -53,7 +53,7 @@ export interface LedgerEntryState {
 @Entity({ tableName: 'ledger_entries' })
 @Index({ properties: ['user', 'id'] })
 export class LedgerEntry {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The entry id; ids grow with commit order per user.' })
   @PrimaryKey({ type: new BigIntType('number') })
   id!: number;
 
@@ -68,15 +68,15 @@ export class LedgerEntry {
   @Property({ type: new BigIntType('number') })
   balanceAfter!: number;
 
-  @Field(() => LedgerEntryKind)
+  @Field(() => LedgerEntryKind, { description: 'What made this entry.' })
   @Property({ type: 'text' })
   kind!: LedgerEntryKind;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why, as the caller gave it; null when none was given.' })
   @Property({ type: 'text', nullable: true })
   reason!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The idempotency key the change was made with, if any.' })
   @Property({ type: 'text', nullable: true })
   idempotencyKey!: string | null;
 
@@ -91,7 +91,7 @@ export class LedgerEntry {
   @Property({ type: 'uuid', nullable: true })
   transferId!: string | null;
 
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTimeISO, { description: 'When the transaction that wrote it began.' })
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt!: Date;
 }

@@ -27,7 +27,7 @@ export class LedgerResolver {
   })
   async ledgerEntry(
     @Ctx() { principal }: RequestContext,
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: 'The ledger entry id.' }) id: string,
   ): Promise<LedgerEntryState | null> {
     const entry = await this.entries.findById(id);
     // Checked after the read: a user may see its own entries, and learns nothing about others' but that.

@@ -19,7 +19,7 @@ export interface UserState {
 @ObjectType({ description: 'An account holding a balance of credits.' })
 @Entity({ tableName: 'users' })
 export class User implements UserState {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user id (a positive whole number as a string).' })
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
@@ -27,11 +27,11 @@ export class User implements UserState {
   @Property({ type: 'text' })
   username!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Contact email, unique case-insensitively; null if none.' })
   @Property({ type: 'text', nullable: true })
   email!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Display name; null if none.' })
   @Property({ type: 'text', nullable: true })
   name!: string | null;
 
@@ -43,11 +43,11 @@ export class User implements UserState {
   @Property({ type: 'integer', version: true })
   version!: number;
 
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTimeISO, { description: 'When the user was created.' })
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTimeISO, { description: 'When the balance (or the user) last changed.' })
   @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt!: Date;
 }

@@ -10,7 +10,10 @@ export class UserResolver {
   constructor(private readonly service: UserService) {}
 
   @Query(() => User, { nullable: true, description: 'The user with this id, or null when there is none.' })
-  user(@Ctx() { principal }: RequestContext, @Arg('id', () => ID) id: string): Promise<UserState | null> {
+  user(
+    @Ctx() { principal }: RequestContext,
+    @Arg('id', () => ID, { description: 'The user id.' }) id: string,
+  ): Promise<UserState | null> {
     requireOwnUser(principal, id);
     return this.service.findById(id);
   }
@@ -28,7 +31,7 @@ export class UserResolver {
   @Mutation(() => CreateUserResult, { description: 'Creates a user; failures are typed members of the result.' })
   createUser(
     @Ctx() { principal }: RequestContext,
-    @Arg('input', () => CreateUserInput) input: CreateUserInput,
+    @Arg('input', () => CreateUserInput, { description: 'The new user.' }) input: CreateUserInput,
   ): Promise<CreateUserResult> {
     requireStaff(principal, 'create users');
     return this.service.create(input);

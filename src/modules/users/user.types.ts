@@ -9,7 +9,7 @@ import { User, type UserState } from './user.entity.js';
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const NO_NUL = /^[^\u0000]*$/;
 
-@InputType()
+@InputType({ description: 'A new user: a unique username, optional contact details and an opening balance.' })
 export class CreateUserInput {
   @Field(() => String, { description: '3-32 letters, digits, `_` or `-`; unique case-insensitively.' })
   @Length(3, 32)
@@ -23,7 +23,7 @@ export class CreateUserInput {
   @Matches(NO_NUL, { message: 'email may not contain NUL characters' })
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Display name, 1-100 characters.' })
   @IsOptional()
   @Length(1, 100)
   @Matches(NO_NUL, { message: 'name may not contain NUL characters' })
@@ -40,9 +40,9 @@ export class CreateUserInput {
   initialBalance?: number | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The user was created (with its INITIAL ledger entry for a positive opening balance).' })
 export class UserCreated {
-  @Field(() => User)
+  @Field(() => User, { description: 'The new user.' })
   user: UserState;
 
   constructor(user: UserState) {
@@ -52,7 +52,7 @@ export class UserCreated {
 
 @ObjectType({ implements: BalanceError, description: 'Another user has this username (case-insensitively).' })
 export class UsernameTaken extends BalanceError {
-  @Field(() => String)
+  @Field(() => String, { description: 'The username asked for.' })
   username: string;
 
   constructor(username: string) {
@@ -63,7 +63,7 @@ export class UsernameTaken extends BalanceError {
 
 @ObjectType({ implements: BalanceError, description: 'Another user has this email (case-insensitively).' })
 export class EmailTaken extends BalanceError {
-  @Field(() => String)
+  @Field(() => String, { description: 'The email asked for.' })
   email: string;
 
   constructor(email: string) {
@@ -74,28 +74,29 @@ export class EmailTaken extends BalanceError {
 
 export const CreateUserResult = createUnionType({
   name: 'CreateUserResult',
+  description: 'The outcome of createUser: the new user, or why it was not created.',
   types: () => [UserCreated, UsernameTaken, EmailTaken, InvalidInput] as const,
 });
 
 export type CreateUserResult = typeof CreateUserResult;
 
-@ObjectType()
+@ObjectType({ description: 'One user in a page of users.' })
 export class UserEdge {
-  @Field(() => String)
+  @Field(() => String, { description: 'Pass as `after` to get the users after this one.' })
   cursor!: string;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The user.' })
   node!: UserState;
 }
 
 @ObjectType({ description: 'A page of users, ordered by id.' })
 export class UserConnection {
-  @Field(() => [UserEdge])
+  @Field(() => [UserEdge], { description: 'The users of this page.' })
   edges!: UserEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where this page is and whether more follow.' })
   pageInfo!: PageInfo;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'All users, on every page.' })
   totalCount!: number;
 }
