@@ -1,0 +1,101 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBalanceClient, DepositDocument } from '../client/index.js';
+import { insertUser, query, useTestApp } from './helpers.js';
+import { startServerProcess } from './server-process.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Debian's Chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = path.join(root, 'artifacts', 'web-e2e.png');
+
+/** Waits (on the page's own clock, no sleeps) until the element with this test id shows exactly `text`. */
+async function shows(page: Page, testId: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([id, expected]) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() === expected,
+    [testId, text] as const,
+    { timeout: 60_000 },
+  );
+}
+
+describe('examples/web in headless Chromium (Playwright)', () => {
+  const t = useTestApp();
+  let vite: ViteDevServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    vite = await createServer({
+      configFile: path.join(root, 'examples/web/vite.config.ts'),
+      server: { port: 0 },
+      logLevel: 'warn',
+    });
+    await vite.listen();
+    browser = await chromium
+      .launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      })
+      .catch((error: unknown) => {
+        throw new Error(`Chromium could not start from ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`, {
+          cause: error,
+        });
+      });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await vite?.close();
+  });
+
+  it('shows the balance live: a withdrawal, a change from another process, and a burst of 1,000', async () => {
+    const userId = await insertUser(t.orm, 1000);
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1300 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const web = vite.resolvedUrls!.local[0]!;
+    await page.goto(`${web}?api=${encodeURIComponent(t.url)}&user=${userId}`);
+    await shows(page, 'balance', '1000');
+
+    // A withdrawal through the form: the typed result as a sentence, and the new balance.
+    await page.locator('input[name=amount]').fill('100');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(page, 'outcome', 'Withdrew 100. New balance: 900.');
+    await shows(page, 'balance', '900');
+    await page.locator('input[name=amount]').fill('5000');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(page, 'outcome', 'Not enough credits: the balance is 900, 5000 were needed.');
+
+    // Changed by another server process on the same database: the page follows without a reload.
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const other = await startServerProcess({ DATABASE_URL: t.databaseUrl });
+    try {
+      const client = createBalanceClient(other.url);
+      await client.graphql.request(DepositDocument, { userId, amount: 50 });
+      await client.close();
+    } finally {
+      expect(await other.stop()).toBe(0);
+    }
+    await shows(page, 'balance', '950');
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+    // The burst panel: 1,000 withdrawals of 1 from 950: exactly 950 succeed and 50 are refused.
+    await page.locator('input[name=burst-requests]').fill('1000');
+    await page.locator('input[name=burst-amount]').fill('1');
+    await page.getByRole('button', { name: /^Fire/ }).click();
+    await shows(page, 'burst-answered', '1000 / 1000');
+    await shows(page, 'burst-ok', '950');
+    await shows(page, 'burst-refused', '50');
+    await shows(page, 'balance', '0');
+    const [row] = await query<{ balance: string }>(t.orm, 'select balance from users where id = ?', [Number(userId)]);
+    expect(row?.balance).toBe('0');
+
+    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    console.info(`screenshot of the example app: ${SCREENSHOT}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
