@@ -1,10 +1,11 @@
-// npm run bench -- [--scenario burst,storm,hot,spread,transfer] [--systems service,apollo-sql] [--workers N]
+// npm run bench -- [--scenario burst,storm,hot,spread,transfer,live] [--systems service,apollo-sql] [--workers N]
 //   [--requests N] [--json] [--profile DIR] [--token JWT]
 // Starts a fresh embedded PostgreSQL, the service (production build) and four references in separate
 // processes, runs each scenario against all five, checks every exact outcome, and prints one table.
 // References: apollo-stub (Apollo Server 5 answering at once: the floor of the stack), apollo-sql (Apollo
 // Server 5, one transaction per request: a careful hand-written service), per-request SQL (the same on bare
-// node:http) and bare HTTP (node:http answering at once: the ceiling of the platform).
+// node:http) and bare HTTP (node:http answering at once: the ceiling of the platform). `live` (scripts/bench/live.ts)
+// runs two more service processes on a database of its own: subscribers on one, a burst through the other.
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,14 @@ import { checkInvariants } from '../src/db/invariants.js';
 import { initOrm } from '../src/db/orm.js';
 import { prepareDatabase } from '../src/prepare-database.js';
 import { createLogger } from '../src/logger.js';
+import { runLiveBench, type LiveBenchResult } from './bench/live.js';
 import { runLoad, type LoadResult } from './bench/load.js';
 import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIOS = ['burst', 'storm', 'hot', 'spread', 'transfer'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
+const LIVE = 'live';
 type SystemName = 'service' | 'apollo-stub' | 'apollo-sql' | 'per-request SQL' | 'bare HTTP';
 
 /** One request of a scenario: a balance change, or a transfer when `toUserId` is set. */
@@ -36,7 +39,7 @@ interface Op {
 
 const { values: args } = parseArgs({
   options: {
-    scenario: { type: 'string', default: SCENARIOS.join(',') },
+    scenario: { type: 'string', default: [...SCENARIOS, LIVE].join(',') },
     workers: { type: 'string', default: '1' },
     requests: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -50,10 +53,14 @@ const { values: args } = parseArgs({
     systems: { type: 'string' },
   },
 });
-const selected = args.scenario.split(',').map((name) => name.trim()) as ScenarioName[];
-for (const name of selected) {
-  if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario "${name}" (choose from ${SCENARIOS.join(', ')})`);
+const named = args.scenario.split(',').map((name) => name.trim());
+for (const name of named) {
+  if (!SCENARIOS.includes(name as ScenarioName) && name !== LIVE) {
+    throw new Error(`unknown scenario "${name}" (choose from ${[...SCENARIOS, LIVE].join(', ')})`);
+  }
 }
+const selected = named.filter((name) => name !== LIVE) as ScenarioName[];
+const liveSelected = named.includes(LIVE);
 const workers = Number(args.workers);
 const requestsOverride = args.requests === undefined ? undefined : Number(args.requests);
 const say = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -168,7 +175,15 @@ function referenceSystem(
   };
 }
 
-async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<System[]> {
+/** How the service processes are started (production, AUTH_MODE=jwt) and the token they accept. */
+interface ServiceAuth {
+  env: NodeJS.ProcessEnv;
+  token: string;
+}
+
+async function startSystems(
+  adminUrl: (db: string) => Promise<string>,
+): Promise<{ systems: System[]; auth: ServiceAuth; prepare(name: string): Promise<string> }> {
   const logger = createLogger({ logLevel: 'warn' });
   const prepare = async (name: string) => {
     const url = await adminUrl(name);
@@ -195,16 +210,10 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
       .setExpirationTime('2h')
       .sign(new TextEncoder().encode(jwtSecret)));
   const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+  const serviceEnv = { ...env, NODE_ENV: 'production', AUTH_MODE: 'jwt', JWT_SECRET: jwtSecret };
   const service = await spawnServer(process.execPath, [...profiling, 'dist/src/main.js'], {
     cwd: root,
-    env: {
-      ...env,
-      NODE_ENV: 'production',
-      AUTH_MODE: 'jwt',
-      JWT_SECRET: jwtSecret,
-      DATABASE_URL: serviceUrl,
-      WORKERS: String(workers),
-    },
+    env: { ...serviceEnv, DATABASE_URL: serviceUrl, WORKERS: String(workers) },
   });
   const reference = (mode: string, databaseUrl = '') =>
     spawnServer(process.execPath, ['--import', 'tsx', 'scripts/bench/reference-server.ts', mode], {
@@ -223,7 +232,7 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
     reference('bare'),
   ]);
   const serviceOrigin = `http://127.0.0.1:${service.port}`;
-  return [
+  const systems: System[] = [
     {
       name: 'service',
       headers: { authorization: `Bearer ${token}` },
@@ -248,6 +257,7 @@ async function startSystems(adminUrl: (db: string) => Promise<string>): Promise<
     referenceSystem('per-request SQL', sql, 'json', sqlUrl),
     referenceSystem('bare HTTP', bare, 'json'),
   ];
+  return { systems, auth: { env: serviceEnv, token }, prepare };
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -504,8 +514,10 @@ async function main(): Promise<number> {
   });
   let started: System[] = [];
   const rows: Row[] = [];
+  let live: LiveBenchResult | undefined;
   try {
-    started = await startSystems((name) => database.createDatabase(name));
+    const setup = await startSystems((name) => database.createDatabase(name));
+    started = setup.systems;
     say(
       `bench: service with WORKERS=${workers} (production build) vs ${started
         .slice(1)
@@ -547,6 +559,18 @@ async function main(): Promise<number> {
           rssMb: rssMb(system.server.child.pid!),
         });
       }
+    }
+    if (liveSelected) {
+      say('live: subscribers on one service process, the burst through another (same database)');
+      live = await runLiveBench({
+        root,
+        databaseUrl: await setup.prepare('bench_live'),
+        env: setup.auth.env,
+        token: setup.auth.token,
+        subscribers: 1000,
+        requests: requestsOverride ?? 10_000,
+        say,
+      });
     }
   } finally {
     await Promise.all(started.map((system) => system.server.stop()));
@@ -610,6 +634,31 @@ async function main(): Promise<number> {
     },
     ratioTarget('transfer', 'apollo-sql', 2),
     {
+      target: 'live: every subscriber ends at the final balance and version',
+      value: live && live.atFinalState / live.subscribers,
+      met: (v) => v === 1,
+      show: (v) => `${(v * 100).toFixed(1)}% (${live!.atFinalState} of ${live!.subscribers})`,
+    },
+    {
+      target: 'live: p99 commit to delivery < 250 ms',
+      value: live?.p99Ms,
+      met: (v) => v < 250,
+      show: (v) =>
+        `${v.toFixed(0)} ms (p50 ${live!.p50Ms.toFixed(0)}, max ${live!.maxMs.toFixed(0)}, ${live!.messages} messages)`,
+    },
+    {
+      target: "live: subscribers' server RSS growth < 100 MB",
+      value: live && live.rssAfterMb - live.rssBeforeMb,
+      met: (v) => v < 100,
+      show: (v) => `${v.toFixed(0)} MB (${live!.rssBeforeMb.toFixed(0)} -> ${live!.rssAfterMb.toFixed(0)})`,
+    },
+    {
+      target: 'live: burst with 1,000 idle subscribers >= 0.9x without',
+      value: live && live.burstWithIdle / live.burstAlone,
+      met: (v) => v >= 0.9,
+      show: (v) => `${v.toFixed(2)}x (${live!.burstWithIdle.toFixed(0)} vs ${live!.burstAlone.toFixed(0)} req/s)`,
+    },
+    {
       target: 'server RSS after all scenarios < 300 MB',
       value: lastServiceRow?.rssMb,
       met: (v) => v < 300,
@@ -623,7 +672,7 @@ async function main(): Promise<number> {
 
   if (args.json) {
     process.stdout.write(
-      `${JSON.stringify({ workers, rows, targets: targetResults, versionConflicts: totalConflicts })}\n`,
+      `${JSON.stringify({ workers, rows, live, targets: targetResults, versionConflicts: totalConflicts })}\n`,
     );
   } else {
     const header = [
@@ -669,8 +718,9 @@ async function main(): Promise<number> {
     say('');
     for (const result of targetResults) say(`${result.met ? 'met   ' : 'MISSED'} ${result.target}: ${result.value}`);
     for (const row of wrong) say(`WRONG OUTCOME ${row.scenario} / ${row.system}: ${row.problems.join('; ')}`);
+    if (live?.problems.length) say(`WRONG OUTCOME live: ${live.problems.join('; ')}`);
   }
-  return wrong.length > 0 ? 1 : 0;
+  return wrong.length > 0 || (live?.problems.length ?? 0) > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -48,7 +48,11 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   const ledgerStore = new LedgerStore(sql);
   const feed = new BalanceFeed(
     { user: (id) => userStore.findById(id), entries: (id, first, last) => ledgerStore.range(id, first, last) },
-    { maxSubscriptions: config.subscriptionsMax, bufferSize: config.subscriptionBuffer },
+    {
+      maxSubscriptions: config.subscriptionsMax,
+      bufferSize: config.subscriptionBuffer,
+      maxDelayMs: config.subscriptionMaxDelayMs,
+    },
     logger,
   );
   const listener = listenForNotifications({

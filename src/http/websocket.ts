@@ -17,6 +17,7 @@ import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../modules/auth/auth.errors.js';
 import type { Authenticate } from '../modules/auth/authenticator.js';
 import { OPEN_ACCESS, type Principal } from '../modules/auth/principal.js';
+import { subscribeShared } from './shared-execution.js';
 
 export interface GraphQLWebSocketOptions {
   server: http.Server;
@@ -66,6 +67,8 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
     maxPayload: 64 * 1024,
   });
   const rules = [...specifiedRules, ...options.validationRules];
+  /** What two subscriptions must have in common to share one execution per event (see shared-execution.ts). */
+  const sharingKeys = new WeakMap<object, string>();
 
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
@@ -105,11 +108,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
             error('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', 'BAD_REQUEST'),
           ];
         }
+        const principal = ctx.extra.principal ?? OPEN_ACCESS;
         const context: RequestContext = {
           requestId: ctx.extra.connectionId ?? randomUUID(),
-          principal: ctx.extra.principal ?? OPEN_ACCESS,
+          principal,
           outcome: {},
         };
+        sharingKeys.set(context, JSON.stringify([principal.role, principal.userId, payload.query, payload.variables]));
         return {
           schema: options.schema,
           document,
@@ -118,6 +123,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
           contextValue: context,
         };
       },
+      subscribe: (args) => subscribeShared(args, sharingKeys.get(args.contextValue as object) ?? randomUUID()),
       onNext() {
         options.onMessage();
       },

@@ -38,6 +38,8 @@ export interface BalanceFeedOptions {
   maxSubscriptions: number;
   /** Messages one subscriber may have waiting before they are replaced by the latest state. */
   bufferSize: number;
+  /** How long a message may wait for its subscriber before the waiting ones are replaced by the latest state. */
+  maxDelayMs: number;
 }
 
 /** Code of the error a subscription gets when the process holds `maxSubscriptions` already. */
@@ -84,12 +86,16 @@ export class BalanceFeed {
     let queues = this.watchers.get(userId);
     if (!queues) this.watchers.set(userId, (queues = new Set()));
     this.open++;
-    const queue: ChangeQueue = new ChangeQueue(this.options.bufferSize, () => {
-      this.open--;
-      this.skipped += queue.skipped;
-      queues.delete(queue);
-      if (queues.size === 0 && this.watchers.get(userId) === queues) this.watchers.delete(userId);
-    });
+    const queue: ChangeQueue = new ChangeQueue(
+      this.options.bufferSize,
+      () => {
+        this.open--;
+        this.skipped += queue.skipped;
+        queues.delete(queue);
+        if (queues.size === 0 && this.watchers.get(userId) === queues) this.watchers.delete(userId);
+      },
+      this.options.maxDelayMs,
+    );
     queues.add(queue);
     // Registered before the read, so no change committed meanwhile is missed; the queue drops what it covers.
     this.source.user(userId).then(

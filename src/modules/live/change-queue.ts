@@ -16,9 +16,10 @@ interface Waiting {
 
 /**
  * What one subscriber has yet to receive, in version order, as the async iterator GraphQL pulls from (the
- * WebSocket write of one message finishes before the next is pulled). Bounded: when `capacity` messages wait,
- * they are replaced by the newest state alone, so a slow consumer costs one message of memory and gets the
- * latest balance, never an unbounded backlog. Nothing is sent before the first state (`start`); changes that
+ * WebSocket write of one message finishes before the next is pulled). Bounded in size and in age: when
+ * `capacity` messages wait, or the oldest has waited `maxDelayMs`, they are replaced by the newest state alone.
+ * A slow consumer (or a server with more to send than it can) costs one message of memory per subscriber and
+ * gets the latest balance, never an unbounded or ever older backlog. Nothing is sent before the first state (`start`); changes that
  * arrive earlier wait for it, and those it already includes are dropped.
  */
 export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
@@ -29,12 +30,15 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
   private failure: { error: unknown } | undefined;
   /** Version of the last message queued or sent; changes at or below it are not news. */
   private version = 0;
+  /** When the oldest of `pending` was queued (performance.now()). */
+  private oldestAt = 0;
   /** Messages replaced by a later state because the subscriber was behind. */
   skipped = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly onEnd: () => void,
+    private readonly maxDelayMs = Infinity,
   ) {}
 
   /** The first message: the current state. Changes queued before it that it already covers are dropped. */
@@ -104,13 +108,20 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
 
   private put(message: BalanceChangeState): void {
     this.version = message.version;
-    if (this.pending.length >= this.capacity) {
-      this.skipped += this.pending.length;
-      this.pending = [stateAfter(message)];
-    } else {
-      this.pending.push(message);
-    }
+    const now = performance.now();
+    if (this.pending.length === 0) this.oldestAt = now;
+    this.pending.push(message);
+    if (this.pending.length > this.capacity || now - this.oldestAt > this.maxDelayMs) this.collapse();
     this.hand();
+  }
+
+  /** Replaces what waits by the state after the newest of it. */
+  private collapse(): void {
+    const newest = this.pending.at(-1);
+    if (!newest || !('version' in newest)) return;
+    this.skipped += this.pending.length - 1;
+    this.pending = [stateAfter(newest)];
+    this.oldestAt = performance.now();
   }
 
   private finish(): void {
@@ -125,6 +136,8 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
   private hand(): void {
     const waiting = this.waiting;
     if (!waiting || !this.started) return;
+    // Checked when sending too: what waited too long gives way to the latest state, even with nothing new.
+    if (this.pending.length > 1 && performance.now() - this.oldestAt > this.maxDelayMs) this.collapse();
     if (this.pending.length > 0) {
       this.waiting = undefined;
       waiting.resolve({ value: this.pending.shift()!, done: false });

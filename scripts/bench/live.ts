@@ -1,0 +1,169 @@
+// The `live` scenario of `npm run bench`: subscribers on one server process, a burst through another, on one
+// database. Measures commit-to-delivery latency, that every subscriber ends at the final state, the
+// subscribers' process's memory growth, and what idle subscribers cost a burst.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import type { Client } from 'graphql-ws';
+import { runBurst } from '../../client/burst.js';
+import { createLiveClient, watchBalance } from '../../client/live.js';
+import { spawnServer, type SpawnedServer } from '../lib/spawn-server.js';
+
+export interface LiveBenchOptions {
+  root: string;
+  databaseUrl: string;
+  /** The service's environment (production, AUTH_MODE=jwt with its secret). */
+  env: NodeJS.ProcessEnv;
+  token: string;
+  subscribers: number;
+  requests: number;
+  say(line: string): void;
+}
+
+export interface LiveBenchResult {
+  subscribers: number;
+  requests: number;
+  /** Subscribers whose last message was the final balance and version. */
+  atFinalState: number;
+  messages: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Resident memory of the subscribers' process: before they connect, and after the burst was delivered. */
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  /** Burst throughput (req/s) through one process, without and with idle subscribers connected to it. */
+  burstAlone: number;
+  burstWithIdle: number;
+  problems: string[];
+}
+
+const rssMb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+/** `count` subscribers of `userId`, each on its own connection; resolves once all have their first state. */
+async function subscribe(
+  url: string,
+  token: string,
+  userId: string,
+  count: number,
+  onMessage: (subscriber: number, message: Msg) => void,
+): Promise<{ close(): Promise<unknown> }> {
+  const clients: Client[] = [];
+  const started: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = createLiveClient(url, { token, retryAttempts: 0 });
+    clients.push(client);
+    started.push(
+      new Promise<void>((resolve) => {
+        void (async () => {
+          for await (const message of watchBalance(client, userId)) {
+            if (message.__typename !== 'BalanceChange') continue;
+            const received = Date.now();
+            onMessage(i, { version: message.version, balance: message.balance, at: Date.parse(message.at), received });
+            resolve();
+          }
+        })().catch(() => resolve());
+      }),
+    );
+  }
+  await Promise.all(started);
+  return { close: () => Promise.all(clients.map((client) => client.dispose())) };
+}
+
+interface Msg {
+  version: number;
+  balance: number;
+  at: number;
+  received: number;
+}
+
+async function insertUser(db: pg.Pool, balance: number): Promise<string> {
+  const { rows } = await db.query<{ id: number }>(
+    `with u as (insert into users (balance) values ($1) returning id, balance),
+          l as (insert into ledger_entries (user_id, amount, balance_after, kind) select id, balance, balance, 'INITIAL' from u)
+     select id from u`,
+    [balance],
+  );
+  return String(rows[0]!.id);
+}
+
+export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBenchResult> {
+  const { say, token, subscribers, requests } = options;
+  const db = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+  const start = () =>
+    spawnServer(process.execPath, ['dist/src/main.js'], {
+      cwd: options.root,
+      env: { ...options.env, DATABASE_URL: options.databaseUrl, WORKERS: '1' },
+    });
+  const servers: SpawnedServer[] = [];
+  const problems: string[] = [];
+  try {
+    servers.push(await start(), await start());
+    const [watched, writer] = servers as [SpawnedServer, SpawnedServer];
+    const url = (server: SpawnedServer) => `http://127.0.0.1:${server.port}/graphql`;
+    const burst = async (userId: string) => {
+      const report = await runBurst({ urls: [url(writer)], userId, amount: -1, requests, token });
+      if (report.counts['BalanceUpdated'] !== requests) problems.push(`burst counts ${JSON.stringify(report.counts)}`);
+      return report.requestsPerSecond;
+    };
+
+    // Idle subscribers: burst throughput through one process without, then with, them connected to it.
+    const idleUser = await insertUser(db, 1);
+    const burstAlone = await burst(await insertUser(db, requests));
+    const idle = await subscribe(url(writer), token, idleUser, subscribers, () => undefined);
+    const burstWithIdle = await burst(await insertUser(db, requests));
+    await idle.close();
+    say(
+      `  live / idle subscribers: burst ${burstAlone.toFixed(0)} req/s alone, ${burstWithIdle.toFixed(0)} with ${subscribers} idle`,
+    );
+
+    // Live: subscribers on one process, the burst through the other.
+    const userId = await insertUser(db, requests);
+    const rssBeforeMb = rssMb(watched.child.pid!);
+    const latencies: number[] = [];
+    const last: Msg[] = [];
+    const finalVersion = 1 + requests;
+    let reached = 0;
+    let allReached!: () => void;
+    const everyoneFinal = new Promise<void>((resolve) => (allReached = resolve));
+    const live = await subscribe(url(watched), token, userId, subscribers, (i, message) => {
+      if (message.version > 1) latencies.push(message.received - message.at);
+      last[i] = message;
+      if (message.version === finalVersion && ++reached === subscribers) allReached();
+    });
+    const burstStarted = performance.now();
+    await burst(userId);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
+    await Promise.race([everyoneFinal, deadline]);
+    const deliveredMs = performance.now() - burstStarted;
+    const rssAfterMb = rssMb(watched.child.pid!);
+    await live.close();
+    const atFinalState = last.filter((m) => m?.version === finalVersion && m.balance === 0).length;
+    if (atFinalState !== subscribers) problems.push(`${subscribers - atFinalState} subscribers not at the final state`);
+    latencies.sort((a, b) => a - b);
+    say(
+      `  live / ${subscribers} subscribers: ${latencies.length} messages, all final after ${deliveredMs.toFixed(0)} ms`,
+    );
+    return {
+      subscribers,
+      requests,
+      atFinalState,
+      messages: latencies.length,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      maxMs: latencies.at(-1) ?? NaN,
+      rssBeforeMb,
+      rssAfterMb,
+      burstAlone,
+      burstWithIdle,
+      problems,
+    };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await db.end();
+  }
+}
