@@ -22,6 +22,7 @@ import { prepareDatabase } from '../src/prepare-database.js';
 import { createLogger } from '../src/logger.js';
 import { runLiveBench, type LiveBenchResult } from './bench/live.js';
 import { runLoad, type LoadResult } from './bench/load.js';
+import { insertUsers } from './bench/users.js';
 import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -274,18 +275,6 @@ interface Scenario {
   inFlight: 'all' | number;
   connections: (requests: number) => number;
   prepare(db: pg.Pool | undefined, requests: number): Promise<Prepared>;
-}
-
-async function insertUsers(db: pg.Pool | undefined, count: number, balance: number): Promise<number[]> {
-  if (!db) return Array.from({ length: count }, (_, i) => i + 1);
-  const { rows } = await db.query<{ id: number }>(
-    `with u as (insert into users (balance) select $1 from generate_series(1, $2) returning id, balance),
-          l as (insert into ledger_entries (user_id, amount, balance_after, kind)
-                select id, balance, balance, 'INITIAL' from u)
-     select id from u order by id`,
-    [balance, count],
-  );
-  return rows.map((row) => row.id);
 }
 
 async function balanceSum(db: pg.Pool, ids: number[]): Promise<number> {

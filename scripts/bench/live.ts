@@ -8,6 +8,7 @@ import type { Client } from 'graphql-ws';
 import { runBurst } from '../../client/burst.js';
 import { createLiveClient, watchBalance } from '../../client/live.js';
 import { spawnServer, type SpawnedServer } from '../lib/spawn-server.js';
+import { insertUsers } from './users.js';
 
 export interface LiveBenchOptions {
   root: string;
@@ -81,15 +82,9 @@ interface Msg {
   received: number;
 }
 
-async function insertUser(db: pg.Pool, balance: number): Promise<string> {
-  const { rows } = await db.query<{ id: number }>(
-    `with u as (insert into users (balance) values ($1) returning id, balance),
-          l as (insert into ledger_entries (user_id, amount, balance_after, kind) select id, balance, balance, 'INITIAL' from u)
-     select id from u`,
-    [balance],
-  );
-  return String(rows[0]!.id);
-}
+/** One user with `balance`, as a GraphQL id. */
+const insertUser = async (db: pg.Pool, balance: number): Promise<string> =>
+  String((await insertUsers(db, 1, balance))[0]);
 
 export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBenchResult> {
   const { say, token, subscribers, requests } = options;

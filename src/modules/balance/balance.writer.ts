@@ -5,8 +5,9 @@ import { BoundedCache } from '../common/bounded-cache.js';
 import type { UserState } from '../users/user.entity.js';
 import { answers, type OperationResult } from './balance.answers.js';
 import { decideBatch, keysOf, type BalanceOperation, type Payees, type RecordedEntry } from './balance.decide.js';
-import { dependsOnBalance, relativePlan, settled, type Plan } from './balance.plan.js';
-import { isKeyTaken, type BalanceStore, type BatchToWrite } from './balance.store.js';
+import { commitPlans } from './balance.commit.js';
+import { dependsOnBalance, relativePlan, type Plan } from './balance.plan.js';
+import { isKeyTaken, type BalanceStore } from './balance.store.js';
 import { ConcurrentUpdate, UserNotFound, UserSide } from './balance.types.js';
 import { OperationFailed, type BatchOutcome, type Round, type RoundBatch } from './round-queue.js';
 
@@ -283,8 +284,8 @@ export class BatchWriter {
   }
 
   /**
-   * Writes the decided batches in one statement, then the credits of their transfers (only in locked rounds,
-   * where `locked` holds every payee's row); each batch not written gets `notWritten`'s outcome.
+   * Writes the decided batches (balance.commit), remembers the states they leave, and sets each batch's outcome;
+   * a batch not written gets `notWritten`'s.
    */
   private async commit(
     tx: Tx,
@@ -294,55 +295,17 @@ export class BatchWriter {
     locked?: ReadonlyMap<number, UserState>,
   ): Promise<void> {
     if (plans.length === 0) return;
-    const toWrite: BatchToWrite[] = plans.map((p) => ({
-      userId: p.batch.key,
-      expected: p.state,
-      entries: p.decided.entries,
-    }));
-    const stored = await this.store.write(tx, toWrite);
-    const credits = plans.flatMap((plan) =>
-      stored.has(plan.batch.key)
-        ? plan.decided.entries.flatMap((e) =>
-            e.transfer
-              ? [
-                  {
-                    payee: e.transfer.payee,
-                    amount: -e.amount,
-                    payer: plan.batch.key,
-                    transferId: e.transfer.transferId,
-                  },
-                ]
-              : [],
-          )
-        : [],
-    );
-    if (credits.length > 0 && !locked) throw new Error('transfers are written in locked rounds only');
-    const credited =
-      credits.length > 0
-        ? await this.store.credit(tx, credits, locked!)
-        : new Map<string, { payee: UserState; entryId: string }>();
+    const { written, payeesAfter } = await commitPlans(this.store, tx, plans, locked);
     // A payee's row now holds its credits: remember it as it is at the end of this transaction.
-    const finalPayees = new Map<number, UserState>();
-    for (const credit of credited.values()) {
-      const known = finalPayees.get(credit.payee.id);
-      if (!known || known.version < credit.payee.version) finalPayees.set(credit.payee.id, credit.payee);
-    }
-    for (const [payee, state] of finalPayees) this.remembered.set(payee, state);
-    const transfers = {
-      credit: (transferId: string) => credited.get(transferId),
-      payeeNow: (payee: number) => finalPayees.get(payee) ?? stored.get(payee)?.state ?? locked?.get(payee),
-    };
+    for (const [payee, state] of payeesAfter) this.remembered.set(payee, state);
     for (const plan of plans) {
-      const batch = stored.get(plan.batch.key);
+      const batch = written.get(plan);
       if (!batch) {
         outcomes.set(plan.batch, notWritten(plan));
         continue;
       }
-      if (!finalPayees.has(plan.batch.key)) this.remembered.set(plan.batch.key, batch.state);
-      const { before, decided } = plan.state
-        ? { before: plan.state, decided: plan.decided }
-        : settled(plan, batch.state);
-      outcomes.set(plan.batch, { results: answers(decided, before, batch.state, batch.entryIds, transfers) });
+      if (!payeesAfter.has(plan.batch.key)) this.remembered.set(plan.batch.key, batch.state);
+      outcomes.set(plan.batch, { results: batch.results });
     }
   }
 }

@@ -140,7 +140,7 @@ export class BalanceFeed {
         const first = Math.min(...notices.map((n) => n.firstEntryId));
         const last = Math.max(...notices.map((n) => n.lastEntryId));
         const entries = await this.source.entries(userId, first, last);
-        for (const change of changesOf(notices, entries)) this.publish(userId, change);
+        this.publish(userId, changesOf(notices, entries));
       } catch (error) {
         this.logger.warn({ err: error, userId }, 'could not read announced balance changes; sending the current state');
         await this.refresh(userId);
@@ -152,16 +152,19 @@ export class BalanceFeed {
   private async refresh(userId: number): Promise<void> {
     try {
       const user = await this.source.user(userId);
-      if (user) this.publish(userId, stateOf(user));
+      if (user) this.publish(userId, [stateOf(user)]);
     } catch (error) {
       // The database is away: the listener loses its connection too, and its reconnect resyncs everyone.
       this.logger.warn({ err: error, userId }, 'could not read the current balance for subscribers');
     }
   }
 
-  private publish(userId: number, change: BalanceChangeState): void {
+  /** The same message objects to every subscriber of the user (one clock reading for all of them). */
+  private publish(userId: number, changes: readonly BalanceChangeState[]): void {
     const queues = this.watchers.get(userId);
-    if (queues) for (const queue of queues) queue.push(change);
+    if (!queues) return;
+    const now = performance.now();
+    for (const queue of queues) for (const change of changes) queue.push(change, now);
   }
 }
 

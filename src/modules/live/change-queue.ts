@@ -47,12 +47,13 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
     const later = (this.pending as BalanceChangeState[]).filter((change) => change.version > state.version);
     this.started = true;
     this.pending = [];
-    this.put(state);
-    for (const change of later) this.put(change);
+    const now = performance.now();
+    this.put(state, now);
+    for (const change of later) this.put(change, now);
   }
 
-  /** A committed change (or, with `entry` null, a fresh current state). */
-  push(change: BalanceChangeState): void {
+  /** A committed change (or, with `entry` null, a fresh current state); `now` from performance.now(). */
+  push(change: BalanceChangeState, now = performance.now()): void {
     if (this.finished) return;
     if (!this.started) {
       // Bounded here too: the oldest of these are the likeliest to be covered by the first state anyway.
@@ -62,7 +63,7 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
     }
     // A fresh current state is always news (it follows a gap in what the server heard); a change only if newer.
     if (change.entry !== null && change.version <= this.version) return;
-    this.put(change);
+    this.put(change, now);
   }
 
   /** Sends `last` (if given, instead of anything queued), then ends the stream: UserNotFound, or shutdown. */
@@ -106,9 +107,8 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
     return this;
   }
 
-  private put(message: BalanceChangeState): void {
+  private put(message: BalanceChangeState, now: number): void {
     this.version = message.version;
-    const now = performance.now();
     if (this.pending.length === 0) this.oldestAt = now;
     this.pending.push(message);
     if (this.pending.length > this.capacity || now - this.oldestAt > this.maxDelayMs) this.collapse();
