@@ -77,7 +77,12 @@ export class BalanceFeed {
   subscribe(rawUserId: string): AsyncIterableIterator<BalanceMessage> {
     if (this.closed) throw new GraphQLError('The server is shutting down', { extensions: { code: 'SHUTTING_DOWN' } });
     const userId = parseUserId(rawUserId);
-    if (userId === undefined) return single(new UserNotFound(rawUserId)); // no read needed
+    if (userId === undefined) {
+      // No user can have this id: answered without a read, and never registered.
+      const answer = new ChangeQueue(1, () => undefined);
+      answer.end(new UserNotFound(rawUserId));
+      return answer;
+    }
     if (this.open >= this.options.maxSubscriptions) {
       throw new GraphQLError(`This server holds its most subscriptions (${this.options.maxSubscriptions}) already`, {
         extensions: { code: SUBSCRIPTION_LIMIT },
@@ -204,8 +209,4 @@ export function changesOf(
     );
   }
   return changes;
-}
-
-async function* single<T>(value: T): AsyncIterableIterator<T> {
-  yield value;
 }
