@@ -5,6 +5,7 @@ import { Migration20261122020000_user_profiles } from './Migration20261122020000
 import { Migration20261123000000_key_spaces_and_grant_days } from './Migration20261123000000_key_spaces_and_grant_days.js';
 import { Migration20261123010000_transfers } from './Migration20261123010000_transfers.js';
 import { Migration20261124000000_balance_notifications } from './Migration20261124000000_balance_notifications.js';
+import { Migration20261125000000_citus_ready_keys } from './Migration20261125000000_citus_ready_keys.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261124000000_balance_notifications',
     class: Migration20261124000000_balance_notifications,
   },
+  { name: 'Migration20261125000000_citus_ready_keys', class: Migration20261125000000_citus_ready_keys },
 ];

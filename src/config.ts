@@ -224,7 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     subscriptionsPerConnection: int(env, 'SUBSCRIPTIONS_PER_CONNECTION', 10, 1, 10_000),
     subscriptionsMax: int(env, 'SUBSCRIPTIONS_MAX', 10_000, 0, 1_000_000),
     subscriptionBuffer: int(env, 'SUBSCRIPTION_BUFFER', 100, 1, 100_000),
-    subscriptionMaxDelayMs: int(env, 'SUBSCRIPTION_MAX_DELAY_MS', 100, 1, 600_000),
+    subscriptionMaxDelayMs: int(env, 'SUBSCRIPTION_MAX_DELAY_MS', 25, 1, 600_000),
   });
 }
 

@@ -17,7 +17,8 @@ function change(message: BalanceMessage) {
 }
 
 describe('balanceChanged (graphql-ws), one process', () => {
-  const t = useTestApp({ SUBSCRIPTIONS_PER_CONNECTION: '3' });
+  // Messages never give way to the latest state here (that is the queue's own test): these check order.
+  const t = useTestApp({ SUBSCRIPTIONS_PER_CONNECTION: '3', SUBSCRIPTION_MAX_DELAY_MS: '60000' });
   const live = () => createLiveClient(t.url, { retryAttempts: 0 });
   const clients: ReturnType<typeof live>[] = [];
   afterAll(async () => {
@@ -68,6 +69,23 @@ describe('balanceChanged (graphql-ws), one process', () => {
     expect(seen.map((m) => change(m).version)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
     expect(seen.map((m) => change(m).balance)).toEqual(Array.from({ length: 50 }, (_, i) => 1000 - 20 * (i + 1)));
     await messages.return?.();
+  });
+
+  it('shares one execution per message only between subscribers of the same operation', async () => {
+    const userId = await insertUser(t.orm, 100);
+    const query = `
+      subscription Balance($userId: ID!) { balanceChanged(userId: $userId) { ... on BalanceChange { balance } } }
+      subscription Version($userId: ID!) { balanceChanged(userId: $userId) { ... on BalanceChange { version } } }`;
+    const client = open();
+    const [byBalance, byVersion] = ['Balance', 'Version'].map((operationName) =>
+      client.iterate({ query, operationName, variables: { userId } }),
+    ) as [AsyncIterableIterator<unknown>, AsyncIterableIterator<unknown>];
+    expect((await byBalance.next()).value).toEqual({ data: { balanceChanged: { balance: 100 } } });
+    expect((await byVersion.next()).value).toEqual({ data: { balanceChanged: { version: 1 } } });
+    await t.client.graphql.request(DepositDocument, { userId, amount: 5 });
+    expect((await byBalance.next()).value).toEqual({ data: { balanceChanged: { balance: 105 } } });
+    expect((await byVersion.next()).value).toEqual({ data: { balanceChanged: { version: 2 } } });
+    await Promise.all([byBalance.return?.(), byVersion.return?.()]);
   });
 
   it('answers UserNotFound for a user that does not exist (or an id no user can have), then ends', async () => {

@@ -16,6 +16,8 @@ export interface LiveBenchOptions {
   /** The service's environment (production, AUTH_MODE=jwt with its secret). */
   env: NodeJS.ProcessEnv;
   token: string;
+  /** Node options for the subscribers' server process (e.g. `--cpu-prof`). */
+  watchedNodeArgs?: string[];
   subscribers: number;
   requests: number;
   say(line: string): void;
@@ -30,7 +32,12 @@ export interface LiveBenchResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Resident memory of the subscribers' process: before they connect, and after the burst was delivered. */
+  /**
+   * Resident memory of the subscribers' process: fresh (started, nothing served), warm (after serving one
+   * burst of the same size over HTTP: V8's heap at its working size), and after the subscribers connected and
+   * the burst through the other process was delivered.
+   */
+  rssFreshMb: number;
   rssBeforeMb: number;
   rssAfterMb: number;
   /** Burst throughput (req/s) through one process, without and with idle subscribers connected to it. */
@@ -89,15 +96,15 @@ const insertUser = async (db: pg.Pool, balance: number): Promise<string> =>
 export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBenchResult> {
   const { say, token, subscribers, requests } = options;
   const db = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
-  const start = () =>
-    spawnServer(process.execPath, ['dist/src/main.js'], {
+  const start = (nodeArgs: string[] = []) =>
+    spawnServer(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
       cwd: options.root,
       env: { ...options.env, DATABASE_URL: options.databaseUrl, WORKERS: '1' },
     });
   const servers: SpawnedServer[] = [];
   const problems: string[] = [];
   try {
-    servers.push(await start(), await start());
+    servers.push(await start(options.watchedNodeArgs), await start());
     const [watched, writer] = servers as [SpawnedServer, SpawnedServer];
     const url = (server: SpawnedServer) => `http://127.0.0.1:${server.port}/graphql`;
     const burst = async (userId: string) => {
@@ -116,7 +123,12 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBench
       `  live / idle subscribers: burst ${burstAlone.toFixed(0)} req/s alone, ${burstWithIdle.toFixed(0)} with ${subscribers} idle`,
     );
 
-    // Live: subscribers on one process, the burst through the other.
+    // Live: subscribers on one process, the burst through the other. The process first serves one burst
+    // over HTTP, as any server in use has: the first heavy load grows V8's young generation to its working
+    // size (128 MB on a machine with this much memory), whatever that load is; the growth measured from there
+    // is what subscribers and their messages add. The growth from the fresh process is reported too.
+    const rssFreshMb = rssMb(watched.child.pid!);
+    await runBurst({ urls: [url(watched)], userId: await insertUser(db, requests), amount: -1, requests, token });
     const userId = await insertUser(db, requests);
     const rssBeforeMb = rssMb(watched.child.pid!);
     const latencies: number[] = [];
@@ -151,6 +163,7 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBench
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       maxMs: latencies.at(-1) ?? NaN,
+      rssFreshMb,
       rssBeforeMb,
       rssAfterMb,
       burstAlone,

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import {
-  getOperationAST,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type GraphQLSchema,
-  type ValidationRule,
-} from 'graphql';
+import { getOperationAST, GraphQLError, specifiedRules, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.js';
@@ -18,6 +9,7 @@ import { UnauthenticatedError } from '../modules/auth/auth.errors.js';
 import type { Authenticate } from '../modules/auth/authenticator.js';
 import { OPEN_ACCESS, type Principal } from '../modules/auth/principal.js';
 import { subscribeShared } from './shared-execution.js';
+import { SubscriptionDocuments } from './subscription-documents.js';
 
 export interface GraphQLWebSocketOptions {
   server: http.Server;
@@ -66,7 +58,11 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
     verifyClient: ({ origin }: { origin?: string }) => !allowedOrigins || !origin || allowedOrigins.has(origin),
     maxPayload: 64 * 1024,
   });
-  const rules = [...specifiedRules, ...options.validationRules];
+  const documents = new SubscriptionDocuments(
+    options.schema,
+    [...specifiedRules, ...options.validationRules],
+    options.maxTokens,
+  );
   /** What two subscriptions must have in common to share one execution per event (see shared-execution.ts). */
   const sharingKeys = new WeakMap<object, string>();
 
@@ -94,14 +90,14 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
             error(`A connection may hold at most ${options.maxPerConnection} subscriptions`, 'SUBSCRIPTION_LIMIT'),
           ];
         }
-        let document: DocumentNode;
+        let checked: ReturnType<SubscriptionDocuments['check']>;
         try {
-          document = parse(payload.query, { maxTokens: options.maxTokens });
+          checked = documents.check(payload.query);
         } catch (failure) {
           return [error((failure as Error).message, 'GRAPHQL_PARSE_FAILED')];
         }
-        const problems = validate(options.schema, document, rules);
-        if (problems.length > 0) return problems;
+        if (!('document' in checked)) return [...checked];
+        const { document } = checked;
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return [
@@ -114,7 +110,10 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
           principal,
           outcome: {},
         };
-        sharingKeys.set(context, JSON.stringify([principal.role, principal.userId, payload.query, payload.variables]));
+        sharingKeys.set(
+          context,
+          JSON.stringify([principal.role, principal.userId, checked.id, payload.operationName, payload.variables]),
+        );
         return {
           schema: options.schema,
           document,

@@ -17,14 +17,16 @@ export interface ChangeNotice {
   firstEntryId: number;
   lastEntryId: number;
   entries: number;
+  /** When this process heard of it (performance.now()). */
+  heardAt: number;
 }
 
 /** `user id,version,first entry id,last entry id,entries`, as the trigger writes it; undefined if malformed. */
-export function parseNotice(payload: string): ChangeNotice | undefined {
+export function parseNotice(payload: string, heardAt = performance.now()): ChangeNotice | undefined {
   const parts = payload.split(',').map(Number);
   if (parts.length !== 5 || !parts.every(Number.isSafeInteger)) return undefined;
   const [userId, version, firstEntryId, lastEntryId, entries] = parts as [number, number, number, number, number];
-  return { userId, version, firstEntryId, lastEntryId, entries };
+  return { userId, version, firstEntryId, lastEntryId, entries, heardAt };
 }
 
 /** Where the feed reads what notifications only point at. */
@@ -145,7 +147,7 @@ export class BalanceFeed {
         const first = Math.min(...notices.map((n) => n.firstEntryId));
         const last = Math.max(...notices.map((n) => n.lastEntryId));
         const entries = await this.source.entries(userId, first, last);
-        this.publish(userId, changesOf(notices, entries));
+        this.publish(userId, changesOf(notices, entries), Math.min(...notices.map((n) => n.heardAt)));
       } catch (error) {
         this.logger.warn({ err: error, userId }, 'could not read announced balance changes; sending the current state');
         await this.refresh(userId);
@@ -164,12 +166,11 @@ export class BalanceFeed {
     }
   }
 
-  /** The same message objects to every subscriber of the user (one clock reading for all of them). */
-  private publish(userId: number, changes: readonly BalanceChangeState[]): void {
+  /** The same message objects to every subscriber of the user, heard of at `heardAt` (performance.now()). */
+  private publish(userId: number, changes: readonly BalanceChangeState[], heardAt = performance.now()): void {
     const queues = this.watchers.get(userId);
-    if (!queues) return;
-    const now = performance.now();
-    for (const queue of queues) for (const change of changes) queue.push(change, now);
+    if (!queues || changes.length === 0) return;
+    for (const queue of queues) queue.push(changes, heardAt);
   }
 }
 
