@@ -137,8 +137,9 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBench
     let reached = 0;
     let allReached!: () => void;
     const everyoneFinal = new Promise<void>((resolve) => (allReached = resolve));
+    const received: Msg[] = [];
     const live = await subscribe(url(watched), token, userId, subscribers, (i, message) => {
-      if (message.version > 1) latencies.push(message.received - message.at);
+      if (message.version > 1) received.push(message);
       last[i] = message;
       if (message.version === finalVersion && ++reached === subscribers) allReached();
     });
@@ -149,6 +150,16 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBench
     const deliveredMs = performance.now() - burstStarted;
     const rssAfterMb = rssMb(watched.child.pid!);
     await live.close();
+    // From each change's commit (PostgreSQL's commit timestamp of its ledger entry; the user's entries in id
+    // order made versions 1, 2, ...), or, without commit timestamps, from its transaction's start (`at`).
+    const { rows } = await db.query<{ committed: Date | null }>(
+      'select pg_xact_commit_timestamp(xmin) as committed from ledger_entries where user_id = $1 order by id',
+      [userId],
+    );
+    for (const message of received) {
+      const committed = rows[message.version - 1]?.committed;
+      latencies.push(message.received - (committed ? committed.getTime() : message.at));
+    }
     const atFinalState = last.filter((m) => m?.version === finalVersion && m.balance === 0).length;
     if (atFinalState !== subscribers) problems.push(`${subscribers - atFinalState} subscribers not at the final state`);
     latencies.sort((a, b) => a - b);
