@@ -1,7 +1,9 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBalanceClient, DepositDocument, TransferDocument, WithdrawDocument } from '../client/index.js';
 import { createLiveClient, SubscriptionError, watchBalance, type BalanceMessage } from '../client/live.js';
 import { insertUser, JWT_ENV, query, signToken, useTestApp } from './helpers.js';
+import { parseNotice } from '../src/modules/live/balance-feed.js';
 import { startServerProcess } from './server-process.js';
 
 /** The next message, or a failure naming what was awaited (the test's timeout bounds the wait). */
@@ -107,6 +109,44 @@ describe('balanceChanged (graphql-ws), one process', () => {
     expect(refused).toBeInstanceOf(SubscriptionError);
     expect((refused as SubscriptionError).code).toBe('SUBSCRIPTION_LIMIT');
     await held[0]!.return?.();
+  });
+
+  it('announces a statement that wrote for many users in few notifications, each within NOTIFY limits', async () => {
+    const listener = new pg.Client({ connectionString: t.databaseUrl });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+      await listener.query('listen balance_changed');
+      const { rows } = await listener.query<{ id: number }>(
+        `with u as (insert into users (balance) select 3 from generate_series(1, 250) returning id, balance),
+              l as (insert into ledger_entries (user_id, amount, balance_after, kind)
+                    select id, balance, balance, 'INITIAL' from u)
+         select id from u`,
+      );
+      // Our own notifications arrive before the answer to the next query on this connection.
+      await listener.query('select 1');
+      const notices = payloads.flatMap((payload) => payload.split(';').map((notice) => parseNotice(notice, 0)));
+      expect(payloads).toHaveLength(3);
+      expect(payloads.every((payload) => Buffer.byteLength(payload) < 8000)).toBe(true);
+      expect(notices.map((notice) => notice?.userId).sort((a, b) => a! - b!)).toEqual(
+        rows.map((row) => row.id).sort((a, b) => a - b),
+      );
+      expect(notices.every((notice) => notice?.version === 1 && notice.entries === 1)).toBe(true);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('delivers a transfer to the subscribers of both sides', async () => {
+    const [payer, payee] = [await insertUser(t.orm, 30), await insertUser(t.orm, 0)];
+    const [paying, paid] = [watchBalance(open(), payer), watchBalance(open(), payee)];
+    expect(change(await next(paying)).version).toBe(1);
+    expect(change(await next(paid)).version).toBe(1);
+    await t.client.graphql.request(TransferDocument, { fromUserId: payer, toUserId: payee, amount: 12 });
+    expect(change(await next(paying))).toMatchObject({ balance: 18, entry: { kind: 'TRANSFER_OUT' } });
+    expect(change(await next(paid))).toMatchObject({ balance: 12, entry: { kind: 'TRANSFER_IN' } });
+    await Promise.all([paying.return?.(), paid.return?.()]);
   });
 
   it('serves only subscriptions over WebSocket', async () => {

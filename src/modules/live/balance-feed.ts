@@ -112,11 +112,17 @@ export class BalanceFeed {
     return queue;
   }
 
-  /** A notification from the listener. */
+  /** A notification from the listener: the notices of one statement's users, `;`-separated. */
   notify(payload: string): void {
-    const notice = parseNotice(payload);
+    const heardAt = performance.now();
+    for (const part of payload.split(';')) this.take(part, heardAt);
+  }
+
+  /** One user's notice of a notification. */
+  private take(text: string, heardAt: number): void {
+    const notice = parseNotice(text, heardAt);
     if (!notice) {
-      this.logger.warn({ payload }, 'balance notification not understood');
+      this.logger.warn({ notice: text }, 'balance notification not understood');
       return;
     }
     if (!this.watchers.has(notice.userId)) return;
