@@ -24,25 +24,39 @@ interface Waiting {
 }
 
 /**
+ * Messages of one delivery not yet sent, from `next` on: the array is the feed's, shared by every subscriber
+ * of the user, so queueing a delivery of any size costs a subscriber one small object, not a copy (with 1,000
+ * subscribers, copies of a few hundred changes each lived long enough to reach V8's old generation).
+ */
+interface Segment {
+  readonly messages: readonly BalanceMessage[];
+  next: number;
+  /** When this process heard of these messages (performance.now()). */
+  readonly heardAt: number;
+}
+
+/**
  * What one subscriber has yet to receive, in version order, as the async iterator GraphQL pulls from (the
- * WebSocket write of one message finishes before the next is pulled). Bounded in size and in age: when
- * `capacity` messages wait, or the oldest was heard of more than `maxDelayMs` ago, they are replaced by the
- * newest state alone. Age counts from when this process heard of the change (its notification), so time lost
- * before the queue (a busy process, a slow read) counts too: a process with more to send than it can sends
- * each subscriber the latest state instead of a backlog of older messages. A slow consumer costs one message
- * of memory per subscriber. Nothing is sent before the first state (`start`); changes that arrive earlier wait
- * for it, and those it already includes are dropped.
+ * WebSocket write of one message finishes before the next is pulled). Bounded in size and in age: when more
+ * than `capacity` messages wait, or several wait and the oldest was heard of more than `maxDelayMs` ago, they
+ * are replaced by the newest state alone. Age counts from when this process heard of the change (its
+ * notification), so time lost before the queue (a busy process, a slow read) counts too: a process with more
+ * to send than it can sends each subscriber the latest state instead of a backlog of older messages. A slow
+ * consumer costs one message of memory per subscriber. Nothing is sent before the first state (`start`);
+ * changes that arrive earlier wait for it, and those it already includes are dropped.
  */
 export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
-  private pending: BalanceMessage[] = [];
+  /** Changes heard of before the first state (bounded by `capacity`). */
+  private early: BalanceChangeState[] = [];
+  private segments: Segment[] = [];
+  /** Messages waiting in `segments`. */
+  private waitingCount = 0;
   private waiting: Waiting | undefined;
   private started = false;
   private finished = false;
   private failure: { error: unknown } | undefined;
   /** Version of the last message queued or sent; changes at or below it are not news. */
   private version = 0;
-  /** When this process heard of each of `pending` (performance.now()), once started. */
-  private heard: number[] = [];
   /** Messages replaced by a later state because the subscriber was behind. */
   skipped = 0;
 
@@ -55,40 +69,36 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
   /** The first message: the current state. Changes queued before it that it already covers are dropped. */
   start(state: BalanceChangeState): void {
     if (this.finished || this.started) return;
-    const later = (this.pending as BalanceChangeState[]).filter((change) => change.version > state.version);
+    const later = this.early.filter((change) => change.version > state.version);
     this.started = true;
-    this.pending = [];
-    this.heard = [];
-    this.put([state, ...later], performance.now());
+    this.early = [];
+    this.put([state, ...later], 0, performance.now());
   }
 
   /**
    * Committed changes in version order (or, with `entry` null, a fresh current state), heard of at `heardAt`
-   * (performance.now()): all those of one notification, or of one read, at once.
+   * (performance.now()): all those of one notification, or of one read, at once. `changes` is kept, not copied:
+   * it must not change afterwards.
    */
   push(changes: readonly BalanceChangeState[], heardAt = performance.now()): void {
     if (this.finished) return;
     if (!this.started) {
-      this.pending.push(...changes);
+      this.early.push(...changes);
       // Bounded here too: the oldest of these are the likeliest to be covered by the first state anyway.
-      if (this.pending.length > this.capacity) this.pending.splice(0, this.pending.length - this.capacity);
+      if (this.early.length > this.capacity) this.early.splice(0, this.early.length - this.capacity);
       return;
     }
     // A fresh current state is always news (it follows a gap in what the server heard); a change only if newer.
-    let news = 0;
-    for (const change of changes) if (change.entry === null || change.version > this.version) news++;
-    if (news === 0) return;
-    this.put(
-      news === changes.length ? changes : changes.filter((c) => c.entry === null || c.version > this.version),
-      heardAt,
-    );
+    let from = 0;
+    while (from < changes.length && changes[from]!.entry !== null && changes[from]!.version <= this.version) from++;
+    if (from < changes.length) this.put(changes, from, heardAt);
   }
 
   /** Sends `last` (if given, instead of anything queued), then ends the stream: UserNotFound, or shutdown. */
   end(last?: UserNotFound): void {
     if (this.finished) return;
-    if (last) [this.pending, this.heard] = [[last], [performance.now()]];
-    else if (!this.started) this.pending = [];
+    this.early = [];
+    if (last) this.replaceWith(last, performance.now());
     this.started = true;
     this.finish();
   }
@@ -97,7 +107,7 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
   fail(error: unknown): void {
     if (this.finished) return;
     this.failure = { error };
-    [this.pending, this.heard] = [[], []];
+    this.clear();
     this.started = true;
     this.finish();
   }
@@ -114,7 +124,7 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
    * while a pull waits: that pull ends too.
    */
   return(): Promise<IteratorResult<BalanceMessage>> {
-    [this.pending, this.heard] = [[], []];
+    this.clear();
     this.failure = undefined;
     this.started = true;
     this.finish();
@@ -125,28 +135,37 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
     return this;
   }
 
-  private put(messages: readonly BalanceChangeState[], heardAt: number): void {
+  private put(messages: readonly BalanceChangeState[], from: number, heardAt: number): void {
     this.version = messages.at(-1)!.version;
-    for (const message of messages) {
-      this.pending.push(message);
-      this.heard.push(heardAt);
-    }
-    if (this.pending.length > this.capacity || this.tooOld()) this.collapse();
+    this.segments.push({ messages, next: from, heardAt });
+    this.waitingCount += messages.length - from;
+    if (this.waitingCount > this.capacity || this.tooOld()) this.collapse();
     this.hand();
   }
 
   /** Several messages wait and the oldest was heard of too long ago (one alone is the latest already). */
   private tooOld(): boolean {
-    return this.pending.length > 1 && performance.now() - this.heard[0]! > this.maxDelayMs;
+    return this.waitingCount > 1 && performance.now() - this.segments[0]!.heardAt > this.maxDelayMs;
   }
 
   /** Replaces what waits by the state after the newest of it. */
   private collapse(): void {
-    const newest = this.pending.at(-1);
-    if (!newest || !('version' in newest)) return;
-    this.skipped += this.pending.length - 1;
-    this.pending = [stateAfter(newest)];
-    this.heard = [this.heard.at(-1)!];
+    const last = this.segments.at(-1);
+    const newest = last?.messages.at(-1);
+    if (!last || !newest || !('version' in newest)) return;
+    this.skipped += this.waitingCount - 1;
+    this.replaceWith(stateAfter(newest), last.heardAt);
+  }
+
+  private replaceWith(message: BalanceMessage, heardAt: number): void {
+    this.segments = [{ messages: [message], next: 0, heardAt }];
+    this.waitingCount = 1;
+  }
+
+  private clear(): void {
+    this.early = [];
+    this.segments = [];
+    this.waitingCount = 0;
   }
 
   private finish(): void {
@@ -163,10 +182,13 @@ export class ChangeQueue implements AsyncIterableIterator<BalanceMessage> {
     if (!waiting || !this.started) return;
     // Checked when sending too: what waited too long gives way to the latest state, even with nothing new.
     if (this.tooOld()) this.collapse();
-    if (this.pending.length > 0) {
+    const segment = this.segments[0];
+    if (segment) {
       this.waiting = undefined;
-      this.heard.shift();
-      waiting.resolve({ value: this.pending.shift()!, done: false });
+      const message = segment.messages[segment.next++]!;
+      if (segment.next === segment.messages.length) this.segments.shift();
+      this.waitingCount--;
+      waiting.resolve({ value: message, done: false });
     } else if (this.failure) {
       this.waiting = undefined;
       const { error } = this.failure;
