@@ -7,30 +7,27 @@ import { initOrm, type Orm } from './db/orm.js';
 import { prepareDatabase } from './prepare-database.js';
 import { serveClusterMetrics } from './http/cluster-metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { shutdownOnce } from './shutdown.js';
 
-/** Runs `stop` once on the first SIGTERM/SIGINT/SIGHUP (or a start-up failure), then exits. */
-function onShutdown(logger: Logger, stop: () => Promise<number>): (reason: string) => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string): Promise<void> =>
-    (stopping ??= (async () => {
-      logger.info({ reason }, 'shutting down');
-      let exitCode: number;
-      try {
-        exitCode = await stop();
-      } catch (error) {
-        logger.error({ err: error }, 'error during shutdown');
-        exitCode = 1;
-      }
-      process.exit(exitCode);
-    })());
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      if (stopping) logger.info({ signal }, 'already shutting down');
-      void shutdown(signal);
-    });
-  }
+/**
+ * Runs `stop` once on the first SIGTERM/SIGINT/SIGHUP (or a start-up failure), then exits; exits with 1 if it
+ * has not finished within `deadlineMs`.
+ */
+function onShutdown(
+  logger: Logger,
+  deadlineMs: number,
+  stop: () => Promise<number>,
+): (reason: string) => Promise<void> {
+  const shutdown = shutdownOnce(stop, { logger, deadlineMs });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
   return shutdown;
 }
+
+/**
+ * How long one server may take to stop: HTTP requests get SHUTDOWN_TIMEOUT_MS to finish, then the database
+ * connections close and an embedded PostgreSQL stops.
+ */
+const serverDeadlineMs = (config: Config): number => config.shutdownTimeoutMs + 15_000;
 
 async function startDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
   if (config.databaseUrl !== undefined) return { url: config.databaseUrl };
@@ -53,7 +50,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   let orm: Orm | undefined;
   let app: App | undefined;
   let failed = false;
-  const shutdown = onShutdown(logger, async () => {
+  const shutdown = onShutdown(logger, serverDeadlineMs(config), async () => {
     await app?.close();
     await orm?.close(true);
     await embedded?.stop();
@@ -114,10 +111,20 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     return worker;
   };
 
-  const shutdown = onShutdown(logger, async () => {
+  // Workers get their own deadline and a little more; one still running then is killed, so none outlives us.
+  const workersDeadlineMs = serverDeadlineMs(config) + 2_000;
+  const shutdown = onShutdown(logger, workersDeadlineMs + 15_000, async () => {
     stopping = true;
-    for (const worker of cluster.workers ? Object.values(cluster.workers) : []) worker?.process.kill('SIGTERM');
+    const workers = () => (cluster.workers ? Object.values(cluster.workers) : []);
+    for (const worker of workers()) worker?.process.kill('SIGTERM');
+    const late = setTimeout(() => {
+      for (const worker of workers()) {
+        logger.error({ worker: worker?.id }, 'worker did not stop in time: killing it');
+        worker?.process.kill('SIGKILL');
+      }
+    }, workersDeadlineMs);
     const codes = await Promise.all(exited.values());
+    clearTimeout(late);
     await embedded?.stop();
     logger.info({ workers: codes.length }, 'stopped');
     return failed || codes.some((code) => code !== 0) ? 1 : 0;
