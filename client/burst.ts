@@ -49,7 +49,8 @@ export interface BurstReport {
   finalBalance: number | null;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+/** The `p`th percentile (0-100, nearest rank) of ascending numbers; 0 for none. */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }

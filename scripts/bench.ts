@@ -6,7 +6,6 @@
 // Server 5, one transaction per request: a careful hand-written service), per-request SQL (the same on bare
 // node:http) and bare HTTP (node:http answering at once: the ceiling of the platform). `live` (scripts/bench/live.ts)
 // runs two more service processes on a database of its own: subscribers on one, a burst through the other.
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { prepareDatabase } from '../src/prepare-database.js';
 import { createLogger } from '../src/logger.js';
 import { runLiveBench, type LiveBenchResult } from './bench/live.js';
 import { runLoad, type LoadResult } from './bench/load.js';
+import { cpuMs, rssMb } from './bench/process-stats.js';
 import { insertUsers } from './bench/users.js';
 import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
 
@@ -65,49 +65,6 @@ const liveSelected = named.includes(LIVE);
 const workers = Number(args.workers);
 const requestsOverride = args.requests === undefined ? undefined : Number(args.requests);
 const say = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
-
-// ---------------------------------------------------------------- processes: CPU and memory from /proc
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function processTree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
-  return tree;
-}
-
-/** CPU time (user + system, all threads) of a server process and its children (cluster workers), in ms. */
-function cpuMs(pid: number): number {
-  return processTree(pid).reduce((sum, p) => {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
-
-function rssMb(pid: number): number {
-  return processTree(pid).reduce((sum, p) => {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      return sum + Number(match?.[1] ?? 0) / 1024;
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
 
 // ---------------------------------------------------------------- the systems under test
 interface System {

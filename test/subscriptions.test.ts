@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBalanceClient, DepositDocument, TransferDocument, WithdrawDocument } from '../client/index.js';
 import { createLiveClient, SubscriptionError, watchBalance, type BalanceMessage } from '../client/live.js';
 import { insertUser, JWT_ENV, query, signToken, useTestApp } from './helpers.js';
+import { insertUsers } from '../scripts/bench/users.js';
 import { parseNotice } from '../src/modules/live/balance-feed.js';
 import { startServerProcess } from './server-process.js';
 
@@ -118,20 +119,14 @@ describe('balanceChanged (graphql-ws), one process', () => {
       const payloads: string[] = [];
       listener.on('notification', (message) => payloads.push(message.payload ?? ''));
       await listener.query('listen balance_changed');
-      const { rows } = await listener.query<{ id: number }>(
-        `with u as (insert into users (balance) select 3 from generate_series(1, 250) returning id, balance),
-              l as (insert into ledger_entries (user_id, amount, balance_after, kind)
-                    select id, balance, balance, 'INITIAL' from u)
-         select id from u`,
-      );
+      // One statement writes 250 users' entries (on this connection, so its notifications come to it in order).
+      const ids = await insertUsers(listener, 250, 3);
       // Our own notifications arrive before the answer to the next query on this connection.
       await listener.query('select 1');
       const notices = payloads.flatMap((payload) => payload.split(';').map((notice) => parseNotice(notice, 0)));
       expect(payloads).toHaveLength(3);
       expect(payloads.every((payload) => Buffer.byteLength(payload) < 8000)).toBe(true);
-      expect(notices.map((notice) => notice?.userId).sort((a, b) => a! - b!)).toEqual(
-        rows.map((row) => row.id).sort((a, b) => a - b),
-      );
+      expect(notices.map((notice) => notice?.userId).sort((a, b) => a! - b!)).toEqual(ids);
       expect(notices.every((notice) => notice?.version === 1 && notice.entries === 1)).toBe(true);
     } finally {
       await listener.end();

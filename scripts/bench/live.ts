@@ -1,13 +1,13 @@
 // The `live` scenario of `npm run bench`: subscribers on one server process, a burst through another, on one
 // database. Measures commit-to-delivery latency, that every subscriber ends at the final state, the
 // subscribers' process's memory growth, and what idle subscribers cost a burst.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Client } from 'graphql-ws';
-import { runBurst } from '../../client/burst.js';
+import { percentile, runBurst } from '../../client/burst.js';
 import { createLiveClient, watchBalance } from '../../client/live.js';
 import { spawnServer, type SpawnedServer } from '../lib/spawn-server.js';
+import { rssMb } from './process-stats.js';
 import { insertUsers } from './users.js';
 
 export interface LiveBenchOptions {
@@ -45,12 +45,6 @@ export interface LiveBenchResult {
   burstWithIdle: number;
   problems: string[];
 }
-
-const rssMb = (pid: number): number =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /** `count` subscribers of `userId`, each on its own connection; resolves once all have their first state. */
 async function subscribe(
@@ -171,8 +165,8 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<LiveBench
       requests,
       atFinalState,
       messages: latencies.length,
-      p50Ms: percentile(latencies, 0.5),
-      p99Ms: percentile(latencies, 0.99),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
       maxMs: latencies.at(-1) ?? NaN,
       rssFreshMb,
       rssBeforeMb,

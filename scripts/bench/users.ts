@@ -5,7 +5,11 @@ import type pg from 'pg';
  * of UserStore.insertUserWithOpeningBalance); ids in order. Without a database (the stateless references):
  * made-up ids.
  */
-export async function insertUsers(db: pg.Pool | undefined, count: number, balance: number): Promise<number[]> {
+export async function insertUsers(
+  db: pg.Pool | pg.Client | undefined,
+  count: number,
+  balance: number,
+): Promise<number[]> {
   if (!db) return Array.from({ length: count }, (_, i) => i + 1);
   const { rows } = await db.query<{ id: number }>(
     `with u as (insert into users (balance) select $1 from generate_series(1, $2) returning id, balance),
