@@ -4,9 +4,10 @@ import type { DatabaseConnection } from 'kysely';
 import { prepareStatementsOn } from './src/db/prepared-statements.js';
 import { migrationsList } from './migrations/index.js';
 import { LedgerEntry } from './src/modules/ledger/ledger-entry.entity.js';
+import { Hold } from './src/modules/holds/hold.entity.js';
 import { User } from './src/modules/users/user.entity.js';
 
-export const entities = [User, LedgerEntry];
+export const entities = [User, LedgerEntry, Hold];
 
 export interface OrmOptions {
   clientUrl: string;

@@ -53,6 +53,8 @@ export interface BalanceClientOptions {
   connections?: number;
   /** A JWT sent as `Authorization: Bearer <token>` (needed when the server runs with AUTH_MODE=jwt). */
   token?: string;
+  /** A request whose answer has not arrived after this long fails (default: undici's 300 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -61,9 +63,15 @@ export interface BalanceClientOptions {
  */
 export function createBalanceClient(
   url: string,
-  { connections = 128, token }: BalanceClientOptions = {},
+  { connections = 128, token, timeoutMs }: BalanceClientOptions = {},
 ): BalanceClient {
-  const agent = new Agent({ connections, keepAliveTimeout: 30_000 });
+  const agent = new Agent({
+    connections,
+    keepAliveTimeout: 30_000,
+    ...(timeoutMs === undefined
+      ? {}
+      : { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs }),
+  });
   return {
     graphql: new GraphQLClient(url, {
       fetch: pooledFetch(agent) as unknown as typeof fetch,

@@ -5,10 +5,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfigOrExit } from '../src/config.js';
 import { openCommandDatabase } from '../src/db/command-database.js';
-import { checkInvariants, type InvariantReport } from '../src/db/invariants.js';
+import { checkInvariants, INVARIANTS, type InvariantReport } from '../src/db/invariants.js';
 import { createLogger } from '../src/logger.js';
 
-const INVARIANTS = ['balance-equals-ledger', 'non-negative-balance', 'balance-after-chain', 'unique-idempotency-key'];
 const SHOWN_PER_INVARIANT = 10;
 
 function fail(message: string, code = 2): never {

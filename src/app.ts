@@ -13,6 +13,8 @@ import { createAuthenticator } from './modules/auth/authenticator.js';
 import { BalanceService, balanceServiceOptions } from './modules/balance/balance.service.js';
 import { scheduleGrant, type GrantSchedule } from './modules/grants/grant.schedule.js';
 import { GrantService } from './modules/grants/grant.service.js';
+import { HoldService } from './modules/holds/hold.service.js';
+import { sweepExpiredHolds, type HoldSweeper } from './modules/holds/hold.sweeper.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { LedgerStore } from './modules/ledger/ledger.store.js';
 import { BALANCE_CHANGED_CHANNEL, BalanceFeed } from './modules/live/balance-feed.js';
@@ -30,6 +32,8 @@ export interface App {
   readonly server: HttpServer['server'];
   readonly balances: BalanceService;
   readonly grants: GrantService;
+  /** The expired holds' release (tests run a pass with `sweep()`). */
+  readonly holdSweeper: HoldSweeper;
   /** Starts listening (port 0 picks a free one) and returns the bound address. */
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, lets running batches commit and answer, then closes. Safe to call twice. */
@@ -44,6 +48,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   const sql = new Sql(orm);
   const balances = new BalanceService(sql, balanceServiceOptions(config), logger);
   const grants = new GrantService(sql, balances, config.grantAmount, logger);
+  const holds = new HoldService(sql, balances);
   const userStore = new UserStore(sql);
   const ledgerStore = new LedgerStore(sql);
   const feed = new BalanceFeed(
@@ -63,7 +68,13 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     logger,
   });
   await listener.ready;
-  const schema = await buildAppSchema({ users: new UserService(sql), balances, ledger: new LedgerService(sql), feed });
+  const schema = await buildAppSchema({
+    users: new UserService(sql),
+    balances,
+    ledger: new LedgerService(sql),
+    holds,
+    feed,
+  });
   const metrics = createMetrics(balances, sql, {
     get openSubscriptions() {
       return feed.openSubscriptions;
@@ -115,10 +126,12 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
   const grantSchedule: GrantSchedule | undefined = config.grantEnabled
     ? scheduleGrant(grants, config.grantCron, logger)
     : undefined;
+  const holdSweeper: HoldSweeper = sweepExpiredHolds(holds, config.holdSweepIntervalMs, logger);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     const grantStopped = grantSchedule?.stop();
+    const sweeperStopped = holdSweeper.stop();
     // Subscribers are told at once (1001, going away) so they reconnect elsewhere; HTTP requests get to finish.
     feed.close();
     const socketsClosed = websocket.close();
@@ -126,6 +139,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     await socketsClosed;
     await listener.close();
     await grantStopped;
+    await sweeperStopped;
     await balances.whenIdle();
     http.closeConnections();
     await apollo.stop();
@@ -135,6 +149,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     server: http.server,
     balances,
     grants,
+    holdSweeper,
     listen: (port, host) => http.listen(port, host),
     close: () => (closing ??= close()),
   };

@@ -65,6 +65,8 @@ export interface Config {
   readonly subscriptionBuffer: number;
   /** How long a message may wait for its subscriber before the waiting ones give way to the latest state. */
   readonly subscriptionMaxDelayMs: number;
+  /** How often each process releases expired holds. */
+  readonly holdSweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     subscriptionsMax: int(env, 'SUBSCRIPTIONS_MAX', 10_000, 0, 1_000_000),
     subscriptionBuffer: int(env, 'SUBSCRIPTION_BUFFER', 100, 1, 100_000),
     subscriptionMaxDelayMs: int(env, 'SUBSCRIPTION_MAX_DELAY_MS', 25, 1, 600_000),
+    holdSweepIntervalMs: int(env, 'HOLD_SWEEP_INTERVAL_MS', 1000, 10, 3_600_000),
   });
 }
 

@@ -6,6 +6,8 @@ import { BalanceChangeResolver, feedPubSub } from './modules/live/balance-change
 import type { BalanceFeed } from './modules/live/balance-feed.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
 import type { BalanceService } from './modules/balance/balance.service.js';
+import { HoldResolver } from './modules/holds/hold.resolver.js';
+import type { HoldService } from './modules/holds/hold.service.js';
 import { LedgerResolver } from './modules/ledger/ledger.resolver.js';
 import { TransferResolver } from './modules/transfers/transfer.resolver.js';
 import type { LedgerService } from './modules/ledger/ledger.service.js';
@@ -16,10 +18,18 @@ export interface Services {
   users: UserService;
   balances: BalanceService;
   ledger: LedgerService;
+  holds: HoldService;
   feed: BalanceFeed;
 }
 
-const resolvers = [UserResolver, BalanceResolver, TransferResolver, LedgerResolver, BalanceChangeResolver] as const;
+const resolvers = [
+  UserResolver,
+  BalanceResolver,
+  TransferResolver,
+  HoldResolver,
+  LedgerResolver,
+  BalanceChangeResolver,
+] as const;
 
 /** Builds the code-first schema; resolvers get their services through this container. */
 export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
@@ -29,6 +39,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
           [UserResolver, new UserResolver(services.users)],
           [BalanceResolver, new BalanceResolver(services.balances)],
           [TransferResolver, new TransferResolver(services.balances)],
+          [HoldResolver, new HoldResolver(services.holds)],
           [LedgerResolver, new LedgerResolver(services.ledger)],
           [BalanceChangeResolver, new BalanceChangeResolver()],
         ]
@@ -56,8 +67,8 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
 /** type-graphql cannot describe the root types; every type of the schema has a description. */
 function describeRootTypes(schema: GraphQLSchema): void {
   const descriptions: [GraphQLObjectType | null | undefined, string][] = [
-    [schema.getQueryType(), 'Reads: users, balances and the ledger.'],
-    [schema.getMutationType(), 'Changes: users, balances and transfers; each answers after its commit.'],
+    [schema.getQueryType(), 'Reads: users, balances, holds and the ledger.'],
+    [schema.getMutationType(), 'Changes: users, balances, transfers and holds; each answers after its commit.'],
     [schema.getSubscriptionType(), 'Live updates over graphql-ws (WebSocket on the GraphQL path).'],
   ];
   for (const [type, description] of descriptions) if (type) type.description = description;

@@ -7,6 +7,7 @@ import { decideBatch, type BalanceOperation, type RecordedEntry } from '../src/m
 import { MAX_BALANCE } from '../src/modules/balance/balance.types.js';
 import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
 import type { UserState } from '../src/modules/users/user.entity.js';
+import { HoldStatus, type HoldState } from '../src/modules/holds/hold.entity.js';
 
 const { UPDATE, DEPOSIT, WITHDRAWAL, RESET, SET, GRANT } = LedgerEntryKind;
 const op = (
@@ -113,6 +114,7 @@ describe('answers', () => {
       email: null,
       name: null,
       balance: 100,
+      held: 0,
       version: 4,
       createdAt: new Date(0),
       updatedAt: new Date(0),
@@ -123,5 +125,80 @@ describe('answers', () => {
     expect(results.map((r) => r.constructor.name)).toEqual(['BalanceUpdated', 'InsufficientFunds', 'BalanceUpdated']);
     expect(stateAfterEntry(after, decided, 0)).toMatchObject({ balance: 99, version: 5 });
     expect(results[2]).toMatchObject({ balance: 97, entryId: '11', user: { balance: 97, version: 6 } });
+  });
+});
+
+describe('decideBatch with holds', () => {
+  const { HOLD, CAPTURE, VOID, EXPIRY } = LedgerEntryKind;
+  const open = (id: number, amount: number, expired = false): HoldState => ({
+    id,
+    userId: 1,
+    payeeId: null,
+    amount,
+    status: HoldStatus.OPEN,
+    captured: null,
+    reason: null,
+    idempotencyKey: null,
+    expiresAt: new Date(0),
+    createdAt: new Date(0),
+    endedAt: null,
+    expired,
+  });
+  const holdOp = (kind: LedgerEntryKind, id: number, value = 0): BalanceOperation => ({
+    ...op(kind, value),
+    hold: { id, expiresInSeconds: 60 },
+  });
+  /** Each decision as [entry kind, amount, held change] or the refusal's type; then balance and held. */
+  const decide = (balance: number, held: number, holds: HoldState[], ops: BalanceOperation[]) => {
+    const byId = new Map(holds.map((h) => [h.id, h]));
+    const decided = decideBatch(balance, ops, undefined, undefined, { held, get: (id) => byId.get(id) });
+    return {
+      balance: decided.balance,
+      held: decided.held,
+      outcomes: decided.decisions.map((d) => {
+        if (d.type !== 'accepted') return d.type === 'rejected' ? d.result.constructor.name : d.type;
+        const entry = decided.entries[d.entry]!;
+        return [entry.kind, entry.amount, entry.held];
+      }),
+    };
+  };
+  const cases: [string, () => ReturnType<typeof decide>, ReturnType<typeof decide>][] = [
+    [
+      'a hold takes from what is available, and spending after it too',
+      () => decide(100, 0, [], [holdOp(HOLD, 9, 70), op(WITHDRAWAL, -31), holdOp(HOLD, 10, 31), op(WITHDRAWAL, -30)]),
+      {
+        balance: 70,
+        held: 70,
+        outcomes: [[HOLD, 0, 70], 'InsufficientFunds', 'InsufficientFunds', [WITHDRAWAL, -30, 0]],
+      },
+    ],
+    [
+      'a capture takes up to the hold and releases all of it; a second ending in the batch is told how it ended',
+      () => decide(100, 50, [open(1, 50)], [holdOp(CAPTURE, 1, 51), holdOp(CAPTURE, 1, 20), holdOp(VOID, 1)]),
+      { balance: 80, held: 0, outcomes: ['InvalidAmount', [CAPTURE, -20, -50], 'HoldAlreadyCaptured'] },
+    ],
+    [
+      'a capture of 0 takes all of it; a void releases it',
+      () => decide(100, 30, [open(1, 10), open(2, 20)], [holdOp(CAPTURE, 1), holdOp(VOID, 2), holdOp(CAPTURE, 2)]),
+      { balance: 90, held: 0, outcomes: [[CAPTURE, -10, -10], [VOID, 0, -20], 'HoldAlreadyVoided'] },
+    ],
+    [
+      'an expired hold is released (EXPIRY) by whatever ends it first, and answered HoldExpired after',
+      () => decide(100, 10, [open(1, 10, true)], [holdOp(CAPTURE, 1, 5), holdOp(EXPIRY, 1), holdOp(VOID, 1)]),
+      { balance: 100, held: 0, outcomes: [[EXPIRY, 0, -10], 'HoldExpired', 'HoldExpired'] },
+    ],
+    [
+      'the sweeper leaves an open hold that has not expired; an unknown hold is not found',
+      () => decide(100, 10, [open(1, 10)], [holdOp(EXPIRY, 1), holdOp(VOID, 2)]),
+      { balance: 100, held: 10, outcomes: ['HoldNotExpired', 'HoldNotFound'] },
+    ],
+    [
+      'a reset or set may not go below the credits on hold',
+      () => decide(100, 10, [], [op(RESET, 0), op(SET, 5), op(SET, 10)]),
+      { balance: 10, held: 10, outcomes: ['InvalidAmount', 'InvalidAmount', [SET, -90, 0]] },
+    ],
+  ];
+  it.each(cases)('%s', (_name, run, expected) => {
+    expect(run()).toEqual(expected);
   });
 });

@@ -17,11 +17,15 @@ const entry = (id: number, amount: number, balanceAfter: number): LedgerEntrySta
   idempotencyKey: null,
   counterpartyId: null,
   transferId: null,
+  heldAfter: 0,
+  holdId: null,
   createdAt: at,
 });
 const state = (version: number, balance: number): BalanceChangeState => ({
   userId: 7,
   balance,
+  held: 0,
+  available: balance,
   version,
   entry: null,
   at,
@@ -148,6 +152,6 @@ describe('notifications to messages', () => {
       [{ userId: 7, version: 9, firstEntryId: 1, lastEntryId: 3, entries: 3, heardAt: 0 }],
       [entry(3, 1, 50)],
     );
-    expect(changes).toEqual([{ userId: 7, balance: 50, version: 9, entry: null, at }]);
+    expect(changes).toEqual([{ userId: 7, balance: 50, held: 0, available: 50, version: 9, entry: null, at }]);
   });
 });

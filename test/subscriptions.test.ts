@@ -1,6 +1,13 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBalanceClient, DepositDocument, TransferDocument, WithdrawDocument } from '../client/index.js';
+import {
+  CaptureHoldDocument,
+  createBalanceClient,
+  DepositDocument,
+  HoldDocument,
+  TransferDocument,
+  WithdrawDocument,
+} from '../client/index.js';
 import { createLiveClient, SubscriptionError, watchBalance, type BalanceMessage } from '../client/live.js';
 import { insertUser, JWT_ENV, query, signToken, useTestApp } from './helpers.js';
 import { insertUsers } from '../scripts/bench/users.js';
@@ -55,6 +62,30 @@ describe('balanceChanged (graphql-ws), one process', () => {
       balance: 65,
       version: 4,
       entry: { amount: -10, kind: 'TRANSFER_OUT', counterpartyId: payee, reason: 'rent' },
+    });
+    await messages.return?.();
+  });
+
+  it('reports what is available: a hold lowers it, its capture lowers the balance and releases the rest', async () => {
+    const userId = await insertUser(t.orm, 100);
+    const messages = watchBalance(open(), userId);
+    expect(change(await next(messages))).toMatchObject({ balance: 100, held: 0, available: 100, version: 1 });
+    const placed = await t.client.graphql.request(HoldDocument, { userId, amount: 40, expiresIn: 60 });
+    if (placed.hold.__typename !== 'HoldPlaced') throw new Error(placed.hold.__typename);
+    await t.client.graphql.request(CaptureHoldDocument, { holdId: placed.hold.hold.id, amount: 15 });
+    expect(change(await next(messages))).toMatchObject({
+      balance: 100,
+      held: 40,
+      available: 60,
+      version: 2,
+      entry: { kind: 'HOLD', amount: 0, heldAfter: 40, holdId: placed.hold.hold.id },
+    });
+    expect(change(await next(messages))).toMatchObject({
+      balance: 85,
+      held: 0,
+      available: 85,
+      version: 3,
+      entry: { kind: 'CAPTURE', amount: -15, heldAfter: 0, holdId: placed.hold.hold.id },
     });
     await messages.return?.();
   });

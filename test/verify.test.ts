@@ -43,11 +43,22 @@ describe('npm run verify', () => {
   });
 
   it('finds each kind of violation and exits 1', async () => {
-    const [tampered, negative] = await Promise.all([insertUser(t.orm, 10), insertUser(t.orm, 10)]);
+    const [tampered, negative, held, ended] = await Promise.all(
+      [10, 10, 10, 10].map((balance) => insertUser(t.orm, balance)),
+    );
     await query(t.orm, 'update users set balance = balance + 1 where id = ?', [tampered]);
     // What the schema itself forbids is removed first, to show verify catches it on a database without it.
     await query(t.orm, 'alter table users drop constraint users_balance_non_negative');
     await query(t.orm, 'alter table ledger_entries drop constraint ledger_entries_balance_after_check');
+    await query(t.orm, 'alter table users drop constraint users_available_non_negative');
+    // Credits held without an open hold (nor a ledger entry), and a hold captured without its entries.
+    await query(t.orm, 'update users set held = 5 where id = ?', [held]);
+    await query(
+      t.orm,
+      `insert into holds (user_id, amount, status, captured, expires_at, ended_at)
+       values (?, 5, 'CAPTURED', 5, now(), now())`,
+      [ended],
+    );
     await query(t.orm, `update users set balance = -3 where id = ?`, [negative]);
     await query(t.orm, 'drop index ledger_entries_idempotency_key_per_space_unique');
     await query(
@@ -72,6 +83,10 @@ describe('npm run verify', () => {
         `balance-equals-ledger ${negative}`,
         `balance-after-chain ${tampered}`,
         `unique-idempotency-key ${tampered}`,
+        `non-negative-available ${negative}`,
+        `held-equals-open-holds ${held}`,
+        `held-after-chain ${held}`,
+        `hold-endings ${ended}`,
       ]),
     );
   });

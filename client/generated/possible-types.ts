@@ -8,6 +8,10 @@
     "BalanceError": [
       "ConcurrentUpdate",
       "EmailTaken",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldExpired",
+      "HoldNotFound",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "InvalidAmount",
@@ -16,11 +20,36 @@
       "UserNotFound",
       "UsernameTaken"
     ],
+    "CaptureHoldResult": [
+      "ConcurrentUpdate",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldCaptured",
+      "HoldExpired",
+      "HoldNotFound",
+      "IdempotencyKeyReused",
+      "InvalidAmount",
+      "InvalidInput"
+    ],
     "CreateUserResult": [
       "EmailTaken",
       "InvalidInput",
       "UserCreated",
       "UsernameTaken"
+    ],
+    "HoldChange": [
+      "HoldCaptured",
+      "HoldPlaced",
+      "HoldVoided"
+    ],
+    "HoldResult": [
+      "ConcurrentUpdate",
+      "HoldPlaced",
+      "IdempotencyKeyReused",
+      "InsufficientFunds",
+      "InvalidAmount",
+      "InvalidInput",
+      "UserNotFound"
     ],
     "TransferResult": [
       "ConcurrentUpdate",
@@ -40,6 +69,16 @@
       "InvalidAmount",
       "InvalidInput",
       "UserNotFound"
+    ],
+    "VoidHoldResult": [
+      "ConcurrentUpdate",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldVoided",
+      "IdempotencyKeyReused",
+      "InvalidInput"
     ]
   }
 };
@@ -52,6 +91,10 @@
     "BalanceError": [
       "ConcurrentUpdate",
       "EmailTaken",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldExpired",
+      "HoldNotFound",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "InvalidAmount",
@@ -60,11 +103,36 @@
       "UserNotFound",
       "UsernameTaken"
     ],
+    "CaptureHoldResult": [
+      "ConcurrentUpdate",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldCaptured",
+      "HoldExpired",
+      "HoldNotFound",
+      "IdempotencyKeyReused",
+      "InvalidAmount",
+      "InvalidInput"
+    ],
     "CreateUserResult": [
       "EmailTaken",
       "InvalidInput",
       "UserCreated",
       "UsernameTaken"
+    ],
+    "HoldChange": [
+      "HoldCaptured",
+      "HoldPlaced",
+      "HoldVoided"
+    ],
+    "HoldResult": [
+      "ConcurrentUpdate",
+      "HoldPlaced",
+      "IdempotencyKeyReused",
+      "InsufficientFunds",
+      "InvalidAmount",
+      "InvalidInput",
+      "UserNotFound"
     ],
     "TransferResult": [
       "ConcurrentUpdate",
@@ -84,6 +152,16 @@
       "InvalidAmount",
       "InvalidInput",
       "UserNotFound"
+    ],
+    "VoidHoldResult": [
+      "ConcurrentUpdate",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldVoided",
+      "IdempotencyKeyReused",
+      "InvalidInput"
     ]
   }
 };

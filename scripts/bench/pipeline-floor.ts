@@ -25,6 +25,7 @@ const user = {
   email: null,
   name: null,
   balance: 5,
+  held: 0,
   version: 1,
   createdAt: now,
   updatedAt: now,

@@ -4,7 +4,7 @@ export type RunQuery = (sql: string) => Promise<Record<string, unknown>[]>;
 export interface InvariantViolation {
   /**
    * Which invariant: balance-equals-ledger, non-negative-balance, balance-after-chain, unique-idempotency-key,
-   * transfer-pairs.
+   * transfer-pairs, non-negative-available, held-equals-open-holds, held-after-chain, hold-endings.
    */
   invariant: string;
   userId: number;
@@ -46,21 +46,71 @@ const CHECKS: [string, string][] = [
       group by user_id, kind = 'GRANT', idempotency_key having count(*) > 1 order by user_id limit 1000`,
   ],
   [
-    // Each transfer: exactly one TRANSFER_OUT and one TRANSFER_IN of the same size, naming each other.
+    // Each transfer (or capture paid to a payee): one debit (TRANSFER_OUT or CAPTURE) and one TRANSFER_IN of the
+    // same size, naming each other.
     'transfer-pairs',
     `select min(user_id) as user_id, 'transfer ' || transfer_id || ': ' || count(*) || ' entries, sum ' || sum(amount)
             as detail
        from ledger_entries where transfer_id is not null
       group by transfer_id
-     having count(*) <> 2 or sum(amount) <> 0 or count(*) filter (where kind = 'TRANSFER_OUT') <> 1
+     having count(*) <> 2 or sum(amount) <> 0 or count(*) filter (where kind = 'TRANSFER_IN') <> 1
          or min(user_id) <> min(counterparty_id) or max(user_id) <> max(counterparty_id)
+      order by 1 limit 1000`,
+  ],
+  [
+    'non-negative-available',
+    `select id as user_id, 'balance ' || balance || ' < held ' || held as detail from users
+      where balance - held < 0 or held < 0 order by id limit 1000`,
+  ],
+  [
+    'held-equals-open-holds',
+    `select u.id as user_id, 'held ' || u.held || ' <> open holds ' || coalesce(sum(h.amount), 0) as detail
+       from users u left join holds h on h.user_id = u.id and h.status = 'OPEN'
+      group by u.id having u.held <> coalesce(sum(h.amount), 0) order by u.id limit 1000`,
+  ],
+  [
+    // Entries in id order per user: each held_after is the previous one plus the hold it made or ended
+    // (from 0), and the last one is the user's held.
+    'held-after-chain',
+    `select e.user_id, 'entry ' || e.id || ': held_after ' || e.held_after || ' <> ' || e.expected as detail
+       from (select l.id, l.user_id, l.held_after,
+                    coalesce(lag(l.held_after) over (partition by l.user_id order by l.id), 0)
+                      + case when l.kind = 'HOLD' then h.amount when l.kind in ('CAPTURE', 'VOID', 'EXPIRY')
+                             then -h.amount else 0 end as expected
+               from ledger_entries l left join holds h on h.user_id = l.user_id and h.id = l.hold_id) e
+      where e.held_after <> e.expected
+     union all
+     select u.id, 'held ' || u.held || ' <> last held_after ' || l.held_after
+       from users u
+       join lateral (select held_after from ledger_entries where user_id = u.id order by id desc limit 1) l on true
+      where u.held <> l.held_after
+      order by 1 limit 1000`,
+  ],
+  [
+    // Each hold: one HOLD entry; an open one no ending, an ended one exactly one, matching its status (and for
+    // a capture, its amount).
+    'hold-endings',
+    `select h.user_id, 'hold ' || h.id || ' (' || h.status || '): ' || count(l.id) filter (where l.kind = 'HOLD')
+            || ' HOLD, endings ' || coalesce(string_agg(l.kind, ',') filter (where l.kind <> 'HOLD'), 'none') as detail
+       from holds h left join ledger_entries l on l.user_id = h.user_id and l.hold_id = h.id
+      group by h.user_id, h.id, h.status, h.captured
+     having count(l.id) filter (where l.kind = 'HOLD') <> 1
+         or count(l.id) filter (where l.kind <> 'HOLD') <> (h.status <> 'OPEN')::int
+         or (h.status = 'CAPTURED') <> (count(*) filter (where l.kind = 'CAPTURE' and -l.amount = h.captured) = 1)
+         or (h.status = 'VOIDED') <> (count(*) filter (where l.kind = 'VOID') = 1)
+         or (h.status = 'EXPIRED') <> (count(*) filter (where l.kind = 'EXPIRY') = 1)
       order by 1 limit 1000`,
   ],
 ];
 
+/** The name of every invariant checked, in the order of the report. */
+export const INVARIANTS: readonly string[] = CHECKS.map(([name]) => name);
+
 /**
  * Checks what must always hold for a balance database: balance == sum of the ledger, no negative balance, a
- * consistent balance_after chain, idempotency keys used once per user, both sides of every transfer. Read-only; safe on a live database
+ * consistent balance_after chain, idempotency keys used once per user, both sides of every transfer (and of
+ * every capture paid to a payee), nothing negative available, held == the sum of open holds (and the ledger's
+ * held_after chain agrees), and every hold made once and ended at most once, as its status says. Read-only; safe on a live database
  * (each check is one statement; under concurrent writes run it on a replica or a quiet moment for exactness).
  */
 export async function checkInvariants(run: RunQuery): Promise<InvariantReport> {

@@ -39,3 +39,10 @@ export function requireOwnTransfer(principal: Principal, rawFromUserId: string):
     throw new ForbiddenError('A user may transfer only from its own account');
   }
 }
+
+/** Making or voiding a hold: a `user` only on its own account; staff on any. */
+export function requireOwnHold(principal: Principal, rawUserId: string | number): void {
+  if (isStaff(principal)) return;
+  const userId = typeof rawUserId === 'number' ? rawUserId : parseUserId(rawUserId);
+  if (userId !== principal.userId) throw new ForbiddenError('A user may make and void holds only on its own account');
+}

@@ -1,6 +1,18 @@
+import type { HoldState } from '../holds/hold.entity.js';
+import {
+  HoldCaptured,
+  HoldExpired,
+  HoldNotExpired,
+  HoldPlaced,
+  HoldVoided,
+  type CaptureHoldResult,
+  type HoldResult,
+  type VoidHoldResult,
+} from '../holds/hold.types.js';
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import { TransferCompleted, type TransferResult } from '../transfers/transfer.types.js';
 import type { UserState } from '../users/user.entity.js';
-import type { BatchDecision } from './balance.decide.js';
+import type { BatchDecision, EntryToWrite, RecordedEntry } from './balance.decide.js';
 import { BalanceUpdated, type UpdateBalanceResult } from './balance.types.js';
 
 /**
@@ -9,37 +21,82 @@ import { BalanceUpdated, type UpdateBalanceResult } from './balance.types.js';
  */
 export function stateAfterEntry(after: UserState, decided: BatchDecision, index: number): UserState {
   const entry = decided.entries[index]!;
-  return { ...after, balance: entry.balanceAfter, version: after.version - decided.entries.length + index + 1 };
+  return {
+    ...after,
+    balance: entry.balanceAfter,
+    held: entry.heldAfter,
+    version: after.version - decided.entries.length + index + 1,
+  };
 }
 
-/** Every answer a balance operation can get: the balance mutations' and the transfer's. */
-export type OperationResult = UpdateBalanceResult | TransferResult;
+/** Every answer a balance operation can get: the balance mutations', the transfer's and the holds'. */
+export type OperationResult =
+  UpdateBalanceResult | TransferResult | HoldResult | CaptureHoldResult | VoidHoldResult | HoldNotExpired;
 
-/** What the answers of a batch's transfers need from the round that wrote their credits. */
-export interface TransferOutcomes {
+/** What the answers of a batch's transfers and holds need from the round that wrote them. */
+export interface RoundOutcomes {
   /** The payee right after the credit of `transferId`, and that credit's entry; undefined when not written. */
   credit(transferId: string): { payee: UserState; entryId: string } | undefined;
   /** The payee as it is now (for a repeated transfer). */
   payeeNow(payee: number): UserState | undefined;
+  /** The hold as it is at the end of the round. */
+  hold(holdId: number): HoldState | undefined;
 }
 
-const NO_TRANSFERS: TransferOutcomes = { credit: () => undefined, payeeNow: () => undefined };
+const NO_OUTCOMES: RoundOutcomes = { credit: () => undefined, payeeNow: () => undefined, hold: () => undefined };
 
 function missing(what: string): never {
-  throw new Error(`a transfer's answer lacks ${what}`);
+  throw new Error(`an answer lacks ${what}`);
+}
+
+/** The answer of a hold entry written now (`entry`) or before (`recorded`). */
+function holdAnswer(
+  entry: Pick<EntryToWrite, 'kind' | 'amount'> & { holdId: number; transfer?: { transferId: string } },
+  user: UserState,
+  entryId: string,
+  outcomes: RoundOutcomes,
+  payee: { payee: UserState; entryId: string } | null,
+  replayed: boolean,
+): OperationResult {
+  const hold = outcomes.hold(entry.holdId) ?? missing(`hold ${entry.holdId}`);
+  switch (entry.kind) {
+    case LedgerEntryKind.HOLD:
+      return new HoldPlaced(hold, user, entryId, replayed);
+    case LedgerEntryKind.CAPTURE:
+      return new HoldCaptured(
+        hold,
+        user,
+        entryId,
+        -entry.amount,
+        payee?.payee ?? null,
+        payee?.entryId ?? null,
+        replayed,
+      );
+    case LedgerEntryKind.VOID:
+      return new HoldVoided(hold, user, entryId, replayed);
+    default:
+      return new HoldExpired(hold.id, hold.expiresAt, !replayed);
+  }
+}
+
+/** A recorded hold entry's payee side, for a capture paid to a payee. */
+function recordedPayee(entry: RecordedEntry, outcomes: RoundOutcomes) {
+  if (!entry.transfer) return null;
+  const payee = outcomes.payeeNow(entry.transfer.payee) ?? missing('its payee');
+  return { payee, entryId: entry.transfer.payeeEntryId };
 }
 
 /**
  * One answer per operation of a decided batch. `before` is the user the batch was decided against (for
  * refusals); `after` the committed user and `entryIds` the ids of the written entries (empty when nothing
- * was written); `transfers` the payees' side of its transfers.
+ * was written); `outcomes` the payees' side of its transfers and the holds as the round left them.
  */
 export function answers(
   decided: BatchDecision,
   before: UserState,
   after: UserState,
   entryIds: readonly string[],
-  transfers: TransferOutcomes = NO_TRANSFERS,
+  outcomes: RoundOutcomes = NO_OUTCOMES,
 ): OperationResult[] {
   const now = decided.entries.length > 0 ? after : before;
   const results = decided.decisions.map((decision): OperationResult | undefined => {
@@ -47,9 +104,14 @@ export function answers(
       case 'accepted': {
         const user = stateAfterEntry(after, decided, decision.entry);
         const entryId = entryIds[decision.entry]!;
-        const transfer = decided.entries[decision.entry]!.transfer;
+        const written = decided.entries[decision.entry]!;
+        const transfer = written.transfer;
+        if (written.hold) {
+          const credit = transfer ? (outcomes.credit(transfer.transferId) ?? missing('its credit')) : null;
+          return holdAnswer({ ...written, holdId: written.hold.id }, user, entryId, outcomes, credit, false);
+        }
         if (!transfer) return new BalanceUpdated(user, decision.amount, decision.balanceAfter, entryId);
-        const credit = transfers.credit(transfer.transferId) ?? missing('its credit');
+        const credit = outcomes.credit(transfer.transferId) ?? missing('its credit');
         return new TransferCompleted(
           transfer.transferId,
           -decision.amount,
@@ -62,8 +124,12 @@ export function answers(
       case 'recorded': {
         // A replay: the change happened before; the users are as they are now.
         const { entry } = decision;
+        if (entry.hold) {
+          const payee = recordedPayee(entry, outcomes);
+          return holdAnswer({ ...entry, holdId: entry.hold.id }, now, entry.id, outcomes, payee, true);
+        }
         if (!entry.transfer) return new BalanceUpdated(now, entry.amount, entry.balanceAfter, entry.id, true);
-        const payee = transfers.payeeNow(entry.transfer.payee) ?? missing('its payee');
+        const payee = outcomes.payeeNow(entry.transfer.payee) ?? missing('its payee');
         return new TransferCompleted(
           entry.transfer.transferId,
           -entry.amount,
@@ -91,6 +157,19 @@ export function answers(
         first.to,
         first.fromEntryId,
         first.toEntryId,
+        true,
+      );
+    }
+    if (first instanceof HoldPlaced) return new HoldPlaced(first.hold, first.user, first.entryId, true);
+    if (first instanceof HoldVoided) return new HoldVoided(first.hold, first.user, first.entryId, true);
+    if (first instanceof HoldCaptured) {
+      return new HoldCaptured(
+        first.hold,
+        first.user,
+        first.entryId,
+        first.amount,
+        first.payee,
+        first.payeeEntryId,
         true,
       );
     }

@@ -1,8 +1,43 @@
 import type { Tx } from '../../db/sql.js';
+import { HoldStatus, type HoldState } from '../holds/hold.entity.js';
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 import { answers, type OperationResult } from './balance.answers.js';
+import type { EntryToWrite } from './balance.decide.js';
 import { settled, type Plan } from './balance.plan.js';
-import type { BalanceStore, CreditToWrite } from './balance.store.js';
+import type { BalanceStore, CreditToWrite, HoldToWrite } from './balance.store.js';
+
+/** What a locked round read under its row locks: every user it touches, and the holds its batches name. */
+export interface LockedReads {
+  users: ReadonlyMap<number, UserState>;
+  holds: ReadonlyMap<number, HoldState>;
+}
+
+const ENDINGS = new Map<LedgerEntryKind, HoldStatus>([
+  [LedgerEntryKind.CAPTURE, HoldStatus.CAPTURED],
+  [LedgerEntryKind.VOID, HoldStatus.VOIDED],
+  [LedgerEntryKind.EXPIRY, HoldStatus.EXPIRED],
+]);
+
+/** A hold entry's effect on the holds table. */
+function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
+  const hold = entry.hold!;
+  if (entry.kind === LedgerEntryKind.HOLD) {
+    return {
+      made: {
+        id: hold.id,
+        userId,
+        payee: hold.payee ?? null,
+        amount: entry.held,
+        expiresInSeconds: hold.expiresInSeconds!,
+      },
+      reason: entry.reason,
+      idempotencyKey: entry.idempotencyKey,
+    };
+  }
+  const status = ENDINGS.get(entry.kind)!;
+  return { ended: { userId, id: hold.id, status, captured: status === HoldStatus.CAPTURED ? -entry.amount : null } };
+}
 
 /** What writing a round's decided batches did. A plan missing from `written` had nothing written. */
 export interface Committed {
@@ -13,15 +48,17 @@ export interface Committed {
 }
 
 /**
- * Writes the decided batches in one statement, then the credits of their transfers (only in locked rounds,
- * where `locked` holds every payee's row as read under its lock), and turns what was written into answers.
+ * Writes the decided batches in one statement, then the credits of their transfers and the holds side of
+ * their hold entries (only in locked rounds, where `reads` holds every payee's row and every named hold as
+ * read under the locks), and turns what was written into answers.
  */
 export async function commitPlans(
   store: BalanceStore,
   tx: Tx,
   plans: readonly Plan[],
-  locked?: ReadonlyMap<number, UserState>,
+  reads?: LockedReads,
 ): Promise<Committed> {
+  const locked = reads?.users;
   const stored = await store.write(
     tx,
     plans.map((p) => ({ userId: p.batch.key, expected: p.state, entries: p.decided.entries })),
@@ -40,14 +77,22 @@ export async function commitPlans(
     credits.length > 0
       ? await store.credit(tx, credits, locked!)
       : new Map<string, { payee: UserState; entryId: string }>();
+  const holdWrites = plans.flatMap((plan) =>
+    stored.has(plan.batch.key)
+      ? plan.decided.entries.filter((e) => e.hold).map((e) => holdWrite(plan.batch.key, e))
+      : [],
+  );
+  if (holdWrites.length > 0 && !reads) throw new Error('holds are written in locked rounds only');
+  const holdsAfter = await store.writeHolds(tx, holdWrites);
   const payeesAfter = new Map<number, UserState>();
   for (const credit of credited.values()) {
     const known = payeesAfter.get(credit.payee.id);
     if (!known || known.version < credit.payee.version) payeesAfter.set(credit.payee.id, credit.payee);
   }
-  const transfers = {
+  const outcomes = {
     credit: (transferId: string) => credited.get(transferId),
     payeeNow: (payee: number) => payeesAfter.get(payee) ?? stored.get(payee)?.state ?? locked?.get(payee),
+    hold: (holdId: number) => holdsAfter.get(holdId) ?? reads?.holds.get(holdId),
   };
   const written = new Map<Plan, { state: UserState; results: OperationResult[] }>();
   for (const plan of plans) {
@@ -56,7 +101,7 @@ export async function commitPlans(
     const { before, decided } = plan.state ? { before: plan.state, decided: plan.decided } : settled(plan, batch.state);
     written.set(plan, {
       state: batch.state,
-      results: answers(decided, before, batch.state, batch.entryIds, transfers),
+      results: answers(decided, before, batch.state, batch.entryIds, outcomes),
     });
   }
   return { written, payeesAfter };

@@ -32,7 +32,8 @@ const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
 
 /**
  * A batch planned without the user's state (so it needs no read, and cannot be fooled by a stale memory):
- * possible when no decision depends on the balance except "it fits", i.e. when from a balance far from both limits every change is accepted (or
+ * possible when no decision depends on the balance except "it fits", i.e. when from a balance far from both
+ * limits (and nothing held) every change is accepted (or
  * refused for a reason that is not the balance, e.g. a reused key). The write then applies only if the row's
  * balance keeps every change within range, which is exactly when a decision against the row accepts them all;
  * otherwise the batch goes again, with a read. Undefined when a read is needed first.
@@ -41,32 +42,42 @@ export function relativePlan(
   batch: RoundBatch<BalanceOperation>,
   recorded: ReadonlyMap<string, RecordedEntry> | undefined,
   /** The batch already decided against a known balance (the process's memory), to shift instead of deciding again. */
-  known?: { balance: number; decided: BatchDecision },
+  known?: { balance: number; held: number; decided: BatchDecision },
 ): Plan | undefined {
   const absolute = (op: BalanceOperation) => op.kind === LedgerEntryKind.RESET || op.kind === LedgerEntryKind.SET;
-  if (batch.ops.some((op) => absolute(op) || op.transfer)) {
+  if (batch.ops.some((op) => absolute(op) || op.transfer || op.hold)) {
     return undefined;
   }
   const start = known?.balance ?? MID_BALANCE;
+  const startHeld = known?.held ?? 0;
   const decided = known?.decided ?? decideBatch(MID_BALANCE, batch.ops, recorded);
   const balanceDependent = decided.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
   if (balanceDependent || decided.entries.length === 0) return undefined;
   const fromZero = {
     ...decided,
     balance: decided.balance - start,
-    entries: decided.entries.map((e) => ({ ...e, balanceAfter: e.balanceAfter - start })),
+    held: decided.held - startHeld,
+    entries: decided.entries.map((e) => ({
+      ...e,
+      balanceAfter: e.balanceAfter - start,
+      heldAfter: e.heldAfter - startHeld,
+    })),
   };
   return { batch, state: undefined, decided: fromZero, fromMemory: false, recorded };
 }
 
 /**
- * A relative batch once written: the user before it (the row after it, less its changes) and the decision
+ * A relative batch once written (it changes no held credits): the user before it (the row after it, less its
+ * changes) and the decision
  * against that balance, which accepts exactly what the plan wrote (the write applied only because it does).
  */
 export function settled(plan: Plan, after: UserState): { before: UserState; decided: BatchDecision } {
   const count = plan.decided.entries.length;
   const before = { ...after, balance: after.balance - plan.decided.balance, version: after.version - count };
-  const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded);
+  const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded, undefined, {
+    held: before.held,
+    get: () => undefined,
+  });
   const same =
     decided.entries.length === count && decided.entries.every((e, i) => e.amount === plan.decided.entries[i]!.amount);
   if (!same) throw new Error(`user ${after.id}: a relative batch was written that its decision does not accept`);

@@ -58,8 +58,9 @@ export class BalanceService {
       maxRoundOperations: options.maxRoundOperations,
       maxConcurrentRounds: options.maxConcurrentRounds,
       lockedAttempt: options.maxAttempts,
-      // A transfer changes its payee's row too: its round locks both rows (in id order) before deciding.
-      needsLock: (op) => op.transfer !== undefined,
+      // A transfer changes its payee's row too: its round locks both rows (in id order) before deciding. A hold
+      // operation is decided against its hold, read under its user's row lock.
+      needsLock: (op) => op.transfer !== undefined || op.hold !== undefined,
     });
   }
 
@@ -143,6 +144,16 @@ export class BalanceService {
       reason: null,
       idempotencyKey: grantKey(day),
     }) as Promise<UpdateBalanceResult>;
+  }
+
+  /**
+   * Queues an operation checked by its feature's service (the holds') in the user's lane; `reason` and
+   * `idempotencyKey` are checked here as for every operation.
+   */
+  enqueue(userId: number, op: BalanceOperation): Promise<OperationResult> {
+    const invalid = this.checkTexts(op.idempotencyKey, op.reason);
+    if (invalid) return Promise.resolve(invalid);
+    return this.lanes.submit(userId, op);
   }
 
   /** Checks what a client sent, then queues it in the user's lane. */

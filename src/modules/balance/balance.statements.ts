@@ -1,4 +1,5 @@
 import { PreparedStatement } from '../../db/prepared-statements.js';
+import { HOLD_COLUMNS } from '../holds/hold.store.js';
 import { USER_COLUMNS } from '../users/user.store.js';
 import { MAX_BALANCE } from './balance.types.js';
 
@@ -7,7 +8,7 @@ import { MAX_BALANCE } from './balance.types.js';
 // exact. Prepared once per connection: the hot statements are planned once, not per round.
 
 /** What a credit changes of a payee: the rest of the row is the state read under the lock. */
-const CHANGED_COLUMNS = 'id, balance, version, (extract(epoch from updated_at) * 1000)::float8 as updated_ms';
+const CHANGED_COLUMNS = 'id, balance, held, version, (extract(epoch from updated_at) * 1000)::float8 as updated_ms';
 
 export const LOAD = new PreparedStatement(
   'balance_load',
@@ -28,24 +29,28 @@ export const SELECT_RECORDED = new PreparedStatement(
   ['jsonb'],
   `select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, e.counterparty_id,
           e.transfer_id, (select c.id from ledger_entries c
-                            where c.transfer_id = e.transfer_id and c.kind = 'TRANSFER_IN') as counterpart_id
+                            where c.transfer_id = e.transfer_id and c.kind = 'TRANSFER_IN') as counterpart_id,
+          e.hold_id, h.amount as hold_amount, h.payee_id as hold_payee_id
      from ledger_entries e
+     left join holds h on h.user_id = e.user_id and h.id = e.hold_id
     where (e.user_id, e.idempotency_key) in
           (select (pair->>0)::integer, pair->>1 from jsonb_array_elements($1) as pair)`,
 );
 
 // One statement, atomic on its own, for every user of a round: the guarded updates and all their ledger rows.
-// `$1` per user: [id, expected balance, expected version, change, number of changes, lowest, highest];
-// `$2` per entry, in batch order: [user id, amount, offset (the batch's running change after it), kind,
-// reason, idempotency_key, counterparty, transfer id]. Each row's balance becomes `balance + change`, and
-// each entry's balance_after is the balance before the batch plus its offset.
+// `$1` per user: [id, expected balance, expected version, change, number of changes, lowest, highest, change
+// of held credits]; `$2` per entry, in batch order: [user id, amount, offset (the batch's running change after
+// it), kind, reason, idempotency_key, counterparty, transfer id, held offset, hold id]. Each row's balance
+// becomes `balance + change` (held: `held + held change`), and each entry's balance_after is the balance
+// before the batch plus its offset (held_after likewise).
 // - A decided batch is guarded by the balance *and* the version its decision was made against: a user
 //   restored to an earlier version, or changed by hand without a version bump, no longer matches, so a
 //   decision made against a state that is not the row's is never written.
 // - A batch of a user the process knows nothing of yet (expected version null) is written relatively: it
-//   applies only if every one of its changes keeps the balance within 0 and 2^53-1 (`balance + lowest >= 0`,
-//   `balance + highest <= max`), which is exactly when a decision against the row would accept them all. It
-//   cannot overwrite what it has not seen: it adds to whatever the row holds.
+//   applies only if every one of its changes keeps the available balance at least 0 and the balance at most
+//   2^53-1 (`balance - held + lowest >= 0`, `balance + highest <= max`), which is exactly when a decision against
+//   the row would accept them all. It cannot overwrite what it has not seen: it adds to whatever the row holds.
+//   (Holds are never written relatively: they are decided in locked rounds.)
 // - Users whose condition fails come back without a row, and nothing of theirs is written (their entries join
 //   `updated`).
 // - `locked` takes the row locks in ascending id order before anything is updated: two rounds (or a round and a
@@ -58,9 +63,9 @@ export const SELECT_RECORDED = new PreparedStatement(
  * within range (relative). Checked on the row as locked and again by the update itself, on the very row
  * version it changes (a row committed by another transaction meanwhile is re-checked, never updated blindly).
  */
-function applies(balance: string, version: string): string {
+function applies(balance: string, held: string, version: string): string {
   return `((${version} = input.expected_version and ${balance} = input.expected_balance)
-     or (input.expected_version is null and ${balance} + input.lowest >= 0
+     or (input.expected_version is null and ${balance} - ${held} + input.lowest >= 0
          and ${balance} + input.highest <= ${MAX_BALANCE}))`;
 }
 
@@ -70,27 +75,29 @@ export const WRITE = new PreparedStatement(
   `with input as (
      select (u->>0)::integer as user_id, (u->>1)::bigint as expected_balance, (u->>2)::integer as expected_version,
             (u->>3)::bigint as change, (u->>4)::integer as changes, (u->>5)::bigint as lowest,
-            (u->>6)::bigint as highest
+            (u->>6)::bigint as highest, (u->>7)::bigint as held_change
        from jsonb_array_elements($1) as u
    ), locked as (
-     select users.id as locked_id, users.balance as current_balance, users.version as current_version
+     select users.id as locked_id, users.balance as current_balance, users.held as current_held,
+            users.version as current_version
        from users join input on input.user_id = users.id
       order by users.id
         for update of users
    ), applies as (
      select locked_id from locked join input on input.user_id = locked_id
-      where ${applies('current_balance', 'current_version')}
+      where ${applies('current_balance', 'current_held', 'current_version')}
    ), updated as (
-     update users set balance = users.balance + input.change, version = users.version + input.changes,
-                      updated_at = now()
+     update users set balance = users.balance + input.change, held = users.held + input.held_change,
+                      version = users.version + input.changes, updated_at = now()
        from input join applies on applies.locked_id = input.user_id
-      where users.id = input.user_id and ${applies('users.balance', 'users.version')}
-     returning ${USER_COLUMNS}, input.change
+      where users.id = input.user_id and ${applies('users.balance', 'users.held', 'users.version')}
+     returning ${USER_COLUMNS}, input.change, input.held_change
    ), entries as (
      insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id,
-                                 transfer_id)
+                                 transfer_id, held_after, hold_id)
      select updated.id, (e.item->>1)::bigint, updated.balance - updated.change + (e.item->>2)::bigint,
-            e.item->>3, e.item->>4, e.item->>5, (e.item->>6)::integer, (e.item->>7)::uuid
+            e.item->>3, e.item->>4, e.item->>5, (e.item->>6)::integer, (e.item->>7)::uuid,
+            updated.held - updated.held_change + (e.item->>8)::bigint, (e.item->>9)::bigint
        from jsonb_array_elements($2) with ordinality as e (item, position)
        join updated on updated.id = (e.item->>0)::integer
       order by e.position
@@ -119,10 +126,10 @@ export const CREDIT = new PreparedStatement(
        from totals where id = payee
      returning ${CHANGED_COLUMNS}, total, changes
    ), entries as (
-     insert into ledger_entries (user_id, amount, balance_after, kind, counterparty_id, transfer_id)
+     insert into ledger_entries (user_id, amount, balance_after, kind, counterparty_id, transfer_id, held_after)
      select credit.payee, credit.amount,
             updated.balance - updated.total + sum(credit.amount) over (partition by credit.payee order by credit.position),
-            'TRANSFER_IN', credit.payer, credit.transfer_id
+            'TRANSFER_IN', credit.payer, credit.transfer_id, updated.held
        from credit join updated on updated.id = credit.payee
       order by credit.position
      returning id, user_id, balance_after, transfer_id
@@ -132,4 +139,41 @@ export const CREDIT = new PreparedStatement(
             + (row_number() over (partition by entries.user_id order by entries.id))::integer as version_after,
           updated.id, updated.updated_ms
      from entries join updated on updated.id = entries.user_id`,
+);
+
+/** Holds by [user id, hold id] pairs, as the round's decisions need them (their users' rows are locked). */
+export const LOAD_HOLDS = new PreparedStatement(
+  'balance_load_holds',
+  ['jsonb'],
+  `select ${HOLD_COLUMNS} from holds
+    where (user_id, id) in (select (pair->>0)::integer, (pair->>1)::bigint from jsonb_array_elements($1) as pair)`,
+);
+
+/** Ids for `$1` new holds, taken before they are decided (a refused hold leaves a gap, as identities do). */
+export const NEW_HOLD_IDS = new PreparedStatement(
+  'balance_new_hold_ids',
+  ['integer'],
+  `select nextval(pg_get_serial_sequence('holds', 'id'))::bigint as id from generate_series(1, $1)`,
+);
+
+// The holds side of a round's hold entries, written after them in the same transaction. `$1`: new holds,
+// [id, user id, payee, amount, seconds to expiry, reason, idempotency key]; `$2`: endings, [user id, hold id,
+// status, captured]. An ending applies only to a hold that is still open: the statement returns every hold
+// it wrote, and the caller aborts the transaction unless that is all of them.
+export const WRITE_HOLDS = new PreparedStatement(
+  'balance_write_holds',
+  ['jsonb', 'jsonb'],
+  `with made as (
+     insert into holds (id, user_id, payee_id, amount, expires_at, reason, idempotency_key)
+     select (h->>0)::bigint, (h->>1)::integer, (h->>2)::integer, (h->>3)::bigint,
+            now() + make_interval(secs => (h->>4)::integer), h->>5, h->>6
+       from jsonb_array_elements($1) as h
+     returning *
+   ), ended as (
+     update holds set status = e->>2, captured = (e->>3)::bigint, ended_at = now()
+       from jsonb_array_elements($2) as e
+      where holds.user_id = (e->>0)::integer and holds.id = (e->>1)::bigint and holds.status = 'OPEN'
+     returning holds.*
+   ), written as (select * from made union all select * from ended)
+   select ${HOLD_COLUMNS} from written`,
 );

@@ -4,18 +4,45 @@ import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 import { toUserState, type UserRow } from '../users/user.store.js';
 import { scopedKey, type EntryToWrite, type RecordedEntry } from './balance.decide.js';
-import { CREDIT, LOAD, LOAD_LOCKED, SELECT_RECORDED, WRITE } from './balance.statements.js';
+import { HoldStatus, type HoldState } from '../holds/hold.entity.js';
+import { toHoldState, type HoldRow } from '../holds/hold.store.js';
+import {
+  CREDIT,
+  LOAD,
+  LOAD_HOLDS,
+  LOAD_LOCKED,
+  NEW_HOLD_IDS,
+  SELECT_RECORDED,
+  WRITE,
+  WRITE_HOLDS,
+} from './balance.statements.js';
 
 interface ChangedRow {
   id: number;
   balance: string;
+  held: string;
   version: number;
   updated_ms: number;
 }
 
 function changed(before: UserState, row: ChangedRow): UserState {
-  return { ...before, balance: Number(row.balance), version: row.version, updatedAt: new Date(row.updated_ms) };
+  return {
+    ...before,
+    balance: Number(row.balance),
+    held: Number(row.held),
+    version: row.version,
+    updatedAt: new Date(row.updated_ms),
+  };
 }
+
+/** A hold entry's effect on the holds table: a new hold, or the ending of one. */
+export type HoldToWrite =
+  | {
+      made: { id: number; userId: number; payee: number | null; amount: number; expiresInSeconds: number };
+      reason: string | null;
+      idempotencyKey: string | null;
+    }
+  | { ended: { userId: number; id: number; status: HoldStatus; captured: number | null } };
 
 /** One transfer's credit to its payee. */
 export interface CreditToWrite {
@@ -71,6 +98,7 @@ export class BalanceStore {
    */
   async write(tx: Tx, batches: readonly BatchToWrite[]): Promise<Map<number, WrittenBatch>> {
     const start = (b: BatchToWrite) => b.expected?.balance ?? 0;
+    const startHeld = (b: BatchToWrite) => b.expected?.held ?? 0;
     const users = batches.map((b) => {
       const offsets = b.entries.map((e) => e.balanceAfter - start(b));
       return [
@@ -81,6 +109,7 @@ export class BalanceStore {
         b.entries.length,
         Math.min(0, ...offsets),
         Math.max(0, ...offsets),
+        (b.entries.at(-1)?.heldAfter ?? startHeld(b)) - startHeld(b),
       ];
     });
     const entries = batches.flatMap((b) =>
@@ -93,6 +122,8 @@ export class BalanceStore {
         e.idempotencyKey,
         e.transfer?.payee ?? null,
         e.transfer?.transferId ?? null,
+        e.heldAfter - startHeld(b),
+        e.hold?.id ?? null,
       ]),
     );
     const rows = await this.sql.rows<UserRow & { entry_ids: string[] }>(
@@ -115,6 +146,7 @@ export class BalanceStore {
   ): Promise<Map<string, { payee: UserState; entryId: string }>> {
     const rows = await this.sql.rows<{
       id: number;
+      held: string;
       updated_ms: number;
       transfer_id: string;
       entry_id: string;
@@ -128,6 +160,7 @@ export class BalanceStore {
           payee: changed(payees.get(row.id)!, {
             id: row.id,
             balance: row.balance_after,
+            held: row.held,
             version: row.version_after,
             updated_ms: row.updated_ms,
           }),
@@ -156,6 +189,9 @@ export class BalanceStore {
       counterparty_id: number | null;
       transfer_id: string | null;
       counterpart_id: string | null;
+      hold_id: string | null;
+      hold_amount: string | null;
+      hold_payee_id: number | null;
     }>(SELECT_RECORDED.call, [JSON.stringify(keys.map((k) => [k.userId, k.key]))], tx);
     const byUser = new Map<number, Map<string, RecordedEntry>>();
     for (const row of rows) {
@@ -175,8 +211,50 @@ export class BalanceStore {
                 transferId: row.transfer_id,
                 payeeEntryId: String(row.counterpart_id),
               },
+        hold:
+          row.hold_id === null
+            ? undefined
+            : { id: Number(row.hold_id), amount: Number(row.hold_amount), payee: row.hold_payee_id },
       });
     }
     return byUser;
+  }
+
+  /** The holds named by [user id, hold id] pairs, by hold id (read in a locked round: their users are locked). */
+  async loadHolds(tx: Tx, holds: readonly { userId: number; id: number }[]): Promise<Map<number, HoldState>> {
+    if (holds.length === 0) return new Map();
+    const rows = await this.sql.rows<HoldRow>(
+      LOAD_HOLDS.call,
+      [JSON.stringify(holds.map((h) => [h.userId, h.id]))],
+      tx,
+    );
+    return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
+  }
+
+  /** `count` fresh hold ids. */
+  async newHoldIds(tx: Tx, count: number): Promise<number[]> {
+    const rows = await this.sql.rows<{ id: string }>(NEW_HOLD_IDS.call, [count], tx);
+    return rows.map((row) => Number(row.id));
+  }
+
+  /**
+   * Writes the holds side of hold entries written in this transaction: new holds, and endings of open ones.
+   * Returns every hold written, by id; throws (aborting the transaction) if a hold to end was not open.
+   */
+  async writeHolds(tx: Tx, holds: readonly HoldToWrite[]): Promise<Map<number, HoldState>> {
+    if (holds.length === 0) return new Map();
+    const made = holds.flatMap((h) =>
+      'made' in h
+        ? [[h.made.id, h.made.userId, h.made.payee, h.made.amount, h.made.expiresInSeconds, h.reason, h.idempotencyKey]]
+        : [],
+    );
+    const ended = holds.flatMap((h) =>
+      'ended' in h ? [[h.ended.userId, h.ended.id, h.ended.status, h.ended.captured]] : [],
+    );
+    const rows = await this.sql.rows<HoldRow>(WRITE_HOLDS.call, [JSON.stringify(made), JSON.stringify(ended)], tx);
+    if (rows.length !== holds.length) {
+      throw new Error(`holds: ${holds.length} to write, ${rows.length} written (a hold to end was not open)`);
+    }
+    return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
   }
 }

@@ -31,17 +31,31 @@ export class BalanceUpdated {
   }
 }
 
-@ObjectType({ implements: BalanceError, description: 'The withdrawal would make the balance negative.' })
+@ObjectType({
+  implements: BalanceError,
+  description: 'The request would spend more than is available (the balance less the credits on hold).',
+})
 export class InsufficientFunds extends BalanceError {
   @Field(() => GraphQLSafeInt, { description: 'The balance at the moment the request was decided.' })
   balance: number;
 
-  @Field(() => GraphQLSafeInt, { description: 'The amount the request tried to withdraw (positive).' })
+  @Field(() => GraphQLSafeInt, {
+    description: 'What was available at that moment: the balance less the credits on hold.',
+  })
+  available: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'The amount the request tried to spend or hold (positive).' })
   requested: number;
 
-  constructor(balance: number, requested: number) {
-    super('INSUFFICIENT_FUNDS', `Insufficient funds: balance ${balance}, requested ${requested}`);
+  constructor(balance: number, requested: number, available = balance) {
+    super(
+      'INSUFFICIENT_FUNDS',
+      available === balance
+        ? `Insufficient funds: balance ${balance}, requested ${requested}`
+        : `Insufficient funds: balance ${balance}, available ${available}, requested ${requested}`,
+    );
     this.balance = balance;
+    this.available = available;
     this.requested = requested;
   }
 }

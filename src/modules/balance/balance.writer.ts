@@ -4,8 +4,17 @@ import type { Logger } from '../../logger.js';
 import { BoundedCache } from '../common/bounded-cache.js';
 import type { UserState } from '../users/user.entity.js';
 import { answers, type OperationResult } from './balance.answers.js';
-import { decideBatch, keysOf, type BalanceOperation, type Payees, type RecordedEntry } from './balance.decide.js';
-import { commitPlans } from './balance.commit.js';
+import type { HoldState } from '../holds/hold.entity.js';
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import {
+  decideBatch,
+  keysOf,
+  type BalanceOperation,
+  type Holding,
+  type Payees,
+  type RecordedEntry,
+} from './balance.decide.js';
+import { commitPlans, type LockedReads } from './balance.commit.js';
 import { dependsOnBalance, relativePlan, type Plan } from './balance.plan.js';
 import { isKeyTaken, type BalanceStore } from './balance.store.js';
 import { ConcurrentUpdate, UserNotFound, UserSide } from './balance.types.js';
@@ -161,7 +170,7 @@ export class BatchWriter {
       for (const batch of batches) {
         const known = this.remembered.get(batch.key);
         const keys = recorded.get(batch.key);
-        const decided = known && decideBatch(known.balance, batch.ops, keys);
+        const decided = known && decideBatch(known.balance, batch.ops, keys, undefined, holdingOf(known));
         // Relative when nothing is expected to be refused for the balance: it cannot lose a race to another
         // process's change, since it adds to whatever the row holds. Guarded (from memory) when the memory
         // refuses some of the batch; read first when it refuses all of it, or the relative write did not fit.
@@ -169,7 +178,7 @@ export class BatchWriter {
         const relative =
           refusesSome || this.needsRead.has(batch.key)
             ? undefined
-            : relativePlan(batch, keys, known && { balance: known.balance, decided: decided! });
+            : relativePlan(batch, keys, known && { balance: known.balance, held: known.held, decided: decided! });
         if (relative) plans.push(relative);
         else if (known && decided!.entries.length > 0) {
           plans.push({ batch, state: known, decided: decided!, fromMemory: true, recorded: keys });
@@ -210,10 +219,12 @@ export class BatchWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.store.transaction(async (tx) => {
-          const payees = batches.flatMap((b) => b.ops.flatMap((op) => (op.transfer ? [op.transfer.payee] : [])));
+          const payees = batches.flatMap((b) => b.ops.flatMap(otherUsers));
           const ids = [...new Set([...batches.map((b) => b.key), ...payees])];
           const states = await this.store.load(tx, ids, true);
           const recorded = await this.findRecorded(tx, batches);
+          const holds = await this.readHolds(tx, batches, recorded);
+          const reads: LockedReads = { users: states, holds };
           const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
           const plans: Plan[] = [];
           const payeeBalances = { balanceOf: (payee: number) => states.get(payee)?.balance };
@@ -226,7 +237,7 @@ export class BatchWriter {
               outcomes.set(batch, NEEDS_READ);
               continue;
             }
-            const decision = this.decideAgainstRead(batch, states, recorded.get(batch.key), payeeBalances);
+            const decision = this.decideAgainstRead(batch, states, recorded.get(batch.key), payeeBalances, holds);
             if ('outcome' in decision) {
               outcomes.set(batch, decision.outcome);
               continue;
@@ -235,7 +246,7 @@ export class BatchWriter {
             const { decided } = decision.plan;
             for (const entry of decided.entries) if (entry.transfer) credited.add(entry.transfer.payee);
           }
-          await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), states);
+          await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), reads);
           return batches.map((batch) => outcomes.get(batch)!);
         });
       } catch (error) {
@@ -252,15 +263,43 @@ export class BatchWriter {
     states: ReadonlyMap<number, UserState>,
     keys: ReadonlyMap<string, RecordedEntry> | undefined,
     payees?: Payees,
+    holds?: ReadonlyMap<number, HoldState>,
   ): { outcome: Outcome } | { plan: Plan } {
     const state = states.get(batch.key);
     this.remembered.set(batch.key, state);
     this.needsRead.delete(batch.key);
     if (!state) return { outcome: { results: batch.ops.map((op) => notFound(batch.key, op)) } };
-    const decided = decideBatch(state.balance, batch.ops, keys, payees);
+    const decided = decideBatch(state.balance, batch.ops, keys, payees, holdingOf(state, holds));
     if (decided.entries.length > 0) return { plan: { batch, state, decided, fromMemory: false, recorded: keys } };
-    const transfers = { credit: () => undefined, payeeNow: (payee: number) => states.get(payee) };
-    return { outcome: { results: answers(decided, state, state, [], transfers) } };
+    const outcomes = {
+      credit: () => undefined,
+      payeeNow: (payee: number) => states.get(payee),
+      hold: (holdId: number) => holds?.get(holdId),
+    };
+    return { outcome: { results: answers(decided, state, state, [], outcomes) } };
+  }
+
+  /**
+   * The holds a locked round's batches name (the ones they end, and the ones their recorded keys made), read
+   * under their users' row locks; new holds get their ids first.
+   */
+  private async readHolds(
+    tx: Tx,
+    batches: readonly RoundBatch<BalanceOperation>[],
+    recorded: ReadonlyMap<number, ReadonlyMap<string, RecordedEntry>>,
+  ): Promise<Map<number, HoldState>> {
+    const unnamed = batches.flatMap((b) => b.ops.filter((op) => op.kind === LedgerEntryKind.HOLD && op.hold!.id === 0));
+    if (unnamed.length > 0) {
+      const ids = await this.store.newHoldIds(tx, unnamed.length);
+      unnamed.forEach((op, i) => (op.hold!.id = ids[i]!));
+    }
+    const named = batches.flatMap((b) => [
+      ...b.ops.flatMap((op) =>
+        op.hold && op.kind !== LedgerEntryKind.HOLD ? [{ userId: b.key, id: op.hold.id }] : [],
+      ),
+      ...[...(recorded.get(b.key)?.values() ?? [])].flatMap((e) => (e.hold ? [{ userId: b.key, id: e.hold.id }] : [])),
+    ]);
+    return this.store.loadHolds(tx, named);
   }
 
   /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
@@ -292,10 +331,10 @@ export class BatchWriter {
     plans: readonly Plan[],
     outcomes: Map<RoundBatch<BalanceOperation>, Outcome>,
     notWritten: (plan: Plan) => Outcome,
-    locked?: ReadonlyMap<number, UserState>,
+    reads?: LockedReads,
   ): Promise<void> {
     if (plans.length === 0) return;
-    const { written, payeesAfter } = await commitPlans(this.store, tx, plans, locked);
+    const { written, payeesAfter } = await commitPlans(this.store, tx, plans, reads);
     // A payee's row now holds its credits: remember it as it is at the end of this transaction.
     for (const [payee, state] of payeesAfter) this.remembered.set(payee, state);
     for (const plan of plans) {
@@ -308,6 +347,23 @@ export class BatchWriter {
       outcomes.set(plan.batch, { results: batch.results });
     }
   }
+}
+
+/** The users an operation touches besides its own: a transfer's or a capture's payee, a new hold's payee. */
+function otherUsers(op: BalanceOperation): number[] {
+  if (op.transfer) return [op.transfer.payee];
+  return op.hold?.payee != null ? [op.hold.payee] : [];
+}
+
+/** What a decision against `state` needs of its holds (those read in this round, if it read any). */
+function holdingOf(state: UserState, holds?: ReadonlyMap<number, HoldState>): Holding {
+  return {
+    held: state.held,
+    get: (holdId) => {
+      const hold = holds?.get(holdId);
+      return hold?.userId === state.id ? hold : undefined;
+    },
+  };
 }
 
 /** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */

@@ -15,6 +15,10 @@ export enum LedgerEntryKind {
   INITIAL = 'INITIAL',
   TRANSFER_OUT = 'TRANSFER_OUT',
   TRANSFER_IN = 'TRANSFER_IN',
+  HOLD = 'HOLD',
+  CAPTURE = 'CAPTURE',
+  VOID = 'VOID',
+  EXPIRY = 'EXPIRY',
 }
 
 registerEnumType(LedgerEntryKind, {
@@ -29,7 +33,11 @@ registerEnumType(LedgerEntryKind, {
     GRANT: { description: 'the daily credit grant' },
     INITIAL: { description: 'the opening balance of a user' },
     TRANSFER_OUT: { description: "transfer: the payer's side (negative amount)" },
-    TRANSFER_IN: { description: "transfer: the payee's side (positive amount)" },
+    TRANSFER_IN: { description: "transfer or a hold captured for a payee: the payee's side (positive amount)" },
+    HOLD: { description: 'hold: credits reserved (amount 0; `heldAfter` grows by the hold)' },
+    CAPTURE: { description: 'captureHold: the credits taken (negative amount); the hold ends' },
+    VOID: { description: 'voidHold: the hold released (amount 0); the hold ends' },
+    EXPIRY: { description: 'the hold released because it expired (amount 0); the hold ends' },
   },
 });
 
@@ -45,6 +53,10 @@ export interface LedgerEntryState {
   /** For TRANSFER_OUT / TRANSFER_IN: the other user and the id both entries share. */
   counterpartyId: number | null;
   transferId: string | null;
+  /** The user's held credits right after this entry (balance_after - held_after is what was available). */
+  heldAfter: number;
+  /** For HOLD, CAPTURE, VOID and EXPIRY: the hold. */
+  holdId: number | null;
   createdAt: Date;
 }
 
@@ -90,6 +102,16 @@ export class LedgerEntry {
   @Field(() => ID, { nullable: true, description: 'For a transfer: the id its two entries share.' })
   @Property({ type: 'uuid', nullable: true })
   transferId!: string | null;
+
+  @Field(() => GraphQLSafeInt, {
+    description: "The user's credits on hold right after this change; `balanceAfter - heldAfter` was available.",
+  })
+  @Property({ type: new BigIntType('number') })
+  heldAfter!: number;
+
+  @Field(() => ID, { nullable: true, description: 'For HOLD, CAPTURE, VOID and EXPIRY entries: the hold.' })
+  @Property({ type: new BigIntType('number'), nullable: true })
+  holdId!: number | null;
 
   @Field(() => GraphQLDateTimeISO, { description: 'When the transaction that wrote it began.' })
   @Property({ type: 'datetime', defaultRaw: 'now()' })

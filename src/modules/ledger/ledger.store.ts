@@ -11,11 +11,13 @@ interface LedgerRow {
   idempotency_key: string | null;
   counterparty_id: number | null;
   transfer_id: string | null;
+  held_after: string;
+  hold_id: string | null;
   created_ms: number;
 }
 
 const ENTRY_COLUMNS = `id, user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id, transfer_id,
-  (extract(epoch from created_at) * 1000)::float8 as created_ms`;
+  held_after, hold_id, (extract(epoch from created_at) * 1000)::float8 as created_ms`;
 
 function toEntry(row: LedgerRow): LedgerEntryState {
   return {
@@ -28,6 +30,8 @@ function toEntry(row: LedgerRow): LedgerEntryState {
     idempotencyKey: row.idempotency_key,
     counterpartyId: row.counterparty_id,
     transferId: row.transfer_id,
+    heldAfter: Number(row.held_after),
+    holdId: row.hold_id === null ? null : Number(row.hold_id),
     createdAt: new Date(row.created_ms),
   };
 }

@@ -7,6 +7,9 @@ import { UserNotFound } from '../balance/balance.types.js';
 export interface BalanceChangeState {
   userId: number;
   balance: number;
+  /** Credits on hold, and what is available: `balance - held`. */
+  held: number;
+  available: number;
   version: number;
   /** The change that made `version`; null when this is the current state rather than one change. */
   entry: LedgerEntryState | null;
@@ -26,6 +29,14 @@ export class BalanceChange {
 
   @Field(() => GraphQLSafeInt, { description: 'The balance after this change (or now, without `entry`).' })
   balance!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'The credits on hold after this change (or now, without `entry`).' })
+  held!: number;
+
+  @Field(() => GraphQLSafeInt, {
+    description: 'What is available to spend after this change (or now): `balance` less `held`.',
+  })
+  available!: number;
 
   @Field(() => Int, { description: "The user's version after this change; one committed change adds one." })
   version!: number;

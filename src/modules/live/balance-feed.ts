@@ -48,7 +48,15 @@ export interface BalanceFeedOptions {
 export const SUBSCRIPTION_LIMIT = 'SUBSCRIPTION_LIMIT';
 
 export function stateOf(user: UserState): BalanceChangeState {
-  return { userId: user.id, balance: user.balance, version: user.version, entry: null, at: user.updatedAt };
+  return {
+    userId: user.id,
+    balance: user.balance,
+    held: user.held,
+    available: user.balance - user.held,
+    version: user.version,
+    entry: null,
+    at: user.updatedAt,
+  };
 }
 
 /**
@@ -198,6 +206,8 @@ export function changesOf(
         changes.push({
           userId: notice.userId,
           balance: lastEntry.balanceAfter,
+          held: lastEntry.heldAfter,
+          available: lastEntry.balanceAfter - lastEntry.heldAfter,
           version: notice.version,
           entry: null,
           at: lastEntry.createdAt,
@@ -209,6 +219,8 @@ export function changesOf(
       changes.push({
         userId: notice.userId,
         balance: entry.balanceAfter,
+        held: entry.heldAfter,
+        available: entry.balanceAfter - entry.heldAfter,
         version: notice.version - own.length + 1 + i,
         entry,
         at: entry.createdAt,

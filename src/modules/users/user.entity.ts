@@ -10,6 +10,8 @@ export interface UserState {
   email: string | null;
   name: string | null;
   balance: number;
+  /** Credits reserved by open holds: `balance - held` is available to spend. */
+  held: number;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -39,7 +41,13 @@ export class User implements UserState {
   @Property({ type: new BigIntType('number') })
   balance!: number;
 
-  @Field(() => Int, { description: 'Optimistic-lock version; grows by one with every committed change.' })
+  @Field(() => GraphQLSafeInt, { description: 'Credits reserved by open holds; part of `balance`, not available.' })
+  @Property({ type: new BigIntType('number') })
+  held!: number;
+
+  @Field(() => Int, {
+    description: 'Optimistic-lock version; grows by one with every committed change (and hold event).',
+  })
   @Property({ type: 'integer', version: true })
   version!: number;
 

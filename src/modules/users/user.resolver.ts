@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../context.js';
 import { requireOwnUser, requireStaff } from '../auth/access.js';
 import { User, type UserState } from './user.entity.js';
@@ -26,6 +27,13 @@ export class UserResolver {
   ): Promise<UserConnection> {
     requireStaff(principal, 'list users');
     return this.service.page(first, after);
+  }
+
+  @FieldResolver(() => GraphQLSafeInt, {
+    description: 'What may be spent (withdrawn, transferred, held): `balance` less `held`; never negative.',
+  })
+  available(@Root() user: UserState): number {
+    return user.balance - user.held;
   }
 
   @Mutation(() => CreateUserResult, { description: 'Creates a user; failures are typed members of the result.' })

@@ -15,7 +15,7 @@ export interface NewUser {
 
 // Timestamps as epoch milliseconds: pg returns timestamptz as text under MikroORM, in a format Date does not
 // reliably parse.
-export const USER_COLUMNS = `id, username, email, name, balance, version,
+export const USER_COLUMNS = `id, username, email, name, balance, held, version,
   (extract(epoch from created_at) * 1000)::float8 as created_ms, (extract(epoch from updated_at) * 1000)::float8 as updated_ms`;
 
 export interface UserRow {
@@ -24,6 +24,7 @@ export interface UserRow {
   email: string | null;
   name: string | null;
   balance: string;
+  held: string;
   version: number;
   created_ms: number;
   updated_ms: number;
@@ -36,6 +37,7 @@ export function toUserState(row: UserRow): UserState {
     email: row.email,
     name: row.name,
     balance: Number(row.balance),
+    held: Number(row.held),
     version: row.version,
     createdAt: new Date(row.created_ms),
     updatedAt: new Date(row.updated_ms),

@@ -1,0 +1,205 @@
+// A bank-style test under faults (after Jepsen's bank workload): accounts with a known total, clients on
+// several server processes doing random transfers and holds (captured, voided or left to expire) and reading
+// every balance in one snapshot, while faults are injected: a server SIGKILLed, PostgreSQL stopped and
+// started, a server cut off from the database (network namespaces; root only), then all at once. A checker
+// reads every snapshot and the final state (scripts/bank/checker.ts). Exits 1 on any violation.
+//   npm run bank -- [--seconds 12] [--servers 3] [--workers 24] [--accounts 8] [--faults kill,pg-restart,partition,all]
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createBalanceClient, type BalanceClient } from '../client/index.js';
+import { createLogger } from '../src/logger.js';
+import { insertUsers } from './bench/users.js';
+import { startBankCluster } from './bank/cluster.js';
+import { check, type Verdict } from './bank/checker.js';
+import { runWorkload } from './bank/workload.js';
+
+const FAULTS = ['kill', 'pg-restart', 'partition', 'all'] as const;
+type Fault = (typeof FAULTS)[number];
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '12' },
+    servers: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '24' },
+    accounts: { type: 'string', default: '8' },
+    faults: { type: 'string', default: FAULTS.join(',') },
+  },
+});
+const seconds = Number(values.seconds);
+const faults = values.faults.split(',').map((name) => {
+  if (!FAULTS.includes(name as Fault)) throw new Error(`unknown fault ${name}; known: ${FAULTS.join(', ')}`);
+  return name as Fault;
+});
+
+const logger = createLogger({ logLevel: 'warn' });
+const runId = randomBytes(4).toString('hex');
+const started = performance.now();
+const log = (message: string) =>
+  process.stdout.write(`[bank ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+
+const cluster = await startBankCluster({
+  servers: Number(values.servers),
+  logger,
+  network: true,
+  env: { HOLD_SWEEP_INTERVAL_MS: '200' },
+});
+const clients: BalanceClient[] = [];
+const connect = (i: number) => {
+  void clients[i]?.close();
+  clients[i] = createBalanceClient(cluster.url(i), { connections: 32, timeoutMs: 3000 });
+};
+const stopOnSignal = () => void cluster.close().finally(() => process.exit(130));
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
+
+/** Restarts every server that was killed (once the database is there again). */
+async function restartKilled(): Promise<void> {
+  for (let i = 0; i < cluster.size; i++) {
+    if (cluster.isUp(i)) continue;
+    await cluster.start(i);
+    connect(i);
+    log(`server ${i} restarted`);
+  }
+}
+
+/** Injects `fault` at 30% of the phase and heals it at 60%; resolves when healed. */
+async function inject(fault: Fault, phaseMs: number): Promise<string[]> {
+  const events: string[] = [];
+  const note = (event: string) => {
+    events.push(event);
+    log(event);
+  };
+  await delay(phaseMs * 0.3);
+  const victim = Math.floor(Math.random() * cluster.size);
+  const cut = (victim + 1) % cluster.size;
+  if (fault === 'kill' || fault === 'all') {
+    cluster.kill(victim);
+    note(`SIGKILL server ${victim}`);
+  }
+  if ((fault === 'partition' || fault === 'all') && !cluster.noPartitions) {
+    await cluster.partition(cut);
+    note(`server ${cut} cut off from PostgreSQL`);
+  }
+  if (fault === 'pg-restart' || fault === 'all') {
+    await cluster.stopDatabase();
+    note('PostgreSQL stopped');
+  }
+  await delay(phaseMs * 0.3);
+  if (fault === 'pg-restart' || fault === 'all') {
+    await cluster.startDatabase();
+    note('PostgreSQL started');
+  }
+  if ((fault === 'partition' || fault === 'all') && !cluster.noPartitions) {
+    await cluster.heal(cut);
+    note(`server ${cut} reconnected to PostgreSQL`);
+  }
+  await restartKilled();
+  return events;
+}
+
+const results: { fault: Fault; verdict: Verdict; events: string[]; skipped?: string }[] = [];
+let exitCode = 0;
+try {
+  for (let i = 0; i < cluster.size; i++) connect(i);
+  const db = new pg.Client({ connectionString: cluster.databaseUrl });
+  await db.connect();
+  // Small balances, so that refusals (InsufficientFunds) are part of the history too.
+  const accounts = await insertUsers(db, Number(values.accounts), 100);
+  const [{ total }] = (await db.query<{ total: string }>('select sum(balance) as total from users')).rows as [
+    { total: string },
+  ];
+  await db.end();
+  const expectedTotal = Number(total);
+  log(`${cluster.size} servers, ${accounts.length} accounts, total ${expectedTotal}, ${seconds} s per fault`);
+  if (cluster.noPartitions) log(`partitions: not made (${cluster.noPartitions})`);
+
+  for (const fault of faults) {
+    if (fault === 'partition' && cluster.noPartitions) {
+      results.push({ fault, verdict: emptyVerdict(), events: [], skipped: cluster.noPartitions });
+      continue;
+    }
+    log(`--- ${fault}`);
+    const phaseMs = seconds * 1000;
+    const faulting = inject(fault, phaseMs);
+    const workload = await runWorkload({
+      clients,
+      accounts,
+      expectedTotal,
+      workers: Number(values.workers),
+      until: performance.now() + phaseMs,
+      runId: `${runId}-${fault}`,
+      giveUpMs: 30_000,
+    });
+    const events = await faulting;
+    const checker = new pg.Client({ connectionString: cluster.databaseUrl });
+    await checker.connect();
+    try {
+      const verdict = await check(checker, workload.operations, workload.snapshots, expectedTotal);
+      results.push({ fault, verdict, events });
+      log(`${fault}: ${verdict.violations.length === 0 ? 'no violations' : `${verdict.violations.length} VIOLATIONS`}`);
+      for (const violation of verdict.violations.slice(0, 20)) log(`  ${violation}`);
+    } finally {
+      await checker.end();
+    }
+  }
+} catch (error) {
+  log(`bank run failed: ${(error as Error).stack ?? String(error)}`);
+  exitCode = 1;
+} finally {
+  await Promise.all(clients.map((client) => client.close()));
+  await cluster.close();
+}
+
+function emptyVerdict(): Verdict {
+  return {
+    attempted: 0,
+    acknowledged: 0,
+    applied: 0,
+    refused: 0,
+    unknown: 0,
+    retried: 0,
+    snapshots: 0,
+    violations: [],
+  };
+}
+
+const columns = [
+  'fault',
+  'attempted',
+  'acknowledged',
+  'applied',
+  'refused',
+  'unknown',
+  'retried',
+  'snapshots',
+  'violations',
+];
+const rows = results.map(({ fault, verdict, skipped }) =>
+  skipped
+    ? [fault, `skipped: ${skipped}`]
+    : [
+        fault,
+        verdict.attempted,
+        verdict.acknowledged,
+        verdict.applied,
+        verdict.refused,
+        verdict.unknown,
+        verdict.retried,
+        verdict.snapshots,
+        verdict.violations.length,
+      ].map(String),
+);
+process.stdout.write(
+  `\n${[columns, ...rows].map((row) => row.map((cell) => cell.padStart(12)).join(' ')).join('\n')}\n`,
+);
+for (const { fault, events } of results) if (events.length) process.stdout.write(`${fault}: ${events.join('; ')}\n`);
+const violations = results.reduce((sum, r) => sum + r.verdict.violations.length, 0);
+const skipped = results.filter((r) => r.skipped);
+if (violations > 0 || results.length < faults.length || skipped.length > 0) exitCode = 1;
+for (const { fault, skipped: why } of skipped) {
+  process.stdout.write(`${fault} could not be injected (${why}): run as root, or leave it out with --faults\n`);
+}
+process.stdout.write(`verdict: ${exitCode === 0 ? 'ok' : 'FAILED'} (${violations} violations)\n`);
+process.exit(exitCode);

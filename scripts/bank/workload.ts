@@ -1,0 +1,173 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  BankSnapshotDocument,
+  CaptureHoldDocument,
+  HoldDocument,
+  TransferDocument,
+  VoidHoldDocument,
+  type BalanceClient,
+} from '../../client/index.js';
+
+/** One client operation as the checker sees it. */
+export interface BankOperation {
+  kind: 'transfer' | 'hold' | 'capture' | 'void';
+  /** Its idempotency key (unique in the run). */
+  key: string;
+  /** The user whose lane it goes through (the payer; the hold's user). */
+  userId: number;
+  payee: number;
+  amount: number;
+  /** For capture and void: the hold; for a hold: the hold it made (when acknowledged). */
+  holdId?: string;
+  /** applied: acknowledged as done; refused: acknowledged, nothing done; unknown: no answer in time. */
+  outcome: 'applied' | 'refused' | 'unknown';
+  /** The answer's type. */
+  answer?: string;
+  /** Requests sent after the first (to another server, with the same key). */
+  retries: number;
+}
+
+/** A read of every balance in one snapshot, and what was wrong with it. */
+export interface SnapshotCheck {
+  total: number;
+  problems: string[];
+}
+
+export interface WorkloadOptions {
+  /** One client per server. */
+  clients: readonly BalanceClient[];
+  accounts: readonly number[];
+  expectedTotal: number;
+  workers: number;
+  until: number;
+  runId: string;
+  /** How long an operation is retried before it is left unknown. */
+  giveUpMs: number;
+}
+
+export interface WorkloadResult {
+  operations: BankOperation[];
+  snapshots: SnapshotCheck[];
+}
+
+const APPLIED = new Set(['TransferCompleted', 'HoldPlaced', 'HoldCaptured', 'HoldVoided']);
+
+/**
+ * Random transfers and holds (captured in part, voided, or left to expire) between random accounts, and
+ * snapshot reads of every balance, from `workers` concurrent clients spread over the servers. A request that
+ * fails (no answer, a GraphQL error, ConcurrentUpdate) goes again to the next server with the same key.
+ */
+export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
+  const operations: BankOperation[] = [];
+  const snapshots: SnapshotCheck[] = [];
+  let sequence = 0;
+  const pick = () => options.accounts[randomInt(options.accounts.length)]!;
+  const pair = () => {
+    const from = pick();
+    let to = pick();
+    while (to === from) to = pick();
+    return [from, to] as const;
+  };
+
+  /** Sends until a typed answer comes back, or `giveUpMs` passes; undefined when it never did. */
+  async function send<R, V extends object>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+    op?: { retries: number },
+  ): Promise<R | undefined> {
+    const deadline = performance.now() + options.giveUpMs;
+    let server = randomInt(options.clients.length);
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && op) op.retries++;
+      try {
+        const client = options.clients[server]!.graphql as unknown as { request(d: unknown, v: unknown): Promise<R> };
+        const data = await client.request(document, variables);
+        const answer = Object.values(data as object)[0] as { __typename?: string } | null;
+        if (answer?.__typename !== 'ConcurrentUpdate') return data;
+      } catch {
+        // No answer, or an error instead of one: the server or its database is away. Another server may answer.
+      }
+      if (performance.now() > deadline) return undefined;
+      server = (server + 1) % options.clients.length;
+      await delay(50 + randomInt(150));
+    }
+  }
+
+  const record = (op: Omit<BankOperation, 'outcome' | 'retries'>) => {
+    const full: BankOperation = { ...op, outcome: 'unknown', retries: 0 };
+    operations.push(full);
+    return full;
+  };
+  const settle = (op: BankOperation, answer: { __typename: string } | undefined) => {
+    if (!answer) return;
+    op.answer = answer.__typename;
+    op.outcome = APPLIED.has(answer.__typename) ? 'applied' : 'refused';
+  };
+  const key = () => `bank-${options.runId}-${++sequence}`;
+
+  async function transfer(): Promise<void> {
+    const [from, to] = pair();
+    const op = record({ kind: 'transfer', key: key(), userId: from, payee: to, amount: 1 + randomInt(5) });
+    const variables = { fromUserId: String(from), toUserId: String(to), amount: op.amount, idempotencyKey: op.key };
+    settle(op, (await send(TransferDocument, variables, op))?.transfer);
+  }
+
+  async function holdAndEnd(): Promise<void> {
+    const [from, to] = pair();
+    const op = record({ kind: 'hold', key: key(), userId: from, payee: to, amount: 1 + randomInt(5) });
+    // Some holds expire while in use: a short expiry races the capture or void (and the sweeper).
+    const expiresIn = randomInt(4) === 0 ? 1 : 60;
+    const variables = {
+      userId: String(from),
+      amount: op.amount,
+      expiresIn,
+      payeeId: String(to),
+      idempotencyKey: op.key,
+    };
+    const answer = (await send(HoldDocument, variables, op))?.hold;
+    settle(op, answer);
+    if (answer?.__typename !== 'HoldPlaced') return;
+    op.holdId = answer.hold.id;
+    const ending = randomInt(10);
+    if (ending === 0) return; // left to expire
+    if (ending <= 5) {
+      const amount = 1 + randomInt(op.amount);
+      const capture = record({ kind: 'capture', key: key(), userId: from, payee: to, amount, holdId: op.holdId });
+      const vars = { holdId: op.holdId, amount, idempotencyKey: capture.key };
+      settle(capture, (await send(CaptureHoldDocument, vars, capture))?.captureHold);
+    } else {
+      const release = record({ kind: 'void', key: key(), userId: from, payee: to, amount: 0, holdId: op.holdId });
+      const vars = { holdId: op.holdId, idempotencyKey: release.key };
+      settle(release, (await send(VoidHoldDocument, vars, release))?.voidHold);
+    }
+  }
+
+  async function snapshot(): Promise<void> {
+    const data = await send(BankSnapshotDocument, {});
+    if (!data) return;
+    const users = data.users.edges.map((edge) => edge.node);
+    const total = users.reduce((sum, user) => sum + user.balance, 0);
+    const problems: string[] = [];
+    if (total !== options.expectedTotal) problems.push(`total ${total} <> ${options.expectedTotal}`);
+    for (const user of users) {
+      if (user.balance < 0) problems.push(`user ${user.id}: balance ${user.balance}`);
+      if (user.available < 0 || user.held < 0)
+        problems.push(`user ${user.id}: held ${user.held}, available ${user.available}`);
+    }
+    snapshots.push({ total, problems });
+  }
+
+  async function worker(): Promise<void> {
+    while (performance.now() < options.until) {
+      const dice = randomInt(100);
+      if (dice < 45) await transfer();
+      else if (dice < 75) await holdAndEnd();
+      else await snapshot();
+    }
+  }
+
+  await Promise.all(Array.from({ length: options.workers }, worker));
+  return { operations, snapshots };
+}

@@ -1,0 +1,106 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../context.js';
+import { requireOwnHold, requireOwnUser, requireStaff } from '../auth/access.js';
+import { User, type UserState } from '../users/user.entity.js';
+import { Hold, HoldStatus, type HoldState } from './hold.entity.js';
+import { HoldService, MAX_HOLD_SECONDS } from './hold.service.js';
+import { CaptureHoldResult, HoldConnection, HoldResult, VoidHoldResult } from './hold.types.js';
+
+const holdIdArg = { description: 'The hold.' };
+const idempotencyKeyArg = {
+  nullable: true,
+  description:
+    'Apply at most once: a repeat with the same parameters gets the first answer, with other parameters ' +
+    'IdempotencyKeyReused. Refused operations are not recorded, so a retry may still succeed.',
+} as const;
+
+/** Holds: reserve now, capture or release later; each hold ends exactly once. */
+@Resolver(() => User)
+export class HoldResolver {
+  constructor(private readonly service: HoldService) {}
+
+  @Mutation(() => HoldResult, {
+    name: 'hold',
+    description:
+      "Reserves credits of the user's available balance until they are captured, voided or the hold expires. " +
+      'Answers after the commit; InsufficientFunds when less is available.',
+  })
+  placeHold(
+    @Ctx() { principal }: RequestContext,
+    @Arg('userId', () => ID, { description: 'The user whose credits are held.' }) userId: string,
+    @Arg('amount', () => GraphQLSafeInt, { description: 'The credits to hold; a positive whole number.' })
+    amount: number,
+    @Arg('expiresIn', () => Int, {
+      description: `Seconds until the hold is released by itself (1 to ${MAX_HOLD_SECONDS}).`,
+    })
+    expiresIn: number,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('reason', () => String, { nullable: true, description: 'Why, kept with the hold and its ledger entry.' })
+    reason?: string | null,
+    @Arg('payeeId', () => ID, {
+      nullable: true,
+      description: 'Who a capture pays (the credits move to this user, as a transfer); omitted: nobody.',
+    })
+    payeeId?: string | null,
+  ): Promise<HoldResult> {
+    requireOwnHold(principal, userId);
+    return this.service.hold(userId, amount, expiresIn, idempotencyKey ?? null, reason ?? null, payeeId ?? null);
+  }
+
+  @Mutation(() => CaptureHoldResult, {
+    description:
+      'Takes credits of an open hold (a CAPTURE ledger entry; paid to its payee, if it has one) and releases ' +
+      'the rest. A service or admin only.',
+  })
+  captureHold(
+    @Ctx() { principal }: RequestContext,
+    @Arg('holdId', () => ID, holdIdArg) holdId: string,
+    @Arg('amount', () => GraphQLSafeInt, {
+      nullable: true,
+      description: 'The credits to take, at most the held amount; omitted: all of it.',
+    })
+    amount?: number | null,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+  ): Promise<CaptureHoldResult> {
+    requireStaff(principal, 'capture a hold');
+    return this.service.captureHold(holdId, amount ?? null, idempotencyKey ?? null, () => undefined);
+  }
+
+  @Mutation(() => VoidHoldResult, { description: 'Releases an open hold entirely (a VOID ledger entry).' })
+  voidHold(
+    @Ctx() { principal }: RequestContext,
+    @Arg('holdId', () => ID, holdIdArg) holdId: string,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+  ): Promise<VoidHoldResult> {
+    return this.service.voidHold(holdId, idempotencyKey ?? null, (userId) => requireOwnHold(principal, userId));
+  }
+
+  @Query(() => Hold, {
+    name: 'hold',
+    nullable: true,
+    description: 'The hold with this id, or null when there is none.',
+  })
+  async holdById(
+    @Ctx() { principal }: RequestContext,
+    @Arg('id', () => ID, { description: 'The hold id.' }) id: string,
+  ): Promise<HoldState | null> {
+    const hold = await this.service.findById(id);
+    // Checked after the read, as for ledger entries: a user may see its own holds.
+    if (hold) requireOwnUser(principal, hold.userId);
+    return hold;
+  }
+
+  @FieldResolver(() => HoldConnection, { description: "The user's holds, newest first." })
+  holds(
+    @Root() user: UserState,
+    @Ctx() { principal }: RequestContext,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (default 20, at most 100).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: '`endCursor` of the previous page.' }) after?: string,
+    @Arg('status', () => HoldStatus, { nullable: true, description: 'Only holds in this state; omitted: all.' })
+    status?: HoldStatus | null,
+  ): Promise<HoldConnection> {
+    requireOwnUser(principal, user.id);
+    return this.service.page(user.id, first, after, status);
+  }
+}
