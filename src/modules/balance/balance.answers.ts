@@ -146,34 +146,17 @@ export function answers(
         return undefined;
     }
   });
-  return decided.decisions.map((decision, i) => {
-    if (decision.type !== 'repeat') return results[i]!;
-    const first = results[decision.of]!;
-    if (first instanceof TransferCompleted) {
-      return new TransferCompleted(
-        first.transferId,
-        first.amount,
-        first.from,
-        first.to,
-        first.fromEntryId,
-        first.toEntryId,
-        true,
-      );
-    }
-    if (first instanceof HoldPlaced) return new HoldPlaced(first.hold, first.user, first.entryId, true);
-    if (first instanceof HoldVoided) return new HoldVoided(first.hold, first.user, first.entryId, true);
-    if (first instanceof HoldCaptured) {
-      return new HoldCaptured(
-        first.hold,
-        first.user,
-        first.entryId,
-        first.amount,
-        first.payee,
-        first.payeeEntryId,
-        true,
-      );
-    }
-    const update = first as BalanceUpdated;
-    return new BalanceUpdated(update.user, update.amount, update.balance, update.entryId, true);
-  });
+  return decided.decisions.map((decision, i) =>
+    decision.type === 'repeat' ? asReplay(results[decision.of]!) : results[i]!,
+  );
+}
+
+/**
+ * The answer of an operation accepted earlier in the batch, for a repeat of its idempotency key: the same
+ * answer (of the same class), marked `replayed`. Only answers of accepted operations are repeated, and each
+ * of their classes has `replayed`.
+ */
+function asReplay(first: OperationResult): OperationResult {
+  const copy = Object.create(Object.getPrototypeOf(first) as object) as OperationResult;
+  return Object.assign(copy, first, { replayed: true });
 }

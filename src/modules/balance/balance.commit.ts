@@ -5,19 +5,15 @@ import type { UserState } from '../users/user.entity.js';
 import { answers, type OperationResult } from './balance.answers.js';
 import type { EntryToWrite } from './balance.decide.js';
 import { settled, type Plan } from './balance.plan.js';
-import type { BalanceStore, CreditToWrite, HoldToWrite } from './balance.store.js';
+import type { BalanceStore, CreditToWrite } from './balance.store.js';
+import { HOLD_ENDINGS } from '../holds/hold.decide.js';
+import type { HoldToWrite } from '../holds/hold.store.js';
 
 /** What a locked round read under its row locks: every user it touches, and the holds its batches name. */
 export interface LockedReads {
   users: ReadonlyMap<number, UserState>;
   holds: ReadonlyMap<number, HoldState>;
 }
-
-const ENDINGS = new Map<LedgerEntryKind, HoldStatus>([
-  [LedgerEntryKind.CAPTURE, HoldStatus.CAPTURED],
-  [LedgerEntryKind.VOID, HoldStatus.VOIDED],
-  [LedgerEntryKind.EXPIRY, HoldStatus.EXPIRED],
-]);
 
 /** A hold entry's effect on the holds table. */
 function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
@@ -35,7 +31,7 @@ function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
       idempotencyKey: entry.idempotencyKey,
     };
   }
-  const status = ENDINGS.get(entry.kind)!;
+  const status = HOLD_ENDINGS.get(entry.kind)!;
   return { ended: { userId, id: hold.id, status, captured: status === HoldStatus.CAPTURED ? -entry.amount : null } };
 }
 
@@ -83,7 +79,7 @@ export async function commitPlans(
       : [],
   );
   if (holdWrites.length > 0 && !reads) throw new Error('holds are written in locked rounds only');
-  const holdsAfter = await store.writeHolds(tx, holdWrites);
+  const holdsAfter = await store.holds.write(tx, holdWrites);
   const payeesAfter = new Map<number, UserState>();
   for (const credit of credited.values()) {
     const known = payeesAfter.get(credit.payee.id);

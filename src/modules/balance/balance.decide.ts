@@ -1,13 +1,15 @@
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { OperationResult } from './balance.answers.js';
-import { HoldStatus, type HoldState } from '../holds/hold.entity.js';
+import type { HoldState } from '../holds/hold.entity.js';
 import {
-  HoldAlreadyCaptured,
-  HoldAlreadyVoided,
-  HoldExpired,
-  HoldNotExpired,
-  HoldNotFound,
-} from '../holds/hold.types.js';
+  endedAs,
+  holdEffect,
+  holdRecordedAs,
+  NO_HOLDS,
+  sameHold,
+  type Holding,
+  type HoldRequest,
+} from '../holds/hold.decide.js';
 import {
   IdempotencyKeyReused,
   InsufficientFunds,
@@ -34,32 +36,6 @@ export interface BalanceOperation {
   transfer?: { payee: number; transferId: string };
   /** For the hold kinds: HOLD makes the hold (`value` = its amount), CAPTURE, VOID and EXPIRY end it. */
   hold?: HoldRequest;
-}
-
-/**
- * A hold operation's hold. HOLD: the new hold's id (taken from the holds' sequence before it is decided), how
- * long it lasts and whom a capture pays; CAPTURE (`value` = the amount to take, 0 for all of it), VOID, EXPIRY:
- * the hold they end.
- */
-export interface HoldRequest {
-  id: number;
-  expiresInSeconds?: number;
-  payee?: number | null;
-}
-
-/** The hold kinds: no balance path other than a locked round's decides them (it reads the holds first). */
-export const HOLD_KINDS: ReadonlySet<LedgerEntryKind> = new Set([
-  LedgerEntryKind.HOLD,
-  LedgerEntryKind.CAPTURE,
-  LedgerEntryKind.VOID,
-  LedgerEntryKind.EXPIRY,
-]);
-
-/** What a batch's decision needs of holds: the user's held credits and its holds as read under the row lock. */
-export interface Holding {
-  held: number;
-  /** The hold as read in this transaction (with `expired` by the database's clock), if it is this user's. */
-  get(holdId: number): HoldState | undefined;
 }
 
 /**
@@ -111,7 +87,6 @@ export interface Payees {
 }
 
 const NO_PAYEES: Payees = { balanceOf: () => undefined };
-const NO_HOLDS: Holding = { held: 0, get: () => undefined };
 
 export type Decision =
   | { type: 'accepted'; amount: number; balanceAfter: number; entry: number }
@@ -142,86 +117,12 @@ function sameRequest(a: BalanceOperation, b: BalanceOperation): boolean {
   );
 }
 
-/** Two hold operations ask the same: the same hold ended, or a hold made with the same terms. */
-function sameHold(a: BalanceOperation, b: BalanceOperation): boolean {
-  if (!a.hold || !b.hold) return a.hold === b.hold;
-  if (a.kind !== LedgerEntryKind.HOLD) return a.hold.id === b.hold.id;
-  return a.hold.expiresInSeconds === b.hold.expiresInSeconds && (a.hold.payee ?? null) === (b.hold.payee ?? null);
-}
-
 /** Whether a recorded entry is what `op` would have written (absolute kinds are recorded by their result). */
 function recordedAs(op: BalanceOperation, entry: RecordedEntry): boolean {
   if (entry.kind !== op.kind || entry.reason !== op.reason) return false;
-  if (op.hold) {
-    const hold = entry.hold;
-    if (!hold) return false;
-    if (op.kind === LedgerEntryKind.HOLD) return hold.amount === op.value && hold.payee === (op.hold.payee ?? null);
-    // A capture of "all of it" (0) is recorded as the amount it took.
-    if (op.kind === LedgerEntryKind.CAPTURE && op.value !== 0 && -entry.amount !== op.value) return false;
-    return hold.id === op.hold.id;
-  }
+  if (op.hold) return holdRecordedAs({ ...op, hold: op.hold }, entry);
   const value = ABSOLUTE.has(op.kind) ? entry.balanceAfter : entry.amount;
   return value === op.value && entry.transfer?.payee === op.transfer?.payee;
-}
-
-/** A hold operation's effect, decided against the hold as it stands in the batch. */
-type HoldEffect =
-  | { type: 'rejected'; result: OperationResult }
-  /** `amount` leaves the balance and `held` changes the held credits; `kind` is the entry it writes. */
-  | { type: 'change'; kind: LedgerEntryKind; amount: number; held: number; keepKey: boolean };
-
-/** A hold that ended, as a refusal of a further ending. */
-function ended(hold: HoldState): OperationResult {
-  switch (hold.status) {
-    case HoldStatus.CAPTURED:
-      return new HoldAlreadyCaptured(hold.id, hold.captured!);
-    case HoldStatus.VOIDED:
-      return new HoldAlreadyVoided(hold.id);
-    default:
-      return new HoldExpired(hold.id, hold.expiresAt);
-  }
-}
-
-/** A hold after an ending of `kind` (CAPTURE taking `captured`). */
-function endedAs(hold: HoldState, kind: LedgerEntryKind, captured: number): HoldState {
-  const status =
-    kind === LedgerEntryKind.CAPTURE
-      ? HoldStatus.CAPTURED
-      : kind === LedgerEntryKind.VOID
-        ? HoldStatus.VOIDED
-        : HoldStatus.EXPIRED;
-  return { ...hold, status, captured: status === HoldStatus.CAPTURED ? captured : null };
-}
-
-/**
- * Ending a hold (CAPTURE, VOID, EXPIRY): each hold ends once. A capture or void that finds the hold expired
- * but not yet released releases it (an EXPIRY entry, without the client's key: the client was refused) and is
- * answered HoldExpired, so an expiry never waits for the sweeper to win its race.
- */
-function endHold(
-  op: BalanceOperation,
-  read: HoldState | undefined,
-  endedInBatch?: ReadonlyMap<number, HoldState>,
-): HoldEffect {
-  const id = op.hold!.id;
-  const hold = endedInBatch?.get(id) ?? read;
-  if (!hold) return { type: 'rejected', result: new HoldNotFound(String(id)) };
-  if (hold.status !== HoldStatus.OPEN) return { type: 'rejected', result: ended(hold) };
-  if (hold.expired) {
-    return { type: 'change', kind: LedgerEntryKind.EXPIRY, amount: 0, held: -hold.amount, keepKey: false };
-  }
-  if (op.kind === LedgerEntryKind.EXPIRY) return { type: 'rejected', result: new HoldNotExpired(id) };
-  if (op.kind === LedgerEntryKind.VOID) {
-    return { type: 'change', kind: LedgerEntryKind.VOID, amount: 0, held: -hold.amount, keepKey: true };
-  }
-  const take = op.value === 0 ? hold.amount : op.value;
-  if (take > hold.amount) {
-    return {
-      type: 'rejected',
-      result: new InvalidAmount(take, `A capture may take at most the held amount (${hold.amount})`),
-    };
-  }
-  return { type: 'change', kind: LedgerEntryKind.CAPTURE, amount: -take, held: -hold.amount, keepKey: true };
 }
 
 function reused(key: string): Decision {
@@ -263,25 +164,19 @@ export function decideBatch(
     let amount = ABSOLUTE.has(op.kind) ? op.value - running : op.value;
     let heldChange = 0;
     let keepKey = true;
-    if (op.kind === LedgerEntryKind.HOLD) {
-      amount = 0;
-      heldChange = op.value;
-      const payee = op.hold!.payee;
-      if (payee != null && payees.balanceOf(payee) === undefined) {
-        return { type: 'rejected', result: new UserNotFound(String(payee), UserSide.PAYEE) };
-      }
-    } else if (op.hold) {
-      const effect = endHold(op, holding.get(op.hold.id), endedInBatch);
+    let transfer = op.transfer;
+    if (op.hold) {
+      const effect = holdEffect({ ...op, hold: op.hold }, holding, payees, endedInBatch);
       if (effect.type === 'rejected') return effect;
-      ({ kind, amount, keepKey } = effect);
+      ({ kind, amount, keepKey, transfer } = effect);
       heldChange = effect.held;
     }
-    if (op.transfer && kind !== LedgerEntryKind.EXPIRY) {
-      const payeeBalance = payees.balanceOf(op.transfer.payee);
+    if (transfer) {
+      const payeeBalance = payees.balanceOf(transfer.payee);
       if (payeeBalance === undefined) {
-        return { type: 'rejected', result: new UserNotFound(String(op.transfer.payee), UserSide.PAYEE) };
+        return { type: 'rejected', result: new UserNotFound(String(transfer.payee), UserSide.PAYEE) };
       }
-      const payeeAfter = payeeBalance + (credited?.get(op.transfer.payee) ?? 0) - amount;
+      const payeeAfter = payeeBalance + (credited?.get(transfer.payee) ?? 0) - amount;
       if (payeeAfter > MAX_BALANCE) {
         return {
           type: 'rejected',
@@ -308,9 +203,8 @@ export function decideBatch(
     held = heldNext;
     if (key !== null && keepKey) (acceptedKeys ??= new Map()).set(key, index);
     if (op.hold && kind !== LedgerEntryKind.HOLD) {
-      (endedInBatch ??= new Map()).set(op.hold.id, endedAs(holding.get(op.hold.id)!, kind, -amount));
+      (endedInBatch ??= new Map()).set(op.hold.id, endedAs(holding.get(op.hold.id)!, kind, amount));
     }
-    const transfer = kind === LedgerEntryKind.EXPIRY ? undefined : op.transfer;
     if (transfer) {
       credited ??= new Map();
       credited.set(transfer.payee, (credited.get(transfer.payee) ?? 0) - amount);

@@ -4,18 +4,8 @@ import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 import { toUserState, type UserRow } from '../users/user.store.js';
 import { scopedKey, type EntryToWrite, type RecordedEntry } from './balance.decide.js';
-import { HoldStatus, type HoldState } from '../holds/hold.entity.js';
-import { toHoldState, type HoldRow } from '../holds/hold.store.js';
-import {
-  CREDIT,
-  LOAD,
-  LOAD_HOLDS,
-  LOAD_LOCKED,
-  NEW_HOLD_IDS,
-  SELECT_RECORDED,
-  WRITE,
-  WRITE_HOLDS,
-} from './balance.statements.js';
+import { HoldStore } from '../holds/hold.store.js';
+import { CREDIT, LOAD, LOAD_LOCKED, SELECT_RECORDED, WRITE } from './balance.statements.js';
 
 interface ChangedRow {
   id: number;
@@ -34,15 +24,6 @@ function changed(before: UserState, row: ChangedRow): UserState {
     updatedAt: new Date(row.updated_ms),
   };
 }
-
-/** A hold entry's effect on the holds table: a new hold, or the ending of one. */
-export type HoldToWrite =
-  | {
-      made: { id: number; userId: number; payee: number | null; amount: number; expiresInSeconds: number };
-      reason: string | null;
-      idempotencyKey: string | null;
-    }
-  | { ended: { userId: number; id: number; status: HoldStatus; captured: number | null } };
 
 /** One transfer's credit to its payee. */
 export interface CreditToWrite {
@@ -77,7 +58,12 @@ export function isKeyTaken(error: unknown): boolean {
 
 /** The SQL of the balance path; every statement runs in the caller's transaction. */
 export class BalanceStore {
-  constructor(private readonly sql: Sql) {}
+  /** The holds' statements, run in the locked rounds that decide hold operations. */
+  readonly holds: HoldStore;
+
+  constructor(private readonly sql: Sql) {
+    this.holds = new HoldStore(sql);
+  }
 
   /** Runs `work` in one MikroORM transaction. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -218,43 +204,5 @@ export class BalanceStore {
       });
     }
     return byUser;
-  }
-
-  /** The holds named by [user id, hold id] pairs, by hold id (read in a locked round: their users are locked). */
-  async loadHolds(tx: Tx, holds: readonly { userId: number; id: number }[]): Promise<Map<number, HoldState>> {
-    if (holds.length === 0) return new Map();
-    const rows = await this.sql.rows<HoldRow>(
-      LOAD_HOLDS.call,
-      [JSON.stringify(holds.map((h) => [h.userId, h.id]))],
-      tx,
-    );
-    return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
-  }
-
-  /** `count` fresh hold ids. */
-  async newHoldIds(tx: Tx, count: number): Promise<number[]> {
-    const rows = await this.sql.rows<{ id: string }>(NEW_HOLD_IDS.call, [count], tx);
-    return rows.map((row) => Number(row.id));
-  }
-
-  /**
-   * Writes the holds side of hold entries written in this transaction: new holds, and endings of open ones.
-   * Returns every hold written, by id; throws (aborting the transaction) if a hold to end was not open.
-   */
-  async writeHolds(tx: Tx, holds: readonly HoldToWrite[]): Promise<Map<number, HoldState>> {
-    if (holds.length === 0) return new Map();
-    const made = holds.flatMap((h) =>
-      'made' in h
-        ? [[h.made.id, h.made.userId, h.made.payee, h.made.amount, h.made.expiresInSeconds, h.reason, h.idempotencyKey]]
-        : [],
-    );
-    const ended = holds.flatMap((h) =>
-      'ended' in h ? [[h.ended.userId, h.ended.id, h.ended.status, h.ended.captured]] : [],
-    );
-    const rows = await this.sql.rows<HoldRow>(WRITE_HOLDS.call, [JSON.stringify(made), JSON.stringify(ended)], tx);
-    if (rows.length !== holds.length) {
-      throw new Error(`holds: ${holds.length} to write, ${rows.length} written (a hold to end was not open)`);
-    }
-    return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
   }
 }

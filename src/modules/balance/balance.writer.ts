@@ -6,14 +6,8 @@ import type { UserState } from '../users/user.entity.js';
 import { answers, type OperationResult } from './balance.answers.js';
 import type { HoldState } from '../holds/hold.entity.js';
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import {
-  decideBatch,
-  keysOf,
-  type BalanceOperation,
-  type Holding,
-  type Payees,
-  type RecordedEntry,
-} from './balance.decide.js';
+import { holdingOf } from '../holds/hold.decide.js';
+import { decideBatch, keysOf, type BalanceOperation, type Payees, type RecordedEntry } from './balance.decide.js';
 import { commitPlans, type LockedReads } from './balance.commit.js';
 import { dependsOnBalance, relativePlan, type Plan } from './balance.plan.js';
 import { isKeyTaken, type BalanceStore } from './balance.store.js';
@@ -290,7 +284,7 @@ export class BatchWriter {
   ): Promise<Map<number, HoldState>> {
     const unnamed = batches.flatMap((b) => b.ops.filter((op) => op.kind === LedgerEntryKind.HOLD && op.hold!.id === 0));
     if (unnamed.length > 0) {
-      const ids = await this.store.newHoldIds(tx, unnamed.length);
+      const ids = await this.store.holds.newIds(tx, unnamed.length);
       unnamed.forEach((op, i) => (op.hold!.id = ids[i]!));
     }
     const named = batches.flatMap((b) => [
@@ -299,7 +293,7 @@ export class BatchWriter {
       ),
       ...[...(recorded.get(b.key)?.values() ?? [])].flatMap((e) => (e.hold ? [{ userId: b.key, id: e.hold.id }] : [])),
     ]);
-    return this.store.loadHolds(tx, named);
+    return this.store.holds.lockedHolds(tx, named);
   }
 
   /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
@@ -353,17 +347,6 @@ export class BatchWriter {
 function otherUsers(op: BalanceOperation): number[] {
   if (op.transfer) return [op.transfer.payee];
   return op.hold?.payee != null ? [op.hold.payee] : [];
-}
-
-/** What a decision against `state` needs of its holds (those read in this round, if it read any). */
-function holdingOf(state: UserState, holds?: ReadonlyMap<number, HoldState>): Holding {
-  return {
-    held: state.held,
-    get: (holdId) => {
-      const hold = holds?.get(holdId);
-      return hold?.userId === state.id ? hold : undefined;
-    },
-  };
 }
 
 /** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */
