@@ -5,6 +5,8 @@ import {
   errorCodeOf,
   HoldByIdDocument,
   HoldDocument,
+  SetBalanceDocument,
+  TransferDocument,
   UserHoldsDocument,
   VoidHoldDocument,
   WithdrawDocument,
@@ -158,6 +160,24 @@ describe('hold', () => {
     const ids = new Set(concurrent.map((a) => (a.__typename === 'HoldPlaced' ? a.hold.id : a.__typename)));
     expect(ids.size).toBe(1);
     expect(await userRow(user)).toMatchObject({ balance: 100, held: 25 });
+  });
+});
+
+describe('held credits of a payee', () => {
+  it('a payee credited by a transfer is remembered with its held credits: its next change decided from memory is exact', async () => {
+    const [payer, payee] = [await insertUser(t.orm, 100), await insertUser(t.orm, 10)];
+    await placed(payee, 10);
+    const sent = await staff.graphql.request(TransferDocument, { fromUserId: payer, toUserId: payee, amount: 5 });
+    expect(sent.transfer.__typename).toBe('TransferCompleted');
+    expect((await staff.graphql.request(SetBalanceDocument, { userId: payee, balance: 12 })).setBalance).toMatchObject({
+      __typename: 'BalanceUpdated',
+      balance: 12,
+    });
+    expect((await staff.graphql.request(WithdrawDocument, { userId: payee, amount: 6 })).withdraw).toMatchObject({
+      __typename: 'InsufficientFunds',
+      available: 2,
+    });
+    expect(await userRow(payee)).toMatchObject({ balance: 12, held: 10 });
   });
 });
 

@@ -136,6 +136,6 @@ export const CREDIT = new PreparedStatement(
    select entries.transfer_id, entries.id as entry_id, entries.balance_after,
           updated.version - updated.changes
             + (row_number() over (partition by entries.user_id order by entries.id))::integer as version_after,
-          updated.id, updated.updated_ms
+          updated.id, updated.held, updated.updated_ms
      from entries join updated on updated.id = entries.user_id`,
 );
