@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
-import { recordOutcome } from './http/outcome.middleware.js';
+import { recordOutcomes } from './http/outcome.js';
 import { BalanceChangeResolver, feedPubSub } from './modules/live/balance-change.resolver.js';
 import type { BalanceFeed } from './modules/live/balance-feed.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
@@ -52,15 +52,15 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
       return instance;
     },
   };
-  // The outcome middleware (metrics: root field and result type) is registered once for every resolver.
   const schema = await buildSchema({
     resolvers,
     container,
     validate: false,
-    globalMiddlewares: [recordOutcome],
     pubSub: feedPubSub(services?.feed),
   });
   describeRootTypes(schema);
+  // Metrics: every root field records its name and result type, wrapped once here.
+  recordOutcomes(schema);
   return schema;
 }
 

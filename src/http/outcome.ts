@@ -1,0 +1,37 @@
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../context.js';
+
+/**
+ * Wraps the resolver of every root field (queries, mutations, subscription events) once, so the request's outcome
+ * records which root field ran and the name of its result type (union member, entity or page) for metrics.
+ * Root fields only, and not as a type-graphql global middleware: that would wrap every field of every answer in
+ * async functions, turning each leaf field into promises (measured: burst CPU and garbage per request).
+ */
+export function recordOutcomes(schema: GraphQLSchema): void {
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    for (const field of Object.values(type?.getFields() ?? {})) {
+      field.resolve = recording(field.resolve ?? defaultFieldResolver);
+    }
+  }
+}
+
+function recording(
+  resolve: GraphQLFieldResolver<unknown, RequestContext>,
+): GraphQLFieldResolver<unknown, RequestContext> {
+  return (root, args, context, info) => {
+    // Named before it runs, so a field that throws is still counted under its name (with the error code).
+    context.outcome.operation = info.fieldName;
+    const result: unknown = resolve(root, args, context, info);
+    if (result instanceof Promise) {
+      return result.then((value: unknown) => {
+        context.outcome.result = resultName(value);
+        return value;
+      });
+    }
+    context.outcome.result = resultName(result);
+    return result;
+  };
+}
+
+const resultName = (result: unknown): string | undefined =>
+  result === null || result === undefined ? 'null' : (result as { constructor?: { name?: string } }).constructor?.name;
