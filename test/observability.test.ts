@@ -24,11 +24,18 @@ describe('GET /metrics', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ nope }' }),
     });
+    // A read answered with a plain row is named by its GraphQL type, not "Object".
+    await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ user(id: "${userId}") { id } }` }),
+    });
 
     const text = await metricsText();
     expect(sample(text, 'graphql_requests_total{operation="updateBalance",result="BalanceUpdated"}')).toBe(5);
     expect(sample(text, 'graphql_requests_total{operation="updateBalance",result="InsufficientFunds"}')).toBe(3);
     expect(sample(text, 'graphql_requests_total{operation="none",result="GRAPHQL_VALIDATION_FAILED"}')).toBe(1);
+    expect(sample(text, 'graphql_requests_total{operation="user",result="User"}')).toBe(1);
     expect(sample(text, 'graphql_request_duration_seconds_count{operation="updateBalance"}')).toBe(8);
     expect(sample(text, 'balance_batch_size_sum')).toBeGreaterThanOrEqual(8);
     expect(sample(text, 'balance_operations_total')).toBeGreaterThanOrEqual(8);

@@ -1,4 +1,10 @@
-import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
 import type { RequestContext } from '../context.js';
 
 /**
@@ -24,14 +30,18 @@ function recording(
     const result: unknown = resolve(root, args, context, info);
     if (result instanceof Promise) {
       return result.then((value: unknown) => {
-        context.outcome.result = resultName(value);
+        context.outcome.result = resultName(value, info);
         return value;
       });
     }
-    context.outcome.result = resultName(result);
+    context.outcome.result = resultName(result, info);
     return result;
   };
 }
 
-const resultName = (result: unknown): string | undefined =>
-  result === null || result === undefined ? 'null' : (result as { constructor?: { name?: string } }).constructor?.name;
+/** The result's class (a union member, an entity or a page); a plain object is named by the field's type. */
+function resultName(result: unknown, info: GraphQLResolveInfo): string {
+  if (result === null || result === undefined) return 'null';
+  const name = (result as { constructor?: { name?: string } }).constructor?.name;
+  return name && name !== 'Object' ? name : getNamedType(info.returnType).name;
+}
