@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { recordOutcomes } from './http/outcome.js';
+import { assertGuarded } from './modules/auth/operation-guard.js';
 import { BalanceChangeResolver, feedPubSub } from './modules/live/balance-change.resolver.js';
 import type { BalanceFeed } from './modules/live/balance-feed.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
@@ -59,6 +60,8 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     pubSub: feedPubSub(services?.feed),
   });
   describeRootTypes(schema);
+  // Every root field has its access rule and every nested field with arguments its check (operation-guard.ts).
+  assertGuarded(schema);
   // Metrics: every root field records its name and result type, wrapped once here.
   recordOutcomes(schema);
   return schema;

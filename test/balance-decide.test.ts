@@ -5,21 +5,24 @@ import { describe, expect, it } from 'vitest';
 import { answers, stateAfterEntry } from '../src/modules/balance/balance.answers.js';
 import { decideBatch, type BalanceOperation, type RecordedEntry } from '../src/modules/balance/balance.decide.js';
 import { MAX_BALANCE } from '../src/modules/balance/balance.types.js';
+import { keyOfRequest, type KeySpace } from '../src/modules/balance/idempotency.js';
 import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
 import type { UserState } from '../src/modules/users/user.entity.js';
 import { HoldStatus, type HoldState } from '../src/modules/holds/hold.entity.js';
 
 const { UPDATE, DEPOSIT, WITHDRAWAL, RESET, SET, GRANT } = LedgerEntryKind;
+/** An operation as a service makes it: its key (staff's, or the system's for a grant) digests what it asks. */
 const op = (
   kind: LedgerEntryKind,
   value: number,
   idempotencyKey: string | null = null,
   reason: string | null = null,
+  space: KeySpace = kind === GRANT ? 'system' : 'staff',
 ): BalanceOperation => ({
   kind,
   value,
   reason,
-  idempotencyKey,
+  idempotencyKey: keyOfRequest(idempotencyKey === null ? null : { text: idempotencyKey, space }, kind, [value, reason]),
 });
 /** What each decision came to: the kept amount, or the refusal's type, or a repeat. */
 const outcomes = (balance: number, ops: BalanceOperation[], recorded?: Map<string, RecordedEntry>) => {
@@ -85,6 +88,24 @@ describe('decideBatch', () => {
       { balance: 14, outcomes: [-1, 5] },
     ],
     [
+      "the same text as a user's key and a staff key is two keys",
+      10,
+      [op(WITHDRAWAL, -1, 'k', null, 'user'), op(WITHDRAWAL, -1, 'k', null, 'staff')],
+      { balance: 8, outcomes: [-1, -1] },
+    ],
+    [
+      'a repeated key with another reason is refused',
+      10,
+      [op(SET, 5, 'k', 'a'), op(SET, 5, 'k', 'b')],
+      { balance: 5, outcomes: [-5, 'IdempotencyKeyReused'] },
+    ],
+    [
+      'a repeated key of another kind is refused',
+      10,
+      [op(DEPOSIT, 1, 'k'), op(UPDATE, 1, 'k')],
+      { balance: 11, outcomes: [1, 'IdempotencyKeyReused'] },
+    ],
+    [
       'a refused operation does not record its key',
       0,
       [op(UPDATE, -1, 'k'), op(DEPOSIT, 1), op(UPDATE, -1, 'k')],
@@ -95,13 +116,40 @@ describe('decideBatch', () => {
     expect(outcomes(balance, ops)).toEqual(expected);
   });
 
-  it('answers a key recorded before as the first time, in its own key space only', () => {
+  it('answers a key recorded before as the first time, for the same request in its own key space only', () => {
+    const first = op(UPDATE, -1, 'k');
     const recorded = new Map<string, RecordedEntry>([
-      ['client:k', { id: '7', amount: -1, balanceAfter: 9, kind: UPDATE, reason: null }],
+      [
+        'staff:k',
+        {
+          id: '7',
+          amount: -1,
+          balanceAfter: 9,
+          kind: UPDATE,
+          reason: null,
+          space: 'staff',
+          request: first.idempotencyKey!.request,
+        },
+      ],
     ]);
-    expect(outcomes(5, [op(UPDATE, -1, 'k'), op(UPDATE, -3, 'k'), op(GRANT, 5, 'k')], recorded)).toEqual({
-      balance: 10,
-      outcomes: ['recorded', 'IdempotencyKeyReused', 5],
+    const ops = [first, op(UPDATE, -3, 'k'), op(GRANT, 5, 'k'), op(UPDATE, -1, 'k', null, 'user')];
+    expect(outcomes(5, ops, recorded)).toEqual({
+      balance: 9,
+      outcomes: ['recorded', 'IdempotencyKeyReused', 5, -1],
+    });
+  });
+
+  it('refuses a repeat of a key recorded before key spaces (legacy), whoever sends it, however it was sent', () => {
+    const recorded = new Map<string, RecordedEntry>([
+      [
+        'legacy:k',
+        { id: '7', amount: -1, balanceAfter: 9, kind: UPDATE, reason: null, space: 'legacy', request: null },
+      ],
+    ]);
+    const ops = [op(UPDATE, -1, 'k'), op(UPDATE, -1, 'k', null, 'user')];
+    expect(outcomes(5, ops, recorded)).toEqual({
+      balance: 5,
+      outcomes: ['IdempotencyKeyReused', 'IdempotencyKeyReused'],
     });
   });
 });

@@ -318,16 +318,16 @@ describe('reads and roles', () => {
     const ids = [await placed(user, 1), await placed(user, 2), await placed(user, 3)];
     await release(ids[1]!);
     const page = await staff.graphql.request(UserHoldsDocument, { id: user, first: 2 });
-    expect(page.user!.holds.edges.map((e) => e.node.id)).toEqual([ids[2], ids[1]]);
-    expect(page.user!.holds.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    expect(page.user!.holds!.edges.map((e) => e.node.id)).toEqual([ids[2], ids[1]]);
+    expect(page.user!.holds!.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     const open = await staff.graphql.request(UserHoldsDocument, { id: user, status: 'OPEN' });
-    expect(open.user!.holds.edges.map((e) => e.node.id)).toEqual([ids[2], ids[0]]);
+    expect(open.user!.holds!.edges.map((e) => e.node.id)).toEqual([ids[2], ids[0]]);
     expect(open.user).toMatchObject({ balance: 100, held: 4, available: 96 });
     expect((await staff.graphql.request(HoldByIdDocument, { id: ids[0]! })).hold).toMatchObject({ amount: 1 });
     expect((await staff.graphql.request(HoldByIdDocument, { id: '99999999' })).hold).toBeNull();
   });
 
-  it('a user may make and void holds on its own account only, and may not capture', async () => {
+  it("a user may make and void holds on its own account only, and may not capture; others' holds read as none", async () => {
     const [own, other] = [await insertUser(t.orm, 100), await insertUser(t.orm, 100)];
     const user = createBalanceClient(t.url, { token: await signToken({ role: 'user', sub: own }) });
     clients.push(user);
@@ -336,9 +336,11 @@ describe('reads and roles', () => {
     const forbidden = (work: Promise<unknown>) => work.then(() => 'allowed', errorCodeOf);
     expect(await forbidden(capture(id.hold.id, 1, undefined, user))).toBe('FORBIDDEN');
     expect(await forbidden(hold({ userId: other, amount: 1 }, user))).toBe('FORBIDDEN');
+    // Another user's hold is, to a user, no hold at all: as a hold id that does not exist.
     const others = await placed(other, 5);
-    expect(await forbidden(release(others, undefined, user))).toBe('FORBIDDEN');
-    expect(await forbidden(user.graphql.request(HoldByIdDocument, { id: others }))).toBe('FORBIDDEN');
+    expect(await release(others, undefined, user)).toMatchObject({ __typename: 'HoldNotFound', holdId: others });
+    expect(await release('99999999', undefined, user)).toMatchObject({ __typename: 'HoldNotFound' });
+    expect((await user.graphql.request(HoldByIdDocument, { id: others })).hold).toBeNull();
     expect(await release(id.hold.id, undefined, user)).toMatchObject({ __typename: 'HoldVoided' });
     expect(await userRow(other)).toMatchObject({ held: 5 });
   });

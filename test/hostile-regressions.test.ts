@@ -109,7 +109,7 @@ describe('ledger(first: 0)', () => {
     const userId = await insertUser(t.orm, 10);
     await mutations().withdraw(userId, 1);
     const page = (first: number) =>
-      t.client.graphql.request(UserLedgerDocument, { id: userId, first }).then((d) => d.user!.ledger);
+      t.client.graphql.request(UserLedgerDocument, { id: userId, first }).then((d) => d.user!.ledger!);
     const empty = await page(0);
     expect(empty.edges).toEqual([]);
     expect(empty.totalCount).toBe(2);
@@ -119,8 +119,8 @@ describe('ledger(first: 0)', () => {
     let pages = 0;
     for (let more = true; more && pages < 10; pages++) {
       const { user } = await t.client.graphql.request(UserLedgerDocument, { id: userId, first: 1, after });
-      more = user!.ledger.pageInfo.hasNextPage;
-      after = user!.ledger.pageInfo.endCursor;
+      more = user!.ledger!.pageInfo.hasNextPage;
+      after = user!.ledger!.pageInfo.endCursor;
     }
     expect(pages).toBe(2);
   });

@@ -39,7 +39,7 @@ async function balances(...ids: string[]): Promise<number[]> {
 describe('transfer', () => {
   it('moves credits in one transaction: two entries that name each other, both users answered as right after', async () => {
     const [alice, bob] = [await insertUser(t.orm, 100), await insertUser(t.orm, 5)];
-    const answer = await transfer({ fromUserId: alice, toUserId: bob, amount: 30, reason: 'rent' });
+    const answer = await transfer({ fromUserId: alice, toUserId: bob, amount: 30, reason: 'rent', withPayee: true });
     if (answer.__typename !== 'TransferCompleted') throw new Error(answer.__typename);
     expect(answer).toMatchObject({
       amount: 30,
@@ -81,7 +81,7 @@ describe('transfer', () => {
       [bob, 'TRANSFER_IN', alice],
     ] as const) {
       const { user } = await staff.graphql.request(UserLedgerDocument, { id, first: 1 });
-      expect(user!.ledger.edges[0]!.node).toMatchObject({
+      expect(user!.ledger!.edges[0]!.node).toMatchObject({
         kind,
         counterpartyId: counterparty,
         transferId: answer.transferId,

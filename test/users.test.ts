@@ -22,7 +22,7 @@ describe('createUser', () => {
     });
     if (result.__typename !== 'UserCreated') throw new Error('unreachable');
     const { user } = await t.client.graphql.request(UserLedgerDocument, { id: result.user.id });
-    expect(user?.ledger.edges.map((edge) => [edge.node.kind, edge.node.amount])).toEqual([['INITIAL', 250]]);
+    expect(user?.ledger?.edges.map((edge) => [edge.node.kind, edge.node.amount])).toEqual([['INITIAL', 250]]);
     const empty = await create({ username: 'bob' });
     expect(empty).toMatchObject({ __typename: 'UserCreated', user: { balance: 0, email: null, name: null } });
   });

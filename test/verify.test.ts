@@ -60,11 +60,11 @@ describe('npm run verify', () => {
       [ended],
     );
     await query(t.orm, `update users set balance = -3 where id = ?`, [negative]);
-    await query(t.orm, 'drop index ledger_entries_idempotency_key_per_space_unique');
+    await query(t.orm, 'drop index ledger_entries_key_space_unique');
     await query(
       t.orm,
-      `insert into ledger_entries (user_id, amount, balance_after, kind, idempotency_key)
-       values (?, 0, 11, 'SET', 'twice'), (?, 0, 11, 'SET', 'twice')`,
+      `insert into ledger_entries (user_id, amount, balance_after, kind, idempotency_key, key_space, request_digest)
+       values (?, 0, 11, 'SET', 'twice', 'staff', 'a'), (?, 0, 11, 'SET', 'twice', 'staff', 'b')`,
       [tampered, tampered],
     );
     await query(t.orm, `insert into ledger_entries (user_id, amount, balance_after, kind) values (?, 0, 99, 'SET')`, [

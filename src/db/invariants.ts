@@ -39,11 +39,17 @@ const CHECKS: [string, string][] = [
       where balance_after <> expected order by user_id, id limit 1000`,
   ],
   [
-    // Per user and key space: the system's (GRANT entries) and the clients' (every other kind).
+    // Per user and key space (user, staff, system; keys from before key spaces: the grant's or legacy), and a
+    // legacy key is never recorded again in any space.
     'unique-idempotency-key',
-    `select user_id, 'idempotency key ' || quote_literal(idempotency_key) || ' on ' || count(*) || ' entries' as detail
-       from ledger_entries where idempotency_key is not null
-      group by user_id, kind = 'GRANT', idempotency_key having count(*) > 1 order by user_id limit 1000`,
+    `select user_id, 'idempotency key ' || quote_literal(idempotency_key) || ' on ' || count(*) || ' entries ('
+            || string_agg(space, ', ' order by space) || ')' as detail
+       from (select user_id, idempotency_key,
+                    coalesce(key_space, case when kind = 'GRANT' then 'system' else 'legacy' end) as space
+               from ledger_entries where idempotency_key is not null) keyed
+      group by user_id, idempotency_key
+     having count(*) > count(distinct space) or (count(*) > 1 and bool_or(space = 'legacy'))
+      order by user_id limit 1000`,
   ],
   [
     // Each transfer (or capture paid to a payee): one debit (TRANSFER_OUT or CAPTURE) and one TRANSFER_IN of the

@@ -6,12 +6,13 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
 import type { RequestContext } from '../context.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { KeySetUnavailableError } from '../modules/auth/authenticator.js';
+import { guardOperation } from '../modules/auth/operation-guard.js';
 
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
@@ -82,6 +83,32 @@ function requestErrorsPlugin(logger: Logger): ApolloServerPlugin<RequestContext>
   return { requestDidStart: () => Promise.resolve(listener) };
 }
 
+/**
+ * Decides every operation before it runs (modules/auth/operation-guard.ts): who may run it, every nested field's
+ * arguments, what of another user's account it shows, one mutation per request. Subscriptions are served over
+ * WebSocket only: over HTTP they are the client's mistake (400), not an internal error.
+ */
+function operationGuardPlugin(): ApolloServerPlugin<RequestContext> {
+  const listener: GraphQLRequestListener<RequestContext> = {
+    didResolveOperation({ schema, document, operation, request, contextValue }) {
+      // Apollo has refused a document without its operation before this hook.
+      if (!operation) return Promise.resolve();
+      // Named for the metrics before a refusal: the first root field asked for.
+      const first = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+      contextValue.outcome.operation = first?.name.value;
+      if (operation.operation === 'subscription') {
+        throw new GraphQLError(
+          'Subscriptions are served over WebSocket (the graphql-ws protocol) on this path, not over HTTP',
+          { extensions: { code: BAD_REQUEST, http: { status: 400 } } },
+        );
+      }
+      guardOperation(schema, document, operation, request.variables, contextValue.principal);
+      return Promise.resolve();
+    },
+  };
+  return { requestDidStart: () => Promise.resolve(listener) };
+}
+
 /** graphql-armor's limits on one document, the same over HTTP and WebSocket. */
 export function protectDocuments(config: Config): ReturnType<ApolloArmor['protect']> {
   const limits = config.queryLimits;
@@ -123,6 +150,7 @@ export function createApolloServer(
       // graphql-armor's types name Apollo's CommonJS build; the plugins themselves are plain objects.
       ...(armor.plugins as unknown as ApolloServerPlugin<RequestContext>[]),
       requestErrorsPlugin(logger),
+      operationGuardPlugin(),
       // No HTTP caching of money: skip the per-field cache-control hooks.
       ApolloServerPluginCacheControlDisabled(),
       config.production

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { getOperationAST, GraphQLError, specifiedRules, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  SingleFieldSubscriptionsRule,
+  specifiedRules,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../modules/auth/auth.errors.js';
 import type { Authenticate } from '../modules/auth/authenticator.js';
+import { guardOperation } from '../modules/auth/operation-guard.js';
 import { OPEN_ACCESS, type Principal } from '../modules/auth/principal.js';
 import { subscribeShared } from './shared-execution.js';
 import { SubscriptionDocuments } from './subscription-documents.js';
@@ -33,15 +43,39 @@ export interface GraphQLWebSocket {
   close(): Promise<void>;
 }
 
-/** What a connection carries after `connection_init`: who it is. */
+/** What a connection carries after `connection_init`: who it is, and the timer that ends it when its token expires. */
 type ConnectionExtra = {
   principal?: Principal;
   connectionId?: string;
+  expiry?: NodeJS.Timeout;
+  readonly socket: WebSocket;
 };
 
 function error(message: string, code: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
+
+/** Longest delay a Node timer takes (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the connection with 4403 when its token expires (re-armed past the longest timer), unref'd. */
+function closeAtExpiry(extra: ConnectionExtra, expiresAtMs: number, logger: Logger): void {
+  const left = expiresAtMs - Date.now();
+  if (left > MAX_TIMER_MS) {
+    extra.expiry = setTimeout(() => closeAtExpiry(extra, expiresAtMs, logger), MAX_TIMER_MS).unref();
+    return;
+  }
+  extra.expiry = setTimeout(
+    () => {
+      logger.info({ connectionId: extra.connectionId }, 'subscription connection closed: its token expired');
+      extra.socket.close(CloseCode.Forbidden, 'Forbidden: the token has expired');
+    },
+    Math.max(0, left),
+  ).unref();
+}
+
+/** GraphQL's validation rules for subscriptions but the one graphql-js 16 runs without variables (see the guard). */
+const subscriptionRules = specifiedRules.filter((rule) => rule !== SingleFieldSubscriptionsRule);
 
 /**
  * GraphQL over WebSocket (graphql-ws protocol) on the HTTP server's GraphQL path: subscriptions only (queries
@@ -60,7 +94,7 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
   });
   const documents = new SubscriptionDocuments(
     options.schema,
-    [...specifiedRules, ...options.validationRules],
+    [...subscriptionRules, ...options.validationRules],
     options.maxTokens,
   );
   /** What two subscriptions must have in common to share one execution per event (see shared-execution.ts). */
@@ -81,9 +115,20 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
           throw failure; // the key set is unavailable: closed with the reason, the client may reconnect
         }
         ctx.extra.connectionId = randomUUID();
+        const expiresAtMs = ctx.extra.principal.expiresAtMs;
+        if (expiresAtMs !== undefined) closeAtExpiry(ctx.extra, expiresAtMs, logger);
         return true;
       },
+      onClose(ctx) {
+        clearTimeout(ctx.extra.expiry);
+      },
       onSubscribe(ctx, _id, payload) {
+        const principal = ctx.extra.principal ?? OPEN_ACCESS;
+        // The expiry timer closes the socket; a subscription that arrives in between is refused too.
+        if (principal.expiresAtMs !== undefined && principal.expiresAtMs <= Date.now()) {
+          ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden: the token has expired');
+          return [error('The token has expired', 'UNAUTHENTICATED')];
+        }
         // graphql-ws has registered this subscription already: it counts itself.
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
           return [
@@ -104,7 +149,12 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
             error('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', 'BAD_REQUEST'),
           ];
         }
-        const principal = ctx.extra.principal ?? OPEN_ACCESS;
+        try {
+          guardOperation(options.schema, document, operation, payload.variables ?? undefined, principal);
+        } catch (refusal) {
+          if (!(refusal instanceof GraphQLError)) throw refusal;
+          return [error(refusal.message, String(refusal.extensions['code']))];
+        }
         const context: RequestContext = {
           requestId: ctx.extra.connectionId ?? randomUUID(),
           principal,
@@ -122,7 +172,16 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
           contextValue: context,
         };
       },
-      subscribe: (args) => subscribeShared(args, sharingKeys.get(args.contextValue as object) ?? randomUUID()),
+      // A subscription that fails to start gets an error of its own: graphql-ws would close the whole socket on a
+      // throw (4500), ending the connection's other subscriptions, and print the stack outside the logs.
+      subscribe: async (args): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+        try {
+          return await subscribeShared(args, sharingKeys.get(args.contextValue as object) ?? randomUUID());
+        } catch (failure) {
+          logger.error({ err: failure }, 'subscription failed to start');
+          return { errors: [error('The subscription could not be started', 'INTERNAL_SERVER_ERROR')] };
+        }
+      },
       onNext() {
         options.onMessage();
       },
@@ -134,6 +193,13 @@ export function attachGraphQLWebSocket(options: GraphQLWebSocketOptions): GraphQ
     },
     wsServer,
   );
+
+  // graphql-ws prints a socket's errors (a frame over maxPayload, a malformed frame) with console.error, outside
+  // the logs; ws closes such a socket itself (1009, 1002, ...), so they are only logged here.
+  wsServer.on('connection', (socket: WebSocket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (failure) => logger.debug({ reason: failure.message }, 'websocket protocol error'));
+  });
 
   return {
     async close() {

@@ -1,48 +1,104 @@
+import { Extensions } from 'type-graphql';
 import { parseUserId } from '../common/user-id.js';
 import { ForbiddenError } from './auth.errors.js';
 import type { Principal } from './principal.js';
 
-/**
- * Who may do what. `service` and `admin` may do everything; `user` may read only its own user and ledger and
- * may only spend its own balance. Resolvers call these first, so a refused request reads and changes nothing.
- */
-const isStaff = (principal: Principal): boolean => principal.role === 'service' || principal.role === 'admin';
+// Who may do what, declared on the schema's fields and decided by the operation guard (operation-guard.ts)
+// before anything runs: `service` and `admin` may do everything; `user` may read only its own account and
+// spend only its own balance, and sees another account at most as its `id`.
 
-/** Operations that create money or users, or overwrite balances: `service` or `admin` only. */
-export function requireStaff(principal: Principal, action: string): void {
-  if (!isStaff(principal)) throw new ForbiddenError(`Only a service or admin may ${action}`);
+export const isStaff = (principal: Principal): boolean => principal.role === 'service' || principal.role === 'admin';
+
+/** Whether the caller may see the account of `userId` (and its ledger entries and holds). */
+export function mayRead(principal: Principal, userId: number): boolean {
+  return isStaff(principal) || principal.userId === userId;
 }
 
-/** Reading a user or its ledger: the user itself, or staff. */
-export function requireOwnUser(principal: Principal, rawUserId: string | number): void {
-  if (isStaff(principal)) return;
-  const userId = typeof rawUserId === 'number' ? rawUserId : parseUserId(rawUserId);
-  if (userId === undefined || userId !== principal.userId) {
+/** Decides from a root field's arguments (as coerced) whether the caller may run it; throws ForbiddenError if not. */
+export type AccessRule = (principal: Principal, args: Readonly<Record<string, unknown>>) => void;
+
+/** Checks a field's arguments (as coerced) before the operation runs; throws a GraphQLError when they are wrong. */
+export type ArgumentsCheck = (args: Readonly<Record<string, unknown>>) => void;
+
+/** The field extensions the guard reads (type-graphql puts them on the GraphQL fields and types). */
+export const ACCESS_RULE = 'accessRule';
+export const ARGUMENTS_CHECK = 'argumentsCheck';
+/** On a field whose type is an account: `own` when, for a role `user`, it is always the caller's own account. */
+export const ACCOUNT_SHOWN = 'accountShown';
+/** On an object type that is an account: the fields anyone may see of another user's account. */
+export const ACCOUNT_PUBLIC_FIELDS = 'accountPublicFields';
+
+/** Every root field (query, mutation, subscription) declares who may run it. */
+export function Access(rule: AccessRule): MethodDecorator {
+  return Extensions({ [ACCESS_RULE]: rule });
+}
+
+/** Every field with arguments below the root declares how they are checked before the operation runs. */
+export function CheckArguments(check: ArgumentsCheck): MethodDecorator {
+  return Extensions({ [ARGUMENTS_CHECK]: check });
+}
+
+/**
+ * Marks a field whose account is, for a role `user`, always the caller's own (the root rules guarantee it: a
+ * user acts only on its own account). Any other field leading to an account shows another user's.
+ */
+export function CallersAccount(): MethodDecorator & PropertyDecorator {
+  return Extensions({ [ACCOUNT_SHOWN]: 'own' });
+}
+
+/** Marks an object type as an account, of which others see only `publicFields`. */
+export function AccountType(publicFields: readonly string[]): ClassDecorator {
+  return Extensions({ [ACCOUNT_PUBLIC_FIELDS]: publicFields });
+}
+
+/** No restriction: what the caller may see is decided by what it asks for (e.g. another's hold reads as none). */
+export const anyone: AccessRule = () => undefined;
+
+/** Operations that create money or users, overwrite balances, capture holds or list users. */
+export function staffOnly(action: string): AccessRule {
+  return (principal) => {
+    if (!isStaff(principal)) throw new ForbiddenError(`Only a service or admin may ${action}`);
+  };
+}
+
+function ownId(principal: Principal, raw: unknown): boolean {
+  return typeof raw === 'string' && parseUserId(raw) === principal.userId;
+}
+
+/** Reading (or watching) an account: its own user, or staff. */
+export function ownAccount(userIdArg: string): AccessRule {
+  return (principal, args) => {
+    if (isStaff(principal) || ownId(principal, args[userIdArg])) return;
     throw new ForbiddenError('A user may read only its own account and ledger');
-  }
+  };
 }
 
 /**
- * A balance change a `user` may make only to itself, and only to spend: `amount` is the signed change (a zero
- * goes on to be refused as InvalidAmount).
+ * A balance change a `user` may make only to itself, and only to spend: `signedAmount` gives the change the
+ * arguments ask for (a zero goes on to be refused as InvalidAmount).
  */
-export function requireOwnSpending(principal: Principal, rawUserId: string, amount: number): void {
-  if (isStaff(principal)) return;
-  if (parseUserId(rawUserId) !== principal.userId) throw new ForbiddenError('A user may change only its own balance');
-  if (amount > 0) throw new ForbiddenError('A user may only spend (a negative amount); crediting needs a service');
+export function ownSpending(signedAmount: (args: Readonly<Record<string, unknown>>) => number): AccessRule {
+  return (principal, args) => {
+    if (isStaff(principal)) return;
+    if (!ownId(principal, args['userId'])) throw new ForbiddenError('A user may change only its own balance');
+    if (signedAmount(args) > 0) {
+      throw new ForbiddenError('A user may only spend (a negative amount); crediting needs a service');
+    }
+  };
 }
 
 /** A transfer: a `user` only from its own account (to anyone); staff from any. */
-export function requireOwnTransfer(principal: Principal, rawFromUserId: string): void {
-  if (isStaff(principal)) return;
-  if (parseUserId(rawFromUserId) !== principal.userId) {
-    throw new ForbiddenError('A user may transfer only from its own account');
-  }
-}
+export const ownTransfer: AccessRule = (principal, args) => {
+  if (isStaff(principal) || ownId(principal, args['fromUserId'])) return;
+  throw new ForbiddenError('A user may transfer only from its own account');
+};
 
-/** Making or voiding a hold: a `user` only on its own account; staff on any. */
-export function requireOwnHold(principal: Principal, rawUserId: string | number): void {
+/**
+ * Making a hold: a `user` only on its own account and without a payee. A payee is named by the service that will
+ * capture the hold; a user naming one could learn for free whether an id has a user (a hold can be voided).
+ */
+export const ownHold: AccessRule = (principal, args) => {
   if (isStaff(principal)) return;
-  const userId = typeof rawUserId === 'number' ? rawUserId : parseUserId(rawUserId);
-  if (userId !== principal.userId) throw new ForbiddenError('A user may make and void holds only on its own account');
-}
+  if (!ownId(principal, args['userId'])) throw new ForbiddenError('A user may make holds only on its own account');
+  if (args['payeeId'] != null) throw new ForbiddenError('Only a service or admin may name the payee of a hold');
+};

@@ -12,9 +12,9 @@ export class UnauthenticatedError extends GraphQLError {
   }
 }
 
-/** A valid caller asking for something its role may not do; nothing is read or changed. */
+/** A valid caller asking for something its role may not do: refused (403) before anything is read or changed. */
 export class ForbiddenError extends GraphQLError {
   constructor(message: string) {
-    super(message, { extensions: { code: 'FORBIDDEN' } });
+    super(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   }
 }

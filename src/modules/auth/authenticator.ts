@@ -67,8 +67,9 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
     if (role === 'user' && userId === undefined) {
       throw new UnauthenticatedError('A token with role user must name its user id in sub');
     }
-    const principal: Principal = Object.freeze({ role: role as Role, userId, subject });
-    verified.set(token, { principal, expiresAtMs: payload.exp! * 1000 });
+    const expiresAtMs = payload.exp! * 1000;
+    const principal: Principal = Object.freeze({ role: role as Role, userId, subject, expiresAtMs });
+    verified.set(token, { principal, expiresAtMs });
     return principal;
   };
 }

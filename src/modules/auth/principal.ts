@@ -8,7 +8,14 @@ export interface Principal {
   readonly userId: number | undefined;
   /** `sub` as given, for logs. */
   readonly subject: string | undefined;
+  /** When the token it came from expires (ms since the epoch); undefined when nothing expires (auth off). */
+  readonly expiresAtMs: number | undefined;
 }
 
 /** AUTH_MODE=off: every request may do everything (local use and tests). */
-export const OPEN_ACCESS: Principal = Object.freeze({ role: 'admin', userId: undefined, subject: undefined });
+export const OPEN_ACCESS: Principal = Object.freeze({
+  role: 'admin',
+  userId: undefined,
+  subject: undefined,
+  expiresAtMs: undefined,
+});

@@ -28,7 +28,7 @@ function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
         expiresInSeconds: hold.expiresInSeconds!,
       },
       reason: entry.reason,
-      idempotencyKey: entry.idempotencyKey,
+      idempotencyKey: entry.idempotencyKey?.text ?? null,
     };
   }
   const status = HOLD_ENDINGS.get(entry.kind)!;

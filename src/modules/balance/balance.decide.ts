@@ -1,15 +1,8 @@
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import { keyId, type IdempotencyKey, type RecordedKeySpace } from './idempotency.js';
 import type { OperationResult } from './balance.answers.js';
 import type { HoldState } from '../holds/hold.entity.js';
-import {
-  endedAs,
-  holdEffect,
-  holdRecordedAs,
-  NO_HOLDS,
-  sameHold,
-  type Holding,
-  type HoldRequest,
-} from '../holds/hold.decide.js';
+import { endedAs, holdEffect, NO_HOLDS, type Holding, type HoldRequest } from '../holds/hold.decide.js';
 import {
   IdempotencyKeyReused,
   InsufficientFunds,
@@ -27,8 +20,8 @@ export interface BalanceOperation {
   kind: LedgerEntryKind;
   value: number;
   reason: string | null;
-  /** Makes the operation apply at most once per user; a repeat gets the first answer. */
-  idempotencyKey: string | null;
+  /** Makes the operation apply at most once per user and key space; a repeat of the same request gets the first answer. */
+  idempotencyKey: IdempotencyKey | null;
   /**
    * For a transfer (TRANSFER_OUT, `value` = -amount) and a capture for a payee (CAPTURE): who receives it, and
    * the id both ledger entries share.
@@ -38,22 +31,12 @@ export interface BalanceOperation {
   hold?: HoldRequest;
 }
 
-/**
- * Idempotency keys live in two spaces: the system's (the daily grant, GRANT entries) and the clients' (every
- * other kind). The same text in the two spaces is two different keys, so no client can pre-empt a system key.
- */
-export function keySpace(kind: LedgerEntryKind): 'system' | 'client' {
-  return kind === LedgerEntryKind.GRANT ? 'system' : 'client';
-}
-
-/** An idempotency key together with its space: what must be unique per user. */
-export function scopedKey(kind: LedgerEntryKind, key: string): string {
-  return `${keySpace(kind)}:${key}`;
-}
-
 /** A ledger entry recorded under an idempotency key. */
 export interface RecordedEntry {
   id: string;
+  /** The key's space, and the request it was recorded with (null: a system key, or a legacy one). */
+  space: RecordedKeySpace;
+  request: string | null;
   amount: number;
   balanceAfter: number;
   kind: LedgerEntryKind;
@@ -73,7 +56,7 @@ export interface EntryToWrite {
   heldAfter: number;
   kind: LedgerEntryKind;
   reason: string | null;
-  idempotencyKey: string | null;
+  idempotencyKey: IdempotencyKey | null;
   /** For a transfer's payer entry: the payee (the counterparty) and the shared id. */
   transfer?: { payee: number; transferId: string };
   /** For a hold entry: the hold (for HOLD, as the holds table gets it). */
@@ -107,31 +90,15 @@ export interface BatchDecision {
 
 const ABSOLUTE = new Set<LedgerEntryKind>([LedgerEntryKind.RESET, LedgerEntryKind.SET]);
 
-function sameRequest(a: BalanceOperation, b: BalanceOperation): boolean {
-  return (
-    a.kind === b.kind &&
-    a.value === b.value &&
-    a.reason === b.reason &&
-    a.transfer?.payee === b.transfer?.payee &&
-    sameHold(a, b)
-  );
-}
-
-/** Whether a recorded entry is what `op` would have written (absolute kinds are recorded by their result). */
-function recordedAs(op: BalanceOperation, entry: RecordedEntry): boolean {
-  if (entry.kind !== op.kind || entry.reason !== op.reason) return false;
-  if (op.hold) return holdRecordedAs({ ...op, hold: op.hold }, entry);
-  const value = ABSOLUTE.has(op.kind) ? entry.balanceAfter : entry.amount;
-  return value === op.value && entry.transfer?.payee === op.transfer?.payee;
-}
-
-function reused(key: string): Decision {
-  return { type: 'rejected', result: new IdempotencyKeyReused(key) };
+function reused(key: IdempotencyKey): Decision {
+  return { type: 'rejected', result: new IdempotencyKeyReused(key.text) };
 }
 
 /**
- * Applies `ops` in order to `balance`: each accepted or rejected on its own, and an idempotency key that is
- * already `recorded` (by scoped key, or accepted earlier in the batch) answered as the first time. Spending
+ * Applies `ops` in order to `balance`: each accepted or rejected on its own. An idempotency key already
+ * `recorded` (by key id, see keyId), or accepted earlier in the batch, is answered as the first time when the
+ * request is the same (every parameter as sent), else IdempotencyKeyReused: the same answer however the two
+ * requests were grouped into batches. Spending
  * (withdrawals, transfers, new holds) is checked against what is available: the balance less the held
  * credits. Pure: no I/O, no clock (a hold's expiry comes with it, read by the database's clock).
  */
@@ -151,13 +118,19 @@ export function decideBatch(
   const entries: EntryToWrite[] = [];
   let acceptedKeys: Map<string, number> | undefined;
   const decisions = ops.map((op, index): Decision => {
-    const key = op.idempotencyKey === null ? null : scopedKey(op.kind, op.idempotencyKey);
-    if (key !== null) {
-      const entry = recorded.get(key);
-      if (entry) return recordedAs(op, entry) ? { type: 'recorded', entry } : reused(op.idempotencyKey!);
+    const requestKey = op.idempotencyKey;
+    const key = requestKey && keyId(requestKey.space, requestKey.text);
+    if (requestKey !== null && key !== null) {
+      // A legacy key (recorded before key spaces) is refused whoever repeats it: its request is unknown.
+      const entry = recorded.get(key) ?? recorded.get(keyId('legacy', requestKey.text));
+      if (entry) {
+        const same = entry.space !== 'legacy' && entry.request === requestKey.request;
+        return same ? { type: 'recorded', entry } : reused(requestKey);
+      }
       const earlier = acceptedKeys?.get(key);
       if (earlier !== undefined) {
-        return sameRequest(op, ops[earlier]!) ? { type: 'repeat', of: earlier } : reused(op.idempotencyKey!);
+        const same = ops[earlier]!.idempotencyKey!.request === requestKey.request;
+        return same ? { type: 'repeat', of: earlier } : reused(requestKey);
       }
     }
     let kind = op.kind;
@@ -170,19 +143,6 @@ export function decideBatch(
       if (effect.type === 'rejected') return effect;
       ({ kind, amount, keepKey, transfer } = effect);
       heldChange = effect.held;
-    }
-    if (transfer) {
-      const payeeBalance = payees.balanceOf(transfer.payee);
-      if (payeeBalance === undefined) {
-        return { type: 'rejected', result: new UserNotFound(String(transfer.payee), UserSide.PAYEE) };
-      }
-      const payeeAfter = payeeBalance + (credited?.get(transfer.payee) ?? 0) - amount;
-      if (payeeAfter > MAX_BALANCE) {
-        return {
-          type: 'rejected',
-          result: new InvalidAmount(-amount, `The payee's balance may not exceed ${MAX_BALANCE}`),
-        };
-      }
     }
     const next = running + amount;
     const heldNext = held + heldChange;
@@ -198,6 +158,21 @@ export function decideBatch(
     }
     if (next > MAX_BALANCE) {
       return { type: 'rejected', result: new InvalidAmount(amount, `The balance may not exceed ${MAX_BALANCE}`) };
+    }
+    // The payee last: whether an id names a user is told only to a payer whose transfer would otherwise go
+    // through, so finding out costs the payer the transfer to every id that does (docs/design.md, "Access").
+    if (transfer) {
+      const payeeBalance = payees.balanceOf(transfer.payee);
+      if (payeeBalance === undefined) {
+        return { type: 'rejected', result: new UserNotFound(String(transfer.payee), UserSide.PAYEE) };
+      }
+      const payeeAfter = payeeBalance + (credited?.get(transfer.payee) ?? 0) - amount;
+      if (payeeAfter > MAX_BALANCE) {
+        return {
+          type: 'rejected',
+          result: new InvalidAmount(-amount, `The payee's balance may not exceed ${MAX_BALANCE}`),
+        };
+      }
     }
     running = next;
     held = heldNext;
@@ -225,7 +200,7 @@ export function decideBatch(
   return { balance: running, held, decisions, entries };
 }
 
-/** The distinct idempotency keys of `ops`. */
+/** The distinct texts of the idempotency keys of `ops` (looked up in every space). */
 export function keysOf(ops: readonly BalanceOperation[]): string[] {
-  return [...new Set(ops.flatMap((op) => (op.idempotencyKey === null ? [] : [op.idempotencyKey])))];
+  return [...new Set(ops.flatMap((op) => (op.idempotencyKey === null ? [] : [op.idempotencyKey.text])))];
 }

@@ -1,16 +1,18 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../context.js';
-import { requireOwnSpending, requireStaff } from '../auth/access.js';
+import { Access, ownSpending, staffOnly } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
+import { clientKey } from './idempotency.js';
 import { UpdateBalanceResult } from './balance.types.js';
 
 const userIdArg = { description: 'The user whose balance changes.' };
 const idempotencyKeyArg = {
   nullable: true,
   description:
-    'Apply at most once for this user: a repeat with the same parameters gets the first answer, with other ' +
-    'parameters IdempotencyKeyReused. Refused operations are not recorded, so a retry may still succeed.',
+    "Apply at most once for this user and the caller's key space: a repeat with the same parameters gets the " +
+    'first answer, with any parameter different IdempotencyKeyReused. Refused operations are not recorded, so a ' +
+    'retry may still succeed.',
 } as const;
 
 /** Every balance mutation answers with the one union, after the change is durably committed. */
@@ -23,6 +25,7 @@ export class BalanceResolver {
       'Adds (positive amount) or withdraws (negative amount) credits. Answers after the change is durably ' +
       'committed; business failures are typed members of the result union.',
   })
+  @Access(ownSpending((args) => Number(args['amount'])))
   updateBalance(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
@@ -30,50 +33,50 @@ export class BalanceResolver {
     amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    requireOwnSpending(principal, userId, amount);
-    return this.balances.updateBalance(userId, amount, idempotencyKey ?? null);
+    return this.balances.updateBalance(userId, amount, clientKey(principal, idempotencyKey));
   }
 
   @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
+  @Access(staffOnly('deposit'))
   deposit(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('amount', () => Int, { description: 'The credits to add; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    requireStaff(principal, 'deposit');
-    return this.balances.deposit(userId, amount, idempotencyKey ?? null);
+    return this.balances.deposit(userId, amount, clientKey(principal, idempotencyKey));
   }
 
   @Mutation(() => UpdateBalanceResult, {
     description: 'Takes credits away; `amount` must be positive. InsufficientFunds when the balance would go negative.',
   })
+  @Access(ownSpending((args) => -Math.abs(Number(args['amount']))))
   withdraw(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('amount', () => Int, { description: 'The credits to take away; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    requireOwnSpending(principal, userId, -Math.abs(amount));
-    return this.balances.withdraw(userId, amount, idempotencyKey ?? null);
+    return this.balances.withdraw(userId, amount, clientKey(principal, idempotencyKey));
   }
 
   @Mutation(() => UpdateBalanceResult, {
     description: 'Sets the balance to 0; the ledger entry records the actual change (a reset of 120 writes -120).',
   })
+  @Access(staffOnly('reset a balance'))
   resetBalance(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    requireStaff(principal, 'reset a balance');
-    return this.balances.resetBalance(userId, idempotencyKey ?? null);
+    return this.balances.resetBalance(userId, clientKey(principal, idempotencyKey));
   }
 
   @Mutation(() => UpdateBalanceResult, {
     description:
       'Sets an absolute balance (at least 0), e.g. from an external source of truth; `reason` is kept in the ledger.',
   })
+  @Access(staffOnly('set a balance'))
   setBalance(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
@@ -82,7 +85,6 @@ export class BalanceResolver {
     reason?: string | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<UpdateBalanceResult> {
-    requireStaff(principal, 'set a balance');
-    return this.balances.setBalance(userId, balance, reason ?? null, idempotencyKey ?? null);
+    return this.balances.setBalance(userId, balance, reason ?? null, clientKey(principal, idempotencyKey));
   }
 }

@@ -9,6 +9,7 @@ import { SelfTransfer, type TransferResult } from '../transfers/transfer.types.j
 import type { OperationResult } from './balance.answers.js';
 import type { BalanceOperation } from './balance.decide.js';
 import { BalanceStore } from './balance.store.js';
+import { keyOfRequest, type ClientKey, type IdempotencyKey } from './idempotency.js';
 import { InvalidAmount, UserNotFound, UserSide, type UpdateBalanceResult } from './balance.types.js';
 import { BatchWriter, type BalanceStats, type BatchObserver } from './balance.writer.js';
 import { RoundQueue } from './round-queue.js';
@@ -65,30 +66,34 @@ export class BalanceService {
   }
 
   /** Adds (positive) or takes away (negative) `amount`. */
-  updateBalance(rawUserId: string, amount: number, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
+  updateBalance(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount === 0) {
       return this.refuse(rawUserId, new InvalidAmount(amount, 'The amount must be a non-zero whole number'));
     }
-    return this.submit(rawUserId, LedgerEntryKind.UPDATE, amount, null, idempotencyKey);
+    const kind = LedgerEntryKind.UPDATE;
+    return this.submit(rawUserId, kind, amount, null, keyOfRequest(key, kind, [amount]));
   }
 
-  deposit(rawUserId: string, amount: number, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
+  deposit(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
       return this.refuse(rawUserId, new InvalidAmount(amount, 'A deposit must be a positive whole number'));
     }
-    return this.submit(rawUserId, LedgerEntryKind.DEPOSIT, amount, null, idempotencyKey);
+    const kind = LedgerEntryKind.DEPOSIT;
+    return this.submit(rawUserId, kind, amount, null, keyOfRequest(key, kind, [amount]));
   }
 
-  withdraw(rawUserId: string, amount: number, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
+  withdraw(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
       return this.refuse(rawUserId, new InvalidAmount(amount, 'A withdrawal must be a positive whole number'));
     }
-    return this.submit(rawUserId, LedgerEntryKind.WITHDRAWAL, -amount, null, idempotencyKey);
+    const kind = LedgerEntryKind.WITHDRAWAL;
+    return this.submit(rawUserId, kind, -amount, null, keyOfRequest(key, kind, [amount]));
   }
 
   /** Sets the balance to 0 (the ledger records the actual change). */
-  resetBalance(rawUserId: string, idempotencyKey: string | null = null): Promise<UpdateBalanceResult> {
-    return this.submit(rawUserId, LedgerEntryKind.RESET, 0, null, idempotencyKey);
+  resetBalance(rawUserId: string, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
+    const kind = LedgerEntryKind.RESET;
+    return this.submit(rawUserId, kind, 0, null, keyOfRequest(key, kind, []));
   }
 
   /** Sets an absolute balance, e.g. from an external source of truth; `reason` is kept in the ledger. */
@@ -96,12 +101,13 @@ export class BalanceService {
     rawUserId: string,
     balance: number,
     reason: string | null,
-    idempotencyKey: string | null = null,
+    key: ClientKey | null = null,
   ): Promise<UpdateBalanceResult> {
     if (!Number.isSafeInteger(balance) || balance < 0) {
       return this.refuse(rawUserId, new InvalidAmount(balance, 'A balance must be a whole number of at least 0'));
     }
-    return this.submit(rawUserId, LedgerEntryKind.SET, balance, reason, idempotencyKey);
+    const kind = LedgerEntryKind.SET;
+    return this.submit(rawUserId, kind, balance, reason, keyOfRequest(key, kind, [balance, reason]));
   }
 
   /**
@@ -113,7 +119,7 @@ export class BalanceService {
     rawFromUserId: string,
     rawToUserId: string,
     amount: number,
-    idempotencyKey: string | null = null,
+    key: ClientKey | null = null,
     reason: string | null = null,
   ): Promise<TransferResult> {
     const from = parseUserId(rawFromUserId);
@@ -124,14 +130,15 @@ export class BalanceService {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
       return new InvalidAmount(amount, 'A transfer must be a positive whole number');
     }
-    const invalid = this.checkTexts(idempotencyKey, reason);
+    const invalid = this.checkTexts(key?.text ?? null, reason);
     if (invalid) return invalid;
+    const kind = LedgerEntryKind.TRANSFER_OUT;
     const transfer = { payee: to, transferId: randomUUID() };
     return (await this.lanes.submit(from, {
-      kind: LedgerEntryKind.TRANSFER_OUT,
+      kind,
       value: -amount,
       reason,
-      idempotencyKey,
+      idempotencyKey: keyOfRequest(key, kind, [to, amount, reason]),
       transfer,
     })) as TransferResult;
   }
@@ -142,7 +149,7 @@ export class BalanceService {
       kind: LedgerEntryKind.GRANT,
       value: amount,
       reason: null,
-      idempotencyKey: grantKey(day),
+      idempotencyKey: { text: grantKey(day), space: 'system', request: null },
     }) as Promise<UpdateBalanceResult>;
   }
 
@@ -151,7 +158,7 @@ export class BalanceService {
    * `idempotencyKey` are checked here as for every operation.
    */
   enqueue(userId: number, op: BalanceOperation): Promise<OperationResult> {
-    const invalid = this.checkTexts(op.idempotencyKey, op.reason);
+    const invalid = this.checkTexts(op.idempotencyKey?.text ?? null, op.reason);
     if (invalid) return Promise.resolve(invalid);
     return this.lanes.submit(userId, op);
   }
@@ -162,11 +169,11 @@ export class BalanceService {
     kind: LedgerEntryKind,
     value: number,
     reason: string | null,
-    idempotencyKey: string | null,
+    idempotencyKey: IdempotencyKey | null,
   ): Promise<UpdateBalanceResult> {
     const userId = parseUserId(rawUserId);
     if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
-    const invalid = this.checkTexts(idempotencyKey, reason);
+    const invalid = this.checkTexts(idempotencyKey?.text ?? null, reason);
     if (invalid) return Promise.resolve(invalid);
     return this.lanes.submit(userId, { kind, value, reason, idempotencyKey }) as Promise<UpdateBalanceResult>;
   }
@@ -203,8 +210,8 @@ export class BalanceService {
 }
 
 /**
- * The daily grant's idempotency key for `day` (YYYY-MM-DD). It lives in the system key space (GRANT entries),
- * apart from every client's keys: a client using the same text blocks nothing.
+ * The daily grant's idempotency key for `day` (YYYY-MM-DD). It lives in the system key space, apart from every
+ * caller's keys: a client using the same text blocks nothing.
  */
 export function grantKey(day: string): string {
   return `grant:${day}`;

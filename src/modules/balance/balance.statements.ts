@@ -23,10 +23,14 @@ export const LOAD_LOCKED = new PreparedStatement(
     order by id for update`,
 );
 
+/** A recorded key's space; keys recorded before key spaces existed (none stored) are the grant's or `legacy`. */
+const RECORDED_KEY_SPACE = `coalesce(e.key_space, case when e.kind = 'GRANT' then 'system' else 'legacy' end) as key_space`;
+
 export const SELECT_RECORDED = new PreparedStatement(
   'balance_recorded',
   ['jsonb'],
-  `select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, e.counterparty_id,
+  `select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, ${RECORDED_KEY_SPACE},
+          e.request_digest, e.counterparty_id,
           e.transfer_id, (select c.id from ledger_entries c
                             where c.transfer_id = e.transfer_id and c.kind = 'TRANSFER_IN') as counterpart_id,
           e.hold_id, h.amount as hold_amount, h.payee_id as hold_payee_id
@@ -39,7 +43,8 @@ export const SELECT_RECORDED = new PreparedStatement(
 // One statement, atomic on its own, for every user of a round: the guarded updates and all their ledger rows.
 // `$1` per user: [id, expected balance, expected version, change, number of changes, lowest, highest, change
 // of held credits]; `$2` per entry, in batch order: [user id, amount, offset (the batch's running change after
-// it), kind, reason, idempotency_key, counterparty, transfer id, held offset, hold id]. Each row's balance
+// it), kind, reason, idempotency_key, counterparty, transfer id, held offset, hold id, key space, request
+// digest]. Each row's balance
 // becomes `balance + change` (held: `held + held change`), and each entry's balance_after is the balance
 // before the batch plus its offset (held_after likewise).
 // - A decided batch is guarded by the balance *and* the version its decision was made against: a user
@@ -93,10 +98,11 @@ export const WRITE = new PreparedStatement(
      returning ${USER_COLUMNS}, input.change, input.held_change
    ), entries as (
      insert into ledger_entries (user_id, amount, balance_after, kind, reason, idempotency_key, counterparty_id,
-                                 transfer_id, held_after, hold_id)
+                                 transfer_id, held_after, hold_id, key_space, request_digest)
      select updated.id, (e.item->>1)::bigint, updated.balance - updated.change + (e.item->>2)::bigint,
             e.item->>3, e.item->>4, e.item->>5, (e.item->>6)::integer, (e.item->>7)::uuid,
-            updated.held - updated.held_change + (e.item->>8)::bigint, (e.item->>9)::bigint
+            updated.held - updated.held_change + (e.item->>8)::bigint, (e.item->>9)::bigint, e.item->>10,
+            e.item->>11
        from jsonb_array_elements($2) with ordinality as e (item, position)
        join updated on updated.id = (e.item->>0)::integer
       order by e.position

@@ -3,7 +3,8 @@ import type { Sql, Tx } from '../../db/sql.js';
 import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
 import { toUserState, type UserRow } from '../users/user.store.js';
-import { scopedKey, type EntryToWrite, type RecordedEntry } from './balance.decide.js';
+import type { EntryToWrite, RecordedEntry } from './balance.decide.js';
+import { keyId, type RecordedKeySpace } from './idempotency.js';
 import { HoldStore } from '../holds/hold.store.js';
 import { CREDIT, LOAD, LOAD_LOCKED, SELECT_RECORDED, WRITE } from './balance.statements.js';
 
@@ -53,7 +54,7 @@ export interface BatchToWrite {
 
 /** Whether a write failed because one of its idempotency keys is recorded for the user already. */
 export function isKeyTaken(error: unknown): boolean {
-  return isUniqueViolation(error, 'ledger_entries_idempotency_key_per_space_unique');
+  return isUniqueViolation(error, 'ledger_entries_key_space_unique');
 }
 
 /** The SQL of the balance path; every statement runs in the caller's transaction. */
@@ -105,11 +106,13 @@ export class BalanceStore {
         e.balanceAfter - start(b),
         e.kind,
         e.reason,
-        e.idempotencyKey,
+        e.idempotencyKey?.text ?? null,
         e.transfer?.payee ?? null,
         e.transfer?.transferId ?? null,
         e.heldAfter - startHeld(b),
         e.hold?.id ?? null,
+        e.idempotencyKey?.space ?? null,
+        e.idempotencyKey?.request ?? null,
       ]),
     );
     const rows = await this.sql.rows<UserRow & { entry_ids: string[] }>(
@@ -156,10 +159,7 @@ export class BalanceStore {
     );
   }
 
-  /**
-   * The ledger entries recorded under the given idempotency keys (in either key space), by user id and scoped
-   * key.
-   */
+  /** The ledger entries recorded under the given idempotency key texts (in every key space), by user id and key id. */
   async findRecorded(
     tx: Tx,
     keys: readonly { userId: number; key: string }[],
@@ -172,6 +172,8 @@ export class BalanceStore {
       kind: LedgerEntryKind;
       reason: string | null;
       idempotency_key: string;
+      key_space: RecordedKeySpace;
+      request_digest: string | null;
       counterparty_id: number | null;
       transfer_id: string | null;
       counterpart_id: string | null;
@@ -183,8 +185,10 @@ export class BalanceStore {
     for (const row of rows) {
       let recorded = byUser.get(row.user_id);
       if (!recorded) byUser.set(row.user_id, (recorded = new Map()));
-      recorded.set(scopedKey(row.kind, row.idempotency_key), {
+      recorded.set(keyId(row.key_space, row.idempotency_key), {
         id: String(row.id),
+        space: row.key_space,
+        request: row.request_digest,
         amount: Number(row.amount),
         balanceAfter: Number(row.balance_after),
         kind: row.kind,

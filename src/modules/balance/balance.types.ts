@@ -1,5 +1,6 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CallersAccount } from '../auth/access.js';
 import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import { User, type UserState } from '../users/user.entity.js';
 
@@ -8,6 +9,7 @@ export class BalanceUpdated {
   @Field(() => User, {
     description: 'The user right after this change was committed (for a repeated idempotency key: as it is now).',
   })
+  @CallersAccount()
   user: UserState;
 
   @Field(() => GraphQLSafeInt, { description: 'The change applied (negative for a withdrawal).' })

@@ -41,10 +41,14 @@ export class PageInfo {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+}
+
 /** `first` as asked, capped at MAX_PAGE_SIZE; a negative one is a client error. */
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
-  if (first < 0) throw new GraphQLError('`first` must not be negative', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (first < 0) throw badInput('`first` must not be negative');
   return Math.min(first, MAX_PAGE_SIZE);
 }
 
@@ -56,7 +60,15 @@ export function encodeCursor(id: number): string {
 export function decodeCursor(cursor: string | null | undefined): number | undefined {
   if (cursor === null || cursor === undefined) return undefined;
   const match = /^id:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match)
-    throw new GraphQLError('`after` is not a cursor of this list', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!match) throw badInput('`after` is not a cursor of this list');
   return Number(match[1]);
+}
+
+/**
+ * A page's arguments (`first`, `after`), checked by the operation guard before anything runs: a bad one refuses
+ * the whole operation (400) instead of failing inside an answer, after a change was committed.
+ */
+export function checkPageArguments(args: Readonly<Record<string, unknown>>): void {
+  pageSize(args['first'] as number | null | undefined);
+  decodeCursor(args['after'] as string | null | undefined);
 }

@@ -1,5 +1,5 @@
 import type { OperationResult } from '../balance/balance.answers.js';
-import type { BalanceOperation, Payees, RecordedEntry } from '../balance/balance.decide.js';
+import type { BalanceOperation, Payees } from '../balance/balance.decide.js';
 import { InvalidAmount, UserNotFound, UserSide } from '../balance/balance.types.js';
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import type { UserState } from '../users/user.entity.js';
@@ -47,23 +47,6 @@ export const HOLD_ENDINGS: ReadonlyMap<LedgerEntryKind, HoldStatus> = new Map([
   [LedgerEntryKind.VOID, HoldStatus.VOIDED],
   [LedgerEntryKind.EXPIRY, HoldStatus.EXPIRED],
 ]);
-
-/** Two hold operations ask the same: the same hold ended, or a hold made with the same terms. */
-export function sameHold(a: BalanceOperation, b: BalanceOperation): boolean {
-  if (!a.hold || !b.hold) return a.hold === b.hold;
-  if (a.kind !== LedgerEntryKind.HOLD) return a.hold.id === b.hold.id;
-  return a.hold.expiresInSeconds === b.hold.expiresInSeconds && (a.hold.payee ?? null) === (b.hold.payee ?? null);
-}
-
-/** Whether a recorded hold entry (of `op`'s kind and reason) is what hold operation `op` would have written. */
-export function holdRecordedAs(op: BalanceOperation & { hold: HoldRequest }, entry: RecordedEntry): boolean {
-  const hold = entry.hold;
-  if (!hold) return false;
-  if (op.kind === LedgerEntryKind.HOLD) return hold.amount === op.value && hold.payee === (op.hold.payee ?? null);
-  // A capture of "all of it" (0) is recorded as the amount it took.
-  if (op.kind === LedgerEntryKind.CAPTURE && op.value !== 0 && -entry.amount !== op.value) return false;
-  return hold.id === op.hold.id;
-}
 
 /** A hold operation's effect, decided against the hold as it stands in the batch. */
 export type HoldEffect =

@@ -1,7 +1,9 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../context.js';
-import { requireOwnHold, requireOwnUser, requireStaff } from '../auth/access.js';
+import { Access, anyone, CheckArguments, mayRead, ownHold, staffOnly } from '../auth/access.js';
+import { clientKey } from '../balance/idempotency.js';
+import { checkPageArguments } from '../common/connection.types.js';
 import { User, type UserState } from '../users/user.entity.js';
 import { Hold, HoldStatus, type HoldState } from './hold.entity.js';
 import { HoldService, MAX_HOLD_SECONDS } from './hold.service.js';
@@ -11,8 +13,9 @@ const holdIdArg = { description: 'The hold.' };
 const idempotencyKeyArg = {
   nullable: true,
   description:
-    'Apply at most once: a repeat with the same parameters gets the first answer, with other parameters ' +
-    'IdempotencyKeyReused. Refused operations are not recorded, so a retry may still succeed.',
+    "Apply at most once (a key of the hold's account, in the caller's key space): a repeat with the same " +
+    'parameters gets the first answer, with any parameter different IdempotencyKeyReused. Refused operations are ' +
+    'not recorded, so a retry may still succeed.',
 } as const;
 
 /** Holds: reserve now, capture or release later; each hold ends exactly once. */
@@ -24,8 +27,10 @@ export class HoldResolver {
     name: 'hold',
     description:
       "Reserves credits of the user's available balance until they are captured, voided or the hold expires. " +
-      'Answers after the commit; InsufficientFunds when less is available.',
+      'Answers after the commit; InsufficientFunds when less is available. Role `user` may hold only its own ' +
+      'credits and may not name a payee.',
   })
+  @Access(ownHold)
   placeHold(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, { description: 'The user whose credits are held.' }) userId: string,
@@ -40,12 +45,13 @@ export class HoldResolver {
     reason?: string | null,
     @Arg('payeeId', () => ID, {
       nullable: true,
-      description: 'Who a capture pays (the credits move to this user, as a transfer); omitted: nobody.',
+      description:
+        'Who a capture pays (the credits move to this user, as a transfer); omitted: nobody. A service or admin only.',
     })
     payeeId?: string | null,
   ): Promise<HoldResult> {
-    requireOwnHold(principal, userId);
-    return this.service.hold(userId, amount, expiresIn, idempotencyKey ?? null, reason ?? null, payeeId ?? null);
+    const key = clientKey(principal, idempotencyKey);
+    return this.service.hold(userId, amount, expiresIn, key, reason ?? null, payeeId ?? null);
   }
 
   @Mutation(() => CaptureHoldResult, {
@@ -53,6 +59,7 @@ export class HoldResolver {
       'Takes credits of an open hold (a CAPTURE ledger entry; paid to its payee, if it has one) and releases ' +
       'the rest. A service or admin only.',
   })
+  @Access(staffOnly('capture a hold'))
   captureHold(
     @Ctx() { principal }: RequestContext,
     @Arg('holdId', () => ID, holdIdArg) holdId: string,
@@ -63,44 +70,49 @@ export class HoldResolver {
     amount?: number | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<CaptureHoldResult> {
-    requireStaff(principal, 'capture a hold');
-    return this.service.captureHold(holdId, amount ?? null, idempotencyKey ?? null, () => undefined);
+    return this.service.captureHold(holdId, amount ?? null, clientKey(principal, idempotencyKey), () => true);
   }
 
-  @Mutation(() => VoidHoldResult, { description: 'Releases an open hold entirely (a VOID ledger entry).' })
+  @Mutation(() => VoidHoldResult, {
+    description:
+      'Releases an open hold entirely (a VOID ledger entry). Role `user` may void only its own holds: any other ' +
+      'hold id is HoldNotFound to it.',
+  })
+  @Access(anyone)
   voidHold(
     @Ctx() { principal }: RequestContext,
     @Arg('holdId', () => ID, holdIdArg) holdId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
   ): Promise<VoidHoldResult> {
-    return this.service.voidHold(holdId, idempotencyKey ?? null, (userId) => requireOwnHold(principal, userId));
+    const key = clientKey(principal, idempotencyKey);
+    return this.service.voidHold(holdId, key, (userId) => mayRead(principal, userId));
   }
 
   @Query(() => Hold, {
     name: 'hold',
     nullable: true,
-    description: 'The hold with this id, or null when there is none.',
+    description: 'The hold with this id, or null when there is none (or it is not one the caller may see).',
   })
+  @Access(anyone)
   async holdById(
     @Ctx() { principal }: RequestContext,
     @Arg('id', () => ID, { description: 'The hold id.' }) id: string,
   ): Promise<HoldState | null> {
-    const hold = await this.service.findById(id);
-    // Checked after the read, as for ledger entries: a user may see its own holds.
-    if (hold) requireOwnUser(principal, hold.userId);
-    return hold;
+    return this.service.findById(id, (userId) => mayRead(principal, userId));
   }
 
-  @FieldResolver(() => HoldConnection, { description: "The user's holds, newest first." })
+  @FieldResolver(() => HoldConnection, {
+    nullable: true,
+    description: "The user's holds, newest first; null when they could not be read (the error says why).",
+  })
+  @CheckArguments(checkPageArguments)
   holds(
     @Root() user: UserState,
-    @Ctx() { principal }: RequestContext,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 20, at most 100).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: '`endCursor` of the previous page.' }) after?: string,
     @Arg('status', () => HoldStatus, { nullable: true, description: 'Only holds in this state; omitted: all.' })
     status?: HoldStatus | null,
   ): Promise<HoldConnection> {
-    requireOwnUser(principal, user.id);
     return this.service.page(user.id, first, after, status);
   }
 }

@@ -16,6 +16,7 @@ import {
   type VoidHoldResult,
 } from './hold.types.js';
 import type { OperationResult } from '../balance/balance.answers.js';
+import { keyOfRequest, type ClientKey } from '../balance/idempotency.js';
 
 /** The longest a hold may last: a year and a day. */
 export const MAX_HOLD_SECONDS = 366 * 24 * 60 * 60;
@@ -27,8 +28,8 @@ function parseHoldId(raw: string): number | undefined {
   return Number.isSafeInteger(id) ? id : undefined;
 }
 
-/** Who may end a hold of `userId` (throws when the caller may not). */
-export type MayEnd = (userId: number) => void;
+/** Whether the caller may see (and so end) the holds of `userId`: to others, a hold of another user is no hold. */
+export type SeesAccount = (userId: number) => boolean;
 
 /**
  * Holds: arguments checked here, then each operation joins its user's lane like every balance change, where
@@ -49,7 +50,7 @@ export class HoldService {
     rawUserId: string,
     amount: number,
     expiresIn: number,
-    idempotencyKey: string | null,
+    key: ClientKey | null,
     reason: string | null,
     rawPayeeId: string | null,
   ): Promise<HoldResult> {
@@ -70,11 +71,12 @@ export class HoldService {
       if (parsed === userId) return Promise.resolve(new InvalidInput('payeeId', 'A hold may not pay its own user'));
       payee = parsed;
     }
+    const kind = LedgerEntryKind.HOLD;
     return this.balances.enqueue(userId, {
-      kind: LedgerEntryKind.HOLD,
+      kind,
       value: amount,
       reason,
-      idempotencyKey,
+      idempotencyKey: keyOfRequest(key, kind, [amount, expiresIn, reason, payee]),
       hold: { id: 0, expiresInSeconds: expiresIn, payee },
     }) as Promise<HoldResult>;
   }
@@ -83,24 +85,19 @@ export class HoldService {
   async captureHold(
     rawHoldId: string,
     amount: number | null,
-    idempotencyKey: string | null,
-    mayEnd: MayEnd,
+    key: ClientKey | null,
+    sees: SeesAccount,
   ): Promise<CaptureHoldResult> {
     if (amount !== null && (!Number.isSafeInteger(amount) || amount <= 0)) {
       return new InvalidAmount(amount, 'A capture must be a positive whole number (or omitted: all of the hold)');
     }
-    return (await this.end(
-      rawHoldId,
-      LedgerEntryKind.CAPTURE,
-      amount ?? 0,
-      idempotencyKey,
-      mayEnd,
-    )) as CaptureHoldResult;
+    // "All of it" (omitted) is another request than the same amount given: the hold may have changed between.
+    return (await this.end(rawHoldId, LedgerEntryKind.CAPTURE, amount, key, sees)) as CaptureHoldResult;
   }
 
   /** Releases the whole hold. */
-  async voidHold(rawHoldId: string, idempotencyKey: string | null, mayEnd: MayEnd): Promise<VoidHoldResult> {
-    return (await this.end(rawHoldId, LedgerEntryKind.VOID, 0, idempotencyKey, mayEnd)) as VoidHoldResult;
+  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<VoidHoldResult> {
+    return (await this.end(rawHoldId, LedgerEntryKind.VOID, null, key, sees)) as VoidHoldResult;
   }
 
   /** Releases an expired hold (the sweeper); answered HoldExpired with `releasedNow` when this released it. */
@@ -119,10 +116,11 @@ export class HoldService {
     return this.store.expired(limit);
   }
 
-  /** The hold, or null when the id is malformed or unknown. */
-  async findById(rawId: string): Promise<HoldState | null> {
+  /** The hold, or null when the id is malformed or unknown, or names a hold of a user the caller may not see. */
+  async findById(rawId: string, sees: SeesAccount): Promise<HoldState | null> {
     const id = parseHoldId(rawId);
-    return id === undefined ? null : ((await this.store.findById(id)) ?? null);
+    const hold = id === undefined ? undefined : await this.store.findById(id);
+    return hold && sees(hold.userId) ? hold : null;
   }
 
   /** The user's holds, newest first (keyset pagination on id), optionally of one status. */
@@ -139,24 +137,27 @@ export class HoldService {
     return { edges, pageInfo: PageInfo.of(edges, holds.length > size, afterId !== undefined) };
   }
 
-  /** The hold's user and payee never change: read once here, the hold itself is read again in the lane. */
+  /**
+   * Ends a hold (`amount` as sent: null for a void, or a capture of all of it). The hold's user and payee never
+   * change: read once here, the hold itself is read again in the lane. A hold the caller may not see answers
+   * HoldNotFound, exactly as a hold that does not exist.
+   */
   private async end(
     rawHoldId: string,
     kind: LedgerEntryKind,
-    value: number,
-    idempotencyKey: string | null,
-    mayEnd: MayEnd,
+    amount: number | null,
+    key: ClientKey | null,
+    sees: SeesAccount,
   ): Promise<OperationResult> {
     const id = parseHoldId(rawHoldId);
     const hold = id === undefined ? undefined : await this.store.findById(id);
-    if (!hold) return new HoldNotFound(rawHoldId);
-    mayEnd(hold.userId);
+    if (!hold || !sees(hold.userId)) return new HoldNotFound(rawHoldId);
     const paid = kind === LedgerEntryKind.CAPTURE && hold.payeeId !== null;
     return this.balances.enqueue(hold.userId, {
       kind,
-      value,
+      value: amount ?? 0,
       reason: null,
-      idempotencyKey,
+      idempotencyKey: keyOfRequest(key, kind, kind === LedgerEntryKind.CAPTURE ? [hold.id, amount] : [hold.id]),
       transfer: paid ? { payee: hold.payeeId!, transferId: randomUUID() } : undefined,
       hold: { id: hold.id },
     });

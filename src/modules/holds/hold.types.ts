@@ -1,5 +1,6 @@
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, InterfaceType, ObjectType } from 'type-graphql';
+import { CallersAccount } from '../auth/access.js';
 import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import { PageInfo } from '../common/connection.types.js';
 import { User, type UserState } from '../users/user.entity.js';
@@ -23,6 +24,7 @@ export abstract class HoldChange {
   @Field(() => User, {
     description: 'The user right after this change (for a repeated idempotency key: as it is now).',
   })
+  @CallersAccount()
   user: UserState;
 
   @Field(() => ID, { description: 'The ledger entry of this change.' })

@@ -1,7 +1,6 @@
 import type { PubSub } from 'type-graphql';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
-import type { RequestContext } from '../../context.js';
-import { requireOwnUser } from '../auth/access.js';
+import { Access, ownAccount } from '../auth/access.js';
 import type { UserNotFound } from '../balance/balance.types.js';
 import { BalanceChangedResult, type BalanceChangeState } from './balance-change.types.js';
 import type { BalanceFeed } from './balance-feed.js';
@@ -28,16 +27,13 @@ export function feedPubSub(feed: BalanceFeed | undefined): PubSub {
 export class BalanceChangeResolver {
   @Subscription(() => BalanceChangedResult, {
     topics: BALANCE_CHANGED,
-    // The topic id is the user the caller may watch: checked here, before anything is read or registered.
-    topicId: ({ args, context }: { args: { userId: string }; context: RequestContext }) => {
-      requireOwnUser(context.principal, args.userId);
-      return args.userId;
-    },
+    topicId: ({ args }: { args: { userId: string } }) => args.userId,
     description:
       "A user's balance, live: first its current state, then one message per committed change in version order " +
       '(from any server process on the same database). Over graphql-ws on the GraphQL path. Role `user` may ' +
       'watch only itself.',
   })
+  @Access(ownAccount('userId'))
   balanceChanged(
     @Root() message: BalanceChangeState | UserNotFound,
     @Arg('userId', () => ID, { description: 'The user to watch.' }) _userId: string,

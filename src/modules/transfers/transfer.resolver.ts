@@ -1,8 +1,9 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../context.js';
-import { requireOwnTransfer } from '../auth/access.js';
+import { Access, ownTransfer } from '../auth/access.js';
 import { BalanceService } from '../balance/balance.service.js';
+import { clientKey } from '../balance/idempotency.js';
 import { TransferResult } from './transfer.types.js';
 
 @Resolver()
@@ -15,6 +16,7 @@ export class TransferResolver {
       'TRANSFER_IN) that name each other. Answers after the commit; business failures are typed members of the ' +
       'result union. Role `user` may transfer only from its own account.',
   })
+  @Access(ownTransfer)
   transfer(
     @Ctx() { principal }: RequestContext,
     @Arg('fromUserId', () => ID, { description: 'The payer: the user the credits come from.' }) fromUserId: string,
@@ -24,14 +26,14 @@ export class TransferResolver {
     @Arg('idempotencyKey', () => String, {
       nullable: true,
       description:
-        "Apply at most once (a key of the payer's): a repeat with the same parameters gets the first answer, with " +
-        'other parameters IdempotencyKeyReused. Refused transfers are not recorded, so a retry may still succeed.',
+        "Apply at most once (a key of the payer's account, in the caller's key space): a repeat with the same " +
+        'parameters gets the first answer, with any parameter different IdempotencyKeyReused. Refused transfers ' +
+        'are not recorded, so a retry may still succeed.',
     })
     idempotencyKey?: string | null,
     @Arg('reason', () => String, { nullable: true, description: "Kept in the payer's ledger entry." })
     reason?: string | null,
   ): Promise<TransferResult> {
-    requireOwnTransfer(principal, fromUserId);
-    return this.balances.transfer(fromUserId, toUserId, amount, idempotencyKey ?? null, reason ?? null);
+    return this.balances.transfer(fromUserId, toUserId, amount, clientKey(principal, idempotencyKey), reason ?? null);
   }
 }

@@ -1,5 +1,6 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, ObjectType } from 'type-graphql';
+import { CallersAccount } from '../auth/access.js';
 import { BalanceError, InvalidInput } from '../common/errors.types.js';
 import {
   ConcurrentUpdate,
@@ -24,10 +25,13 @@ export class TransferCompleted {
   @Field(() => User, {
     description: 'The payer right after this transfer (for a repeated idempotency key: as it is now).',
   })
+  @CallersAccount()
   from: UserState;
 
   @Field(() => User, {
-    description: 'The payee right after this transfer (for a repeated idempotency key: as it is now).',
+    description:
+      'The payee right after this transfer (for a repeated idempotency key: as it is now). Role `user` may see ' +
+      'only its `id`.',
   })
   to: UserState;
 

@@ -2,6 +2,7 @@ import { BigIntType } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { AccountType } from '../auth/access.js';
 
 /** A user as the balance path sees it. */
 export interface UserState {
@@ -18,7 +19,10 @@ export interface UserState {
 }
 
 // Every decorator names its type: tsx/esbuild emit no decorator metadata.
-@ObjectType({ description: 'An account holding a balance of credits.' })
+@ObjectType({
+  description: 'An account holding a balance of credits. Role `user` sees of another user only its `id`.',
+})
+@AccountType(['id'])
 @Entity({ tableName: 'users' })
 export class User implements UserState {
   @Field(() => ID, { description: 'The user id (a positive whole number as a string).' })

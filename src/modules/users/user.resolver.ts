@@ -1,7 +1,6 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../context.js';
-import { requireOwnUser, requireStaff } from '../auth/access.js';
+import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access, CallersAccount, ownAccount, staffOnly } from '../auth/access.js';
 import { User, type UserState } from './user.entity.js';
 import { UserService } from './user.service.js';
 import { CreateUserInput, CreateUserResult, UserConnection } from './user.types.js';
@@ -10,22 +9,22 @@ import { CreateUserInput, CreateUserResult, UserConnection } from './user.types.
 export class UserResolver {
   constructor(private readonly service: UserService) {}
 
-  @Query(() => User, { nullable: true, description: 'The user with this id, or null when there is none.' })
-  user(
-    @Ctx() { principal }: RequestContext,
-    @Arg('id', () => ID, { description: 'The user id.' }) id: string,
-  ): Promise<UserState | null> {
-    requireOwnUser(principal, id);
+  @Query(() => User, {
+    nullable: true,
+    description: 'The user with this id, or null when there is none. Role `user` may read only itself.',
+  })
+  @Access(ownAccount('id'))
+  @CallersAccount()
+  user(@Arg('id', () => ID, { description: 'The user id.' }) id: string): Promise<UserState | null> {
     return this.service.findById(id);
   }
 
-  @Query(() => UserConnection, { description: 'Users ordered by id, a page at a time.' })
+  @Query(() => UserConnection, { description: 'Users ordered by id, a page at a time. A service or admin only.' })
+  @Access(staffOnly('list users'))
   users(
-    @Ctx() { principal }: RequestContext,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 20, at most 100).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: '`endCursor` of the previous page.' }) after?: string,
   ): Promise<UserConnection> {
-    requireStaff(principal, 'list users');
     return this.service.page(first, after);
   }
 
@@ -36,12 +35,13 @@ export class UserResolver {
     return user.balance - user.held;
   }
 
-  @Mutation(() => CreateUserResult, { description: 'Creates a user; failures are typed members of the result.' })
+  @Mutation(() => CreateUserResult, {
+    description: 'Creates a user; failures are typed members of the result. A service or admin only.',
+  })
+  @Access(staffOnly('create users'))
   createUser(
-    @Ctx() { principal }: RequestContext,
     @Arg('input', () => CreateUserInput, { description: 'The new user.' }) input: CreateUserInput,
   ): Promise<CreateUserResult> {
-    requireStaff(principal, 'create users');
     return this.service.create(input);
   }
 }
