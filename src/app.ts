@@ -98,6 +98,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
         metrics,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
+        maxTokens: config.queryLimits.tokens,
       }),
       // Ready = not shutting down, the database answers, and every migration this build knows is applied.
       async readiness() {

@@ -7,8 +7,9 @@ import { UnauthenticatedError } from '../modules/auth/auth.errors.js';
 import type { Authenticate } from '../modules/auth/authenticator.js';
 import { OPEN_ACCESS } from '../modules/auth/principal.js';
 import { SERVICE_UNAVAILABLE } from './graphql.js';
+import { asksForSubscription } from './http-subscriptions.js';
 import type { Metrics } from './metrics.js';
-import { HttpError } from './respond.js';
+import { HttpError, sendJson } from './respond.js';
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -65,15 +66,39 @@ export interface ApolloBridgeDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** The parser's token limit (as Apollo's). */
+  maxTokens: number;
 }
 
+const SUBSCRIPTION_OVER_HTTP = {
+  errors: [
+    {
+      message: 'Subscriptions are served over WebSocket (the graphql-ws protocol) on this path, not over HTTP',
+      extensions: { code: 'BAD_REQUEST' },
+    },
+  ],
+};
+
 /** Turns a node:http request into an Apollo request and writes Apollo's answer back (one write when complete). */
-export function createApolloBridge({ apollo, authenticate, metrics, logger, bodyLimitBytes }: ApolloBridgeDeps) {
+export function createApolloBridge({
+  apollo,
+  authenticate,
+  metrics,
+  logger,
+  bodyLimitBytes,
+  maxTokens,
+}: ApolloBridgeDeps) {
   return async (req: http.IncomingMessage, res: http.ServerResponse, search: string, requestId: string) => {
     const raw = await readBody(req, bodyLimitBytes);
     requireJsonPost(req.method, req.headers['content-type']);
     const body = parseBody(raw, req.headers['content-type']);
     const started = performance.now();
+    if (asksForSubscription(body, search, maxTokens)) {
+      logger.debug({ requestId, code: 'BAD_REQUEST' }, 'request rejected: a subscription over HTTP');
+      metrics.observeRequest('none', 'BAD_REQUEST', (performance.now() - started) / 1000);
+      sendJson(res, 400, SUBSCRIPTION_OVER_HTTP);
+      return;
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

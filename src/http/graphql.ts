@@ -6,7 +6,13 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { Config } from '../config.js';
 import type { RequestContext } from '../context.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
@@ -85,28 +91,26 @@ function requestErrorsPlugin(logger: Logger): ApolloServerPlugin<RequestContext>
 
 /**
  * Decides every operation before it runs (modules/auth/operation-guard.ts): who may run it, every nested field's
- * arguments, what of another user's account it shows, one mutation per request. Subscriptions are served over
- * WebSocket only: over HTTP they are the client's mistake (400), not an internal error.
+ * arguments, what of another user's account it shows, one mutation per request. (Subscriptions never get here:
+ * the bridge answers them, see http-subscriptions.ts.)
  */
 function operationGuardPlugin(): ApolloServerPlugin<RequestContext> {
   const listener: GraphQLRequestListener<RequestContext> = {
     didResolveOperation({ schema, document, operation, request, contextValue }) {
       // Apollo has refused a document without its operation before this hook.
       if (!operation) return Promise.resolve();
-      // Named for the metrics before a refusal: the first root field asked for.
-      const first = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
-      contextValue.outcome.operation = first?.name.value;
-      if (operation.operation === 'subscription') {
-        throw new GraphQLError(
-          'Subscriptions are served over WebSocket (the graphql-ws protocol) on this path, not over HTTP',
-          { extensions: { code: BAD_REQUEST, http: { status: 400 } } },
-        );
-      }
+      // Named for the metrics before a refusal.
+      contextValue.outcome.operation = firstRootField(operation);
       guardOperation(schema, document, operation, request.variables, contextValue.principal);
       return Promise.resolve();
     },
   };
   return { requestDidStart: () => Promise.resolve(listener) };
+}
+
+/** The first root field an operation asks for (by name), for the metrics. */
+function firstRootField(operation: OperationDefinitionNode): string | undefined {
+  return operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD)?.name.value;
 }
 
 /** graphql-armor's limits on one document, the same over HTTP and WebSocket. */
