@@ -1,6 +1,11 @@
+import 'reflect-metadata';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { balanceMutations } from './balance-mutations.js';
+import { Sql } from '../src/db/sql.js';
+import { BalanceStore } from '../src/modules/balance/balance.store.js';
+import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
+import type { UserState } from '../src/modules/users/user.entity.js';
 import { insertUser, ledgerViolations, query, useTestApp } from './helpers.js';
 
 const t = useTestApp();
@@ -144,6 +149,69 @@ describe('writes that cannot be fooled', () => {
     expect(await m().withdraw(userId, 5)).toMatchObject({ balance: 1085 });
     expect(await m().withdraw(userId, 1000)).toMatchObject({ balance: 85 });
     expect((await userRow(userId)).balance).toBe(85);
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
+  it('a set-balance or reset decided while memory is stale lands exactly on its value, never relatively', async () => {
+    // Each user remembered at 90 (version 2); then another process deposits 50 (140, version 3).
+    const [set, reset, mixed] = [
+      await insertUser(t.orm, 100),
+      await insertUser(t.orm, 100),
+      await insertUser(t.orm, 100),
+    ];
+    for (const userId of [set, reset, mixed]) expect(await m().withdraw(userId, 10)).toMatchObject({ balance: 90 });
+    await query(
+      t.orm,
+      `with u as (update users set balance = balance + 50, version = version + 1
+                   where id in (select jsonb_array_elements_text(?::jsonb)::integer) returning id, balance)
+       insert into ledger_entries (user_id, amount, balance_after, kind) select id, 50, balance, 'DEPOSIT' from u`,
+      [JSON.stringify([set, reset, mixed].map(Number))],
+    );
+    // A SET written as "balance + (7 - 90)" from memory would leave 57; the ledger must record -133.
+    expect(await m().set(set, 7, 'sync')).toMatchObject({ amount: -133, balance: 7, user: { version: 4 } });
+    expect(await m().reset(reset)).toMatchObject({ amount: -140, balance: 0, user: { version: 4 } });
+    // In one batch with withdrawals around it: each decided against the true 140.
+    const answers = await Promise.all([
+      t.app.balances.withdraw(mixed, 5),
+      t.app.balances.setBalance(mixed, 20, null),
+      t.app.balances.withdraw(mixed, 1),
+    ]);
+    expect(answers).toMatchObject([{ balance: 135 }, { amount: -115, balance: 20 }, { balance: 19 }]);
+    expect((await Promise.all([set, reset, mixed].map(userRow))).map((row) => row.balance)).toEqual([7, 0, 19]);
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
+  it('the guarded write itself: a decision lands only on the exact balance and version it was made against', async () => {
+    const userId = Number(await insertUser(t.orm, 100));
+    const store = new BalanceStore(new Sql(t.orm));
+    const [state] = [...(await store.transaction((tx) => store.load(tx, [userId]))).values()];
+    // A withdrawal of 80 decided against `expected`; it would fit the row's range whatever the guard says.
+    const attempt = (expected: UserState) =>
+      store.transaction((tx) =>
+        store.write(tx, [
+          {
+            userId,
+            expected,
+            entries: [
+              {
+                amount: -80,
+                balanceAfter: expected.balance - 80,
+                held: 0,
+                heldAfter: expected.held,
+                kind: LedgerEntryKind.WITHDRAWAL,
+                reason: null,
+                idempotencyKey: null,
+              },
+            ],
+          },
+        ]),
+      );
+    // The right version with another balance (a restore, an operator), another version with the right balance.
+    expect((await attempt({ ...state!, balance: 1000 })).size).toBe(0);
+    expect((await attempt({ ...state!, version: state!.version + 1 })).size).toBe(0);
+    expect(await userRow(String(userId))).toEqual({ balance: 100, version: 1 });
+    const written = await attempt(state!);
+    expect(written.get(userId)?.state).toMatchObject({ balance: 20, version: 2 });
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 

@@ -248,6 +248,25 @@ describe('voidHold', () => {
 });
 
 describe('expiry', () => {
+  it('lasts exactly expiresIn seconds by the database clock: a hold just made is open, captured, not expired', async () => {
+    const user = await insertUser(t.orm, 100);
+    for (const expiresIn of [1, 59, 61, 86_400]) {
+      const answer = await hold({ userId: user, amount: 1, expiresIn });
+      if (answer.__typename !== 'HoldPlaced') throw new Error(answer.__typename);
+      const [row] = await query<{ seconds: number }>(
+        t.orm,
+        'select extract(epoch from expires_at - created_at)::float8 as seconds from holds where id = ?',
+        [Number(answer.hold.id)],
+      );
+      expect({ expiresIn, seconds: row!.seconds }).toEqual({ expiresIn, seconds: expiresIn });
+    }
+    // Made and captured at once, well within its seconds: not expired (as a unit of milliseconds would be).
+    expect(await capture(await placed(user, 3, { expiresIn: 5 }))).toMatchObject({
+      __typename: 'HoldCaptured',
+      amount: 3,
+    });
+  });
+
   it('a capture or void of an expired hold releases it (EXPIRY) and answers HoldExpired', async () => {
     const user = await insertUser(t.orm, 100);
     const [a, b] = [await placed(user, 10), await placed(user, 20)];

@@ -184,7 +184,8 @@ describe('transfer', () => {
       1000 - 100 * 7 + 100 * 5 - 100 * 3 + 100 * 3,
       1000 + 100 * 7 - 100 * 5 + 100 * 3 - 100 * 3,
     ]);
-    expect(t.app.balances.stats()).toMatchObject({ concurrentUpdates: 0 });
+    // Lock order is the point: a deadlock retried is a failure here, not noise.
+    expect(t.app.balances.stats()).toMatchObject({ concurrentUpdates: 0, deadlocks: 0 });
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 
@@ -235,6 +236,26 @@ describe('transfer', () => {
         ])
       )[0]!.s,
     ).toBe('20');
+    expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+
+  it('a chain of transfers in one round: a payer paid earlier in the round is decided after that credit', async () => {
+    // Ids ascending a < b < c; only a has money. In one tick: a pays b, b pays c, c pays a.
+    const [a, b, c] = [await insertUser(t.orm, 10), await insertUser(t.orm, 0), await insertUser(t.orm, 0)];
+    const service = t.app.balances;
+    const answers = await Promise.all([
+      service.transfer(a, b, 10),
+      service.transfer(b, c, 10),
+      service.transfer(c, a, 10),
+    ]);
+    // b's transfer comes after a's credit (b has nothing else). c's may come before b's credit: refused on its own.
+    expect(answers.slice(0, 2).map((answer) => answer.constructor.name)).toEqual([
+      'TransferCompleted',
+      'TransferCompleted',
+    ]);
+    const total = await balances(a, b, c);
+    expect(total.reduce((x, y) => x + y)).toBe(10);
+    expect(total[1]).toBe(0);
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 
