@@ -1,8 +1,9 @@
-// A bank-style test under faults (after Jepsen's bank workload): accounts with a known total, clients on
-// several server processes doing random transfers and holds (captured, voided or left to expire) and reading
-// every balance in one snapshot, while faults are injected: a server SIGKILLed, PostgreSQL stopped and
-// started, a server cut off from the database (network namespaces; root only), then all at once. A checker
-// reads every snapshot and the final state (scripts/bank/checker.ts). Exits 1 on any violation.
+// A bank-style test under faults (after Jepsen's bank workload): accounts with a known total (some with small
+// balances), clients on several server processes doing random transfers and holds (captured, voided or left to
+// expire), deposits, withdrawals and set-balances on small wallets, and reading every balance in one snapshot,
+// while faults are injected: a server SIGKILLed, PostgreSQL stopped and started, a server cut off from the
+// database (network namespaces; root only), then all at once. A checker reads every snapshot and the final
+// state against what was asked and answered (scripts/bank/checker.ts). Exits 1 on any violation.
 //   npm run bank -- [--seconds 12] [--servers 3] [--workers 24] [--accounts 8] [--faults kill,pg-restart,partition,all]
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,6 +17,8 @@ import { check, type Verdict } from './bank/checker.js';
 import { runWorkload } from './bank/workload.js';
 
 const FAULTS = ['kill', 'pg-restart', 'partition', 'all'] as const;
+/** Accounts that get deposits, withdrawals and set-balances (outside the conserved total). */
+const WALLETS = 4;
 type Fault = (typeof FAULTS)[number];
 
 const { values } = parseArgs({
@@ -105,14 +108,24 @@ try {
   for (let i = 0; i < cluster.size; i++) connect(i);
   const db = new pg.Client({ connectionString: cluster.databaseUrl });
   await db.connect();
-  // Small balances, so that refusals (InsufficientFunds) are part of the history too.
-  const accounts = await insertUsers(db, Number(values.accounts), 100);
-  const [{ total }] = (await db.query<{ total: string }>('select sum(balance) as total from users')).rows as [
-    { total: string },
+  // Small balances, so that refusals (InsufficientFunds) are part of the history too: half the accounts have 10.
+  const count = Number(values.accounts);
+  const accounts = [
+    ...(await insertUsers(db, Math.ceil(count / 2), 100)),
+    ...(await insertUsers(db, Math.floor(count / 2), 10)),
   ];
+  const wallets = await insertUsers(db, WALLETS, 10);
+  const [{ total }] = (
+    await db.query<{ total: string }>('select sum(balance) as total from users where id <> all($1::integer[])', [
+      wallets,
+    ])
+  ).rows as [{ total: string }];
   await db.end();
   const expectedTotal = Number(total);
-  log(`${cluster.size} servers, ${accounts.length} accounts, total ${expectedTotal}, ${seconds} s per fault`);
+  log(
+    `${cluster.size} servers, ${accounts.length} accounts (total ${expectedTotal}), ${wallets.length} wallets, ` +
+      `${seconds} s per fault`,
+  );
   if (cluster.noPartitions) log(`partitions: not made (${cluster.noPartitions})`);
 
   for (const fault of faults) {
@@ -126,6 +139,7 @@ try {
     const workload = await runWorkload({
       clients,
       accounts,
+      wallets,
       expectedTotal,
       workers: Number(values.workers),
       until: performance.now() + phaseMs,
@@ -136,7 +150,7 @@ try {
     const checker = new pg.Client({ connectionString: cluster.databaseUrl });
     await checker.connect();
     try {
-      const verdict = await check(checker, workload.operations, workload.snapshots, expectedTotal);
+      const verdict = await check(checker, workload, expectedTotal, wallets);
       results.push({ fault, verdict, events });
       log(`${fault}: ${verdict.violations.length === 0 ? 'no violations' : `${verdict.violations.length} VIOLATIONS`}`);
       for (const violation of verdict.violations.slice(0, 20)) log(`  ${violation}`);

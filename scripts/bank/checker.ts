@@ -1,6 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { checkInvariants } from '../../src/db/invariants.js';
-import type { BankOperation, SnapshotCheck } from './workload.js';
+import type { BankOperation, WorkloadResult } from './workload.js';
 
 export interface Verdict {
   attempted: number;
@@ -18,73 +19,145 @@ const ENTRY_KIND: Record<BankOperation['kind'], string> = {
   hold: 'HOLD',
   capture: 'CAPTURE',
   void: 'VOID',
+  deposit: 'DEPOSIT',
+  withdraw: 'WITHDRAWAL',
+  set: 'SET',
 };
 
+/** The ledger amount an applied operation must have written, as asked (a set: its balance after, below). */
+const ASKED_AMOUNT: Partial<Record<BankOperation['kind'], (op: BankOperation) => number>> = {
+  transfer: (op) => -op.amount,
+  capture: (op) => -op.amount,
+  deposit: (op) => op.amount,
+  withdraw: (op) => -op.amount,
+};
+
+/** Clock slack between this process and PostgreSQL's commit timestamps (one machine, one clock). */
+const SLACK_MS = 5;
+
+interface Entry {
+  id: string;
+  user_id: number;
+  idempotency_key: string | null;
+  kind: string;
+  amount: string;
+  balance_after: string;
+  held_after: string;
+  hold_id: string | null;
+  counterparty_id: number | null;
+  payee_id: number | null;
+  payee_amount: string | null;
+  committed_ms: number;
+}
+
+interface HoldRow {
+  id: string;
+  user_id: number;
+  payee_id: number | null;
+  amount: string;
+  status: string;
+  captured: string | null;
+  expires_ms: number;
+  seconds: number;
+}
+
 /**
- * Reads the final state and checks it against what the clients were told: every snapshot had the total and
- * nothing negative; the total is conserved now; every invariant of `npm run verify` holds; every acknowledged
- * operation is in the ledger exactly once, as answered (a refusal: not at all), and an unanswered one at most
- * once; each acknowledged capture or void ended its hold that way.
+ * Waits (up to `timeoutMs`) until the sweepers have ended every hold that expired more than a second ago; returns
+ * those still open then.
+ */
+async function expiredOpenHolds(db: pg.Client, timeoutMs: number): Promise<string[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query<{ id: string; expires_at: Date }>(
+      `select id, expires_at from holds where status = 'OPEN' and expires_at < now() - interval '1 second'`,
+    );
+    if (rows.length === 0 || performance.now() > deadline) {
+      return rows.map((hold) => `hold ${hold.id} expired at ${hold.expires_at.toISOString()} but is still open`);
+    }
+    await delay(100);
+  }
+}
+
+/**
+ * Reads the final state and checks it against what the clients asked and were told:
+ * - every snapshot had the total and nothing negative, and every request (snapshots too) was answered;
+ * - the total is conserved now, every invariant of `npm run verify` holds, every expired hold has ended;
+ * - every acknowledged operation is in the ledger exactly once, as asked (kind, user, amount, payee, hold,
+ *   expiry), and left its hold as answered; a refused one is not in it at all;
+ * - every refusal states facts that were true: an InsufficientFunds names a balance and available amount the user
+ *   had (by the ledger and its commit times) while the request was in flight, and less than was asked; a
+ *   HoldExpired names a hold that had expired; no other refusal can happen in this workload.
  */
 export async function check(
   db: pg.Client,
-  operations: readonly BankOperation[],
-  snapshots: readonly SnapshotCheck[],
+  workload: WorkloadResult,
   expectedTotal: number,
+  wallets: readonly number[],
 ): Promise<Verdict> {
+  const { operations, snapshots } = workload;
   const violations: string[] = [];
   for (const [i, snapshot] of snapshots.entries()) {
     for (const problem of snapshot.problems) violations.push(`snapshot ${i}: ${problem}`);
   }
-  const users = (await db.query<{ id: number; balance: string; held: string }>('select id, balance, held from users'))
-    .rows;
-  const total = users.reduce((sum, user) => sum + Number(user.balance), 0);
+  if (workload.unansweredSnapshots > 0)
+    violations.push(`${workload.unansweredSnapshots} snapshot reads never answered`);
+  violations.push(...(await expiredOpenHolds(db, 15_000)));
+  const users = (await db.query<{ id: number; balance: string }>('select id, balance from users')).rows;
+  const total = users.reduce((sum, user) => (wallets.includes(user.id) ? sum : sum + Number(user.balance)), 0);
   if (total !== expectedTotal) violations.push(`final total ${total} <> ${expectedTotal}`);
   const report = await checkInvariants(async (sql) => (await db.query(sql)).rows as Record<string, unknown>[]);
   for (const v of report.violations) violations.push(`${v.invariant}: user ${v.userId}: ${v.detail}`);
 
-  const keys = operations.map((op) => op.key);
+  // Every entry of every user an operation touched, in order, with its commit time: the users' histories.
+  const touched = [...new Set(operations.map((op) => op.userId))];
   const entries = (
-    await db.query<{ user_id: number; idempotency_key: string; kind: string; amount: string; hold_id: string | null }>(
-      `select user_id, idempotency_key, kind, amount, hold_id from ledger_entries
-        where idempotency_key = any($1::text[])`,
-      [keys],
+    await db.query<Entry>(
+      `select e.id::text, e.user_id, e.idempotency_key, e.kind, e.amount, e.balance_after, e.held_after,
+              e.hold_id::text, e.counterparty_id, p.user_id as payee_id, p.amount as payee_amount,
+              (extract(epoch from pg_xact_commit_timestamp(e.xmin)) * 1000)::float8 as committed_ms
+         from ledger_entries e
+         left join ledger_entries p on p.transfer_id = e.transfer_id and p.kind = 'TRANSFER_IN'
+        where e.user_id = any($1::integer[])
+        order by e.user_id, e.id`,
+      [touched],
     )
   ).rows;
-  const byKey = Map.groupBy(entries, (entry) => entry.idempotency_key);
+  const history = Map.groupBy(entries, (entry) => entry.user_id);
+  const byKey = Map.groupBy(
+    entries.filter((entry) => entry.idempotency_key !== null),
+    (entry) => entry.idempotency_key!,
+  );
   const holds = new Map(
     (
-      await db.query<{ id: string; status: string; captured: string | null }>('select id, status, captured from holds')
+      await db.query<HoldRow>(
+        `select id::text, user_id, payee_id, amount, status, captured,
+                (extract(epoch from expires_at) * 1000)::float8 as expires_ms,
+                extract(epoch from expires_at - created_at)::float8 as seconds
+           from holds`,
+      )
     ).rows.map((hold) => [hold.id, hold]),
   );
+
   let applied = 0;
   for (const op of operations) {
     const found = byKey.get(op.key) ?? [];
     if (found.length > 0) applied++;
     const what = `${op.kind} ${op.key} (${op.outcome}${op.answer ? `: ${op.answer}` : ''})`;
+    if (op.outcome === 'unknown') violations.push(`${what}: never answered`);
     if (found.length > 1) violations.push(`${what}: applied ${found.length} times`);
     const entry = found[0];
-    if (op.outcome === 'refused' && entry) violations.push(`${what}: refused, but applied`);
+    if (op.outcome === 'refused') {
+      if (entry) violations.push(`${what}: refused, but applied`);
+      const untrue = refusalProblem(op, history.get(op.userId) ?? [], holds);
+      if (untrue) violations.push(`${what}: ${untrue}`);
+      continue;
+    }
     if (op.outcome !== 'applied') continue;
     if (!entry) {
       violations.push(`${what}: acknowledged, but not in the ledger`);
       continue;
     }
-    if (entry.user_id !== op.userId || entry.kind !== ENTRY_KIND[op.kind]) {
-      violations.push(`${what}: recorded as ${entry.kind} of user ${entry.user_id}`);
-    }
-    if ((op.kind === 'transfer' || op.kind === 'capture') && Number(entry.amount) !== -op.amount) {
-      violations.push(`${what}: amount ${entry.amount} <> -${op.amount}`);
-    }
-    if (op.holdId !== undefined && entry.hold_id !== op.holdId) {
-      violations.push(`${what}: names hold ${entry.hold_id}, not ${op.holdId}`);
-    }
-    const hold = op.holdId === undefined ? undefined : holds.get(op.holdId);
-    if (op.kind === 'capture' && (hold?.status !== 'CAPTURED' || Number(hold.captured) !== op.amount)) {
-      violations.push(`${what}: hold ${op.holdId} is ${hold?.status} (${hold?.captured})`);
-    }
-    if (op.kind === 'void' && hold?.status !== 'VOIDED')
-      violations.push(`${what}: hold ${op.holdId} is ${hold?.status}`);
+    for (const problem of appliedProblems(op, entry, holds)) violations.push(`${what}: ${problem}`);
   }
   const count = (outcome: BankOperation['outcome']) => operations.filter((op) => op.outcome === outcome).length;
   return {
@@ -97,4 +170,78 @@ export async function check(
     snapshots: snapshots.length,
     violations,
   };
+}
+
+/** How an applied operation's entry (and hold) differs from what was asked. */
+function appliedProblems(op: BankOperation, entry: Entry, holds: ReadonlyMap<string, HoldRow>): string[] {
+  const problems: string[] = [];
+  if (entry.user_id !== op.userId || entry.kind !== ENTRY_KIND[op.kind]) {
+    problems.push(`recorded as ${entry.kind} of user ${entry.user_id}`);
+  }
+  const amount = ASKED_AMOUNT[op.kind]?.(op);
+  if (amount !== undefined && Number(entry.amount) !== amount) problems.push(`amount ${entry.amount} <> ${amount}`);
+  if (op.kind === 'set' && Number(entry.balance_after) !== op.amount) {
+    problems.push(`balance after ${entry.balance_after} <> ${op.amount}`);
+  }
+  // A transfer or a capture pays the payee asked for exactly what left the payer.
+  if (op.kind === 'transfer' || op.kind === 'capture') {
+    if (entry.counterparty_id !== op.payee || entry.payee_id !== op.payee || Number(entry.payee_amount) !== op.amount) {
+      problems.push(`paid ${entry.payee_amount} to ${entry.payee_id} (counterparty ${entry.counterparty_id})`);
+    }
+  }
+  if (op.holdId !== undefined && entry.hold_id !== op.holdId) {
+    problems.push(`names hold ${entry.hold_id}, not ${op.holdId}`);
+  }
+  const hold = op.holdId === undefined ? undefined : holds.get(op.holdId);
+  if (op.kind === 'hold') {
+    const asked = { user: op.userId, payee: op.payee, amount: op.amount, seconds: op.expiresIn };
+    const made = hold && {
+      user: hold.user_id,
+      payee: hold.payee_id,
+      amount: Number(hold.amount),
+      seconds: hold.seconds,
+    };
+    if (JSON.stringify(made) !== JSON.stringify(asked)) {
+      problems.push(`hold made as ${JSON.stringify(made)}, asked ${JSON.stringify(asked)}`);
+    }
+  }
+  if (op.kind === 'capture' && (hold?.status !== 'CAPTURED' || Number(hold.captured) !== op.amount)) {
+    problems.push(`hold ${op.holdId} is ${hold?.status} (${hold?.captured})`);
+  }
+  if (op.kind === 'void' && hold?.status !== 'VOIDED') problems.push(`hold ${op.holdId} is ${hold?.status}`);
+  return problems;
+}
+
+/** What is untrue about a refusal, or undefined when its facts hold. */
+function refusalProblem(
+  op: BankOperation,
+  history: readonly Entry[],
+  holds: ReadonlyMap<string, HoldRow>,
+): string | undefined {
+  const refusal = op.refusal ?? {};
+  if (op.answer === 'InsufficientFunds' && ['transfer', 'hold', 'withdraw'].includes(op.kind)) {
+    const { balance, available, requested } = refusal as { balance: number; available: number; requested: number };
+    if (requested !== op.amount) return `requested ${requested}, but ${op.amount} was asked`;
+    if (available >= requested) return `available ${available} covers the ${requested} requested`;
+    // A state the user was in, by its ledger, at some moment between sending and the answer.
+    const from = op.sentAt - SLACK_MS;
+    const to = (op.answeredAt ?? Infinity) + SLACK_MS;
+    const held = history.some((entry, i) => {
+      const next = history[i + 1];
+      return (
+        Number(entry.balance_after) === balance &&
+        Number(entry.balance_after) - Number(entry.held_after) === available &&
+        entry.committed_ms <= to &&
+        (next === undefined || next.committed_ms >= from)
+      );
+    });
+    return held ? undefined : `balance ${balance}, available ${available}: never the user's state while it was asked`;
+  }
+  if (op.answer === 'HoldExpired' && (op.kind === 'capture' || op.kind === 'void')) {
+    const hold = holds.get(op.holdId!);
+    if (hold?.status !== 'EXPIRED') return `hold ${op.holdId} is ${hold?.status}, not expired`;
+    if (hold.expires_ms > (op.answeredAt ?? Infinity) + SLACK_MS) return `hold ${op.holdId} had not expired yet`;
+    return undefined;
+  }
+  return `no refusal ${op.answer} can be right here: ${JSON.stringify(refusal)}`;
 }

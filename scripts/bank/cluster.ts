@@ -100,8 +100,11 @@ export async function startBankCluster(options: {
   const noPartitions = options.network ? await partitionsUnavailable() : 'disabled';
   const dataDir = await mkdtemp(path.join(tmpdir(), 'balance-bank-'));
   const settings: Record<string, string> = {
-    listen_addresses: noPartitions ? '127.0.0.1' : '*',
+    // Loopback only; with partitions also the host side of each namespace's database link (set below).
+    listen_addresses: '127.0.0.1',
     max_connections: '200',
+    // The checker tells when each ledger entry was committed (to check the states refusals claim).
+    track_commit_timestamp: 'on',
     // A server cut off mid-transaction must not hold its row locks for ever.
     idle_in_transaction_session_timeout: '10s',
     tcp_keepalives_idle: '5',
@@ -110,12 +113,6 @@ export async function startBankCluster(options: {
   };
   let database: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir, database: 'balance', logger, settings });
   const port = database.port;
-  if (!noPartitions) {
-    // The servers reach PostgreSQL over their namespaces' links: allow those addresses (with the password).
-    await database.stop();
-    await appendFile(path.join(dataDir, 'postgres', 'pg_hba.conf'), '\nhost all all 10.0.0.0/8 scram-sha-256\n');
-    database = await startEmbeddedDatabase({ dataDir, database: 'balance', logger, settings, port });
-  }
   const tag = randomInt(36 ** 3)
     .toString(36)
     .padStart(3, '0');
@@ -124,6 +121,15 @@ export async function startBankCluster(options: {
   try {
     for (let i = 0; i < options.servers; i++) {
       namespaces.push(noPartitions ? undefined : await createNamespace(tag, net, i));
+    }
+    if (!noPartitions) {
+      // The servers reach PostgreSQL over their namespaces' links: it listens there too (and on loopback, not on
+      // every address of the machine), and allows those addresses (with the password).
+      await database.stop();
+      settings['listen_addresses'] = ['127.0.0.1', ...namespaces.map((ns) => ns!.databaseHost)].join(',');
+      const subnet = `10.${net}.0.0/16`;
+      await appendFile(path.join(dataDir, 'postgres', 'pg_hba.conf'), `\nhost all all ${subnet} scram-sha-256\n`);
+      database = await startEmbeddedDatabase({ dataDir, database: 'balance', logger, settings, port });
     }
   } catch (error) {
     await Promise.all(namespaces.map((ns) => ns && deleteNamespace(ns)));

@@ -4,27 +4,38 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   BankSnapshotDocument,
   CaptureHoldDocument,
+  DepositDocument,
   HoldDocument,
+  SetBalanceDocument,
   TransferDocument,
   VoidHoldDocument,
+  WithdrawDocument,
   type BalanceClient,
 } from '../../client/index.js';
 
-/** One client operation as the checker sees it. */
+/** One client operation as the checker sees it: what was asked, and what was answered when. */
 export interface BankOperation {
-  kind: 'transfer' | 'hold' | 'capture' | 'void';
+  kind: 'transfer' | 'hold' | 'capture' | 'void' | 'deposit' | 'withdraw' | 'set';
   /** Its idempotency key (unique in the run). */
   key: string;
-  /** The user whose lane it goes through (the payer; the hold's user). */
+  /** The user whose lane it goes through (the payer; the hold's user; the wallet). */
   userId: number;
-  payee: number;
+  /** Who is paid: a transfer's payee, a hold's (and its capture's) payee; null when nobody. */
+  payee: number | null;
+  /** As asked: the credits moved, held, captured, deposited or withdrawn; for `set`, the balance asked for. */
   amount: number;
+  /** For a hold: the seconds it was asked to last. */
+  expiresIn?: number;
   /** For capture and void: the hold; for a hold: the hold it made (when acknowledged). */
   holdId?: string;
-  /** applied: acknowledged as done; refused: acknowledged, nothing done; unknown: no answer in time. */
+  /** applied: acknowledged as done; refused: acknowledged, nothing done; unknown: never answered. */
   outcome: 'applied' | 'refused' | 'unknown';
-  /** The answer's type. */
+  /** The answer's type, and for a refusal the answer itself (the facts it claims). */
   answer?: string;
+  refusal?: Record<string, unknown>;
+  /** When it was first sent and when its answer came (ms since the epoch, this machine's clock). */
+  sentAt: number;
+  answeredAt?: number;
   /** Requests sent after the first (to another server, with the same key). */
   retries: number;
 }
@@ -38,31 +49,41 @@ export interface SnapshotCheck {
 export interface WorkloadOptions {
   /** One client per server. */
   clients: readonly BalanceClient[];
+  /** Accounts that only pay each other (transfers, holds): their total never changes. */
   accounts: readonly number[];
+  /** The total of every user but the wallets. */
   expectedTotal: number;
+  /** Accounts with small balances that only get deposits, withdrawals and set-balances. */
+  wallets: readonly number[];
   workers: number;
   until: number;
   runId: string;
-  /** How long an operation is retried before it is left unknown. */
+  /** How long an operation is retried before it is left unknown (a violation). */
   giveUpMs: number;
 }
 
 export interface WorkloadResult {
   operations: BankOperation[];
   snapshots: SnapshotCheck[];
+  /** Snapshot reads that got no answer within `giveUpMs`. */
+  unansweredSnapshots: number;
 }
 
-const APPLIED = new Set(['TransferCompleted', 'HoldPlaced', 'HoldCaptured', 'HoldVoided']);
+const APPLIED = new Set(['TransferCompleted', 'HoldPlaced', 'HoldCaptured', 'HoldVoided', 'BalanceUpdated']);
 
 /**
- * Random transfers and holds (captured in part, voided, or left to expire) between random accounts, and
- * snapshot reads of every balance, from `workers` concurrent clients spread over the servers. A request that
- * fails (no answer, a GraphQL error, ConcurrentUpdate) goes again to the next server with the same key.
+ * Random transfers and holds (captured in part, voided, or left to expire) between random accounts; deposits,
+ * withdrawals and set-balances on wallets with small balances (so that refusals and the insufficient-funds
+ * boundary happen under faults too); and snapshot reads of every balance, from `workers` concurrent clients spread
+ * over the servers. A request that fails (no answer, a GraphQL error, ConcurrentUpdate) goes again to the next
+ * server with the same key.
  */
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
   const operations: BankOperation[] = [];
   const snapshots: SnapshotCheck[] = [];
+  let unansweredSnapshots = 0;
   let sequence = 0;
+  const wallets = new Set(options.wallets);
   const pick = () => options.accounts[randomInt(options.accounts.length)]!;
   const pair = () => {
     const from = pick();
@@ -95,15 +116,17 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     }
   }
 
-  const record = (op: Omit<BankOperation, 'outcome' | 'retries'>) => {
-    const full: BankOperation = { ...op, outcome: 'unknown', retries: 0 };
+  const record = (op: Omit<BankOperation, 'outcome' | 'retries' | 'sentAt'>) => {
+    const full: BankOperation = { ...op, outcome: 'unknown', retries: 0, sentAt: Date.now() };
     operations.push(full);
     return full;
   };
   const settle = (op: BankOperation, answer: { __typename: string } | undefined) => {
     if (!answer) return;
+    op.answeredAt = Date.now();
     op.answer = answer.__typename;
     op.outcome = APPLIED.has(answer.__typename) ? 'applied' : 'refused';
+    if (op.outcome === 'refused') op.refusal = answer as Record<string, unknown>;
   };
   const key = () => `bank-${options.runId}-${++sequence}`;
 
@@ -116,9 +139,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 
   async function holdAndEnd(): Promise<void> {
     const [from, to] = pair();
-    const op = record({ kind: 'hold', key: key(), userId: from, payee: to, amount: 1 + randomInt(5) });
     // Some holds expire while in use: a short expiry races the capture or void (and the sweeper).
     const expiresIn = randomInt(4) === 0 ? 1 : 60;
+    const op = record({ kind: 'hold', key: key(), userId: from, payee: to, amount: 1 + randomInt(5), expiresIn });
     const variables = {
       userId: String(from),
       amount: op.amount,
@@ -138,17 +161,39 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
       const vars = { holdId: op.holdId, amount, idempotencyKey: capture.key };
       settle(capture, (await send(CaptureHoldDocument, vars, capture))?.captureHold);
     } else {
-      const release = record({ kind: 'void', key: key(), userId: from, payee: to, amount: 0, holdId: op.holdId });
+      const release = record({ kind: 'void', key: key(), userId: from, payee: null, amount: 0, holdId: op.holdId });
       const vars = { holdId: op.holdId, idempotencyKey: release.key };
       settle(release, (await send(VoidHoldDocument, vars, release))?.voidHold);
     }
   }
 
+  /** A deposit (1-5), a withdrawal (1-8: often more than a small wallet has) or, rarely, a set-balance (0-20). */
+  async function walletChange(): Promise<void> {
+    const wallet = options.wallets[randomInt(options.wallets.length)]!;
+    const dice = randomInt(10);
+    if (dice < 4) {
+      const op = record({ kind: 'deposit', key: key(), userId: wallet, payee: null, amount: 1 + randomInt(5) });
+      const vars = { userId: String(wallet), amount: op.amount, idempotencyKey: op.key };
+      settle(op, (await send(DepositDocument, vars, op))?.deposit);
+    } else if (dice < 9) {
+      const op = record({ kind: 'withdraw', key: key(), userId: wallet, payee: null, amount: 1 + randomInt(8) });
+      const vars = { userId: String(wallet), amount: op.amount, idempotencyKey: op.key };
+      settle(op, (await send(WithdrawDocument, vars, op))?.withdraw);
+    } else {
+      const op = record({ kind: 'set', key: key(), userId: wallet, payee: null, amount: randomInt(21) });
+      const vars = { userId: String(wallet), balance: op.amount, reason: 'bank', idempotencyKey: op.key };
+      settle(op, (await send(SetBalanceDocument, vars, op))?.setBalance);
+    }
+  }
+
   async function snapshot(): Promise<void> {
     const data = await send(BankSnapshotDocument, {});
-    if (!data) return;
+    if (!data) {
+      unansweredSnapshots++;
+      return;
+    }
     const users = data.users.edges.map((edge) => edge.node);
-    const total = users.reduce((sum, user) => sum + user.balance, 0);
+    const total = users.reduce((sum, user) => (wallets.has(Number(user.id)) ? sum : sum + user.balance), 0);
     const problems: string[] = [];
     if (total !== options.expectedTotal) problems.push(`total ${total} <> ${options.expectedTotal}`);
     for (const user of users) {
@@ -162,12 +207,13 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   async function worker(): Promise<void> {
     while (performance.now() < options.until) {
       const dice = randomInt(100);
-      if (dice < 45) await transfer();
-      else if (dice < 75) await holdAndEnd();
+      if (dice < 35) await transfer();
+      else if (dice < 60) await holdAndEnd();
+      else if (dice < 80) await walletChange();
       else await snapshot();
     }
   }
 
   await Promise.all(Array.from({ length: options.workers }, worker));
-  return { operations, snapshots };
+  return { operations, snapshots, unansweredSnapshots };
 }
