@@ -17,6 +17,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import {
@@ -31,16 +32,37 @@ import {
 import { ForbiddenError } from './auth.errors.js';
 import type { Principal } from './principal.js';
 
+type Field = GraphQLField<unknown, unknown>;
+
 /**
- * Decides an operation before it runs, over every field it would reach (as graphql-js would collect them: with
- * its variables, `@skip`/`@include`, fragments, every member of a union or interface):
- * - each root field's access rule, from its arguments;
+ * What an operation reaches, as graphql-js will collect it (with its variables, `@skip`/`@include`, fragments,
+ * every member of a union or interface): what the guard decides on.
+ */
+interface OperationPlan {
+  /** A refusal that does not depend on the caller (more than one mutation field, a subscription's root). */
+  refusal?: GraphQLError;
+  /** The root fields, each with the access rule it declares. */
+  roots: { field: Field; node: FieldNode; rule: AccessRule }[];
+  /** Nested fields that declare a check of their arguments. */
+  checks: { field: Field; node: FieldNode; check: ArgumentsCheck }[];
+  /** A field of another user's account that is not public, if the operation selects one (only staff may). */
+  othersPrivate?: { field: string; publicFields: readonly string[] };
+  /** Whether the plan depends on the variables (an `@skip` or `@include` was met): then it is not remembered. */
+  variable: boolean;
+}
+
+/** Plans of operations that do not depend on their variables, by operation node (Apollo reuses parsed documents). */
+const plans = new WeakMap<OperationDefinitionNode, OperationPlan>();
+
+/**
+ * Decides an operation before it runs, over every field it would reach:
+ * - each root field's access rule, from its arguments (for a role `user`: staff may do everything);
  * - each nested field's arguments (e.g. a page's `first` and `after`);
  * - for a role `user`, that another user's account is shown at most by its public fields;
  * - a mutation carries one root field, a subscription exactly one.
  * So nothing in an answer can fail for the caller's rights or arguments after a change was committed: the
  * operation is refused whole, before anything is read or changed. Throws the refusal (a GraphQLError with its
- * HTTP status); returns the root fields it will run.
+ * HTTP status).
  */
 export function guardOperation(
   schema: GraphQLSchema,
@@ -48,29 +70,30 @@ export function guardOperation(
   operation: OperationDefinitionNode,
   rawVariables: Readonly<Record<string, unknown>> | undefined,
   principal: Principal,
-): string[] {
+): void {
+  let plan = plans.get(operation);
+  // Staff may do everything: without arguments to check, nothing here depends on the variables.
+  const staff = isStaff(principal);
+  if (plan && staff && plan.checks.length === 0 && !plan.refusal) return;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   // Variables that do not fit are refused by the execution itself, before anything runs.
-  if (coerced.errors) return [];
-  const root = schema.getRootType(operation.operation);
-  if (!root) return [];
-  const walk = new OperationWalk(schema, document, coerced.coerced, principal);
-  const collected = walk.collect(root, operation.selectionSet);
-  if (operation.operation === 'subscription') checkSubscriptionRoot(collected.map(([, node]) => node));
-  const rootFields = collected.filter(([, node]) => !isMeta(node));
-  if (operation.operation === 'mutation' && new Set(rootFields.map(([, node]) => responseKey(node))).size > 1) {
-    throw badRequest(
-      'A request may carry one mutation field: send each change as its own request, so that no failure of one can ' +
-        'hide the commit of another',
-    );
+  if (coerced.errors) return;
+  const variables = coerced.coerced;
+  if (!plan) {
+    plan = planOperation(schema, document, operation, variables);
+    if (!plan.variable) plans.set(operation, plan);
   }
-  for (const [field, node] of rootFields) {
-    const rule = field.extensions[ACCESS_RULE] as AccessRule | undefined;
-    if (!rule) throw new Error(`Root field ${field.name} declares no access rule`);
-    rule(principal, walk.argumentsOf(field, node));
-    walk.fieldsBelow(field, node, undefined);
+  if (plan.refusal) throw plan.refusal;
+  if (!staff) {
+    for (const { field, node, rule } of plan.roots) rule(principal, getArgumentValues(field, node, variables));
+    if (plan.othersPrivate) {
+      const { field, publicFields } = plan.othersPrivate;
+      throw new ForbiddenError(
+        `A user may see of another user's account only ${publicFields.join(', ')}, not ${field}`,
+      );
+    }
   }
-  return rootFields.map(([field]) => field.name);
+  for (const { field, node, check } of plan.checks) check(getArgumentValues(field, node, variables));
 }
 
 /**
@@ -92,18 +115,49 @@ export function assertGuarded(schema: GraphQLSchema): void {
   }
 }
 
+function planOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): OperationPlan {
+  const plan: OperationPlan = { roots: [], checks: [], variable: false };
+  const root = schema.getRootType(operation.operation);
+  if (!root) return plan;
+  const walk = new OperationWalk(schema, document, variables, plan);
+  const collected = walk.collect(root, operation.selectionSet);
+  const rootFields = collected.filter(([, node]) => !isMeta(node));
+  if (operation.operation === 'subscription') {
+    plan.refusal = subscriptionRootProblem(collected.map(([, node]) => node));
+  }
+  if (operation.operation === 'mutation' && new Set(rootFields.map(([, node]) => responseKey(node))).size > 1) {
+    plan.refusal = badRequest(
+      'A request may carry one mutation field: send each change as its own request, so that no failure of one can ' +
+        'hide the commit of another',
+    );
+  }
+  for (const [field, node] of rootFields) {
+    const rule = field.extensions[ACCESS_RULE] as AccessRule | undefined;
+    if (!rule) throw new Error(`Root field ${field.name} declares no access rule`);
+    plan.roots.push({ field, node, rule });
+    walk.fieldsBelow(field, node, undefined);
+  }
+  return plan;
+}
+
 /**
  * A subscription runs exactly one root field that is not introspection, counted with its variables: graphql-js
  * 16 checks this while validating, without variables, and fails on `@include(if: $v)` there (that check is left
  * out of the subscriptions' validation and made here instead, see http/websocket.ts).
  */
-function checkSubscriptionRoot(nodes: readonly FieldNode[]): void {
+function subscriptionRootProblem(nodes: readonly FieldNode[]): GraphQLError | undefined {
   const keys = new Set(nodes.map(responseKey));
   if (keys.size === 0) {
-    throw badRequest('This subscription selects no field: its root field is left out by @skip or @include');
+    return badRequest('This subscription selects no field: its root field is left out by @skip or @include');
   }
-  if (keys.size > 1) throw badRequest('A subscription must select only one root field');
-  if (nodes.some(isMeta)) throw badRequest('A subscription must not select an introspection field at its root');
+  if (keys.size > 1) return badRequest('A subscription must select only one root field');
+  if (nodes.some(isMeta)) return badRequest('A subscription must not select an introspection field at its root');
+  return undefined;
 }
 
 const responseKey = (node: FieldNode): string => node.alias?.value ?? node.name.value;
@@ -117,30 +171,24 @@ const isMeta = (node: FieldNode): boolean => node.name.value.startsWith('__');
 /** Whose account a selection shows: not an account, the caller's own, or another user's. */
 type Shown = undefined | 'own' | 'other';
 
+/** Walks an operation's selections as graphql-js collects them, noting into `plan` what the guard decides on. */
 class OperationWalk {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
-  /** Staff see every account: only arguments are checked. */
-  private readonly seesAll: boolean;
 
   constructor(
     private readonly schema: GraphQLSchema,
     document: DocumentNode,
     private readonly variables: Record<string, unknown>,
-    principal: Principal,
+    private readonly plan: OperationPlan,
   ) {
     for (const definition of document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
     }
-    this.seesAll = isStaff(principal);
-  }
-
-  argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> {
-    return getArgumentValues(field, node, this.variables);
   }
 
   /** The fields of `type` that `selectionSet` selects, with the node of each (as graphql-js collects them). */
-  collect(type: GraphQLObjectType, selectionSet: SelectionSetNode): [GraphQLField<unknown, unknown>, FieldNode][] {
-    const fields: [GraphQLField<unknown, unknown>, FieldNode][] = [];
+  collect(type: GraphQLObjectType, selectionSet: SelectionSetNode): [Field, FieldNode][] {
+    const fields: [Field, FieldNode][] = [];
     const visit = (set: SelectionSetNode): void => {
       for (const selection of set.selections) {
         if (!this.included(selection)) continue;
@@ -168,8 +216,8 @@ class OperationWalk {
     return fields;
   }
 
-  /** Checks what `node` selects below `field` (of a parent showing `shown`), for every type it may have. */
-  fieldsBelow(field: GraphQLField<unknown, unknown>, node: FieldNode, shown: Shown): void {
+  /** Notes what `node` selects below `field` (of a parent showing `shown`), for every type it may have. */
+  fieldsBelow(field: Field, node: FieldNode, shown: Shown): void {
     const type = getNamedType(field.type);
     if (!node.selectionSet) return;
     const isAccount = type.extensions[ACCOUNT_PUBLIC_FIELDS] !== undefined;
@@ -177,21 +225,19 @@ class OperationWalk {
     for (const concrete of this.objectTypes(type)) {
       for (const [child, childNode] of this.collect(concrete, node.selectionSet)) {
         if (isMeta(childNode)) continue;
-        this.check(concrete, child, childNode, below);
+        this.note(concrete, child, childNode, below);
         this.fieldsBelow(child, childNode, below);
       }
     }
   }
 
-  private check(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, node: FieldNode, shown: Shown): void {
+  private note(parent: GraphQLObjectType, field: Field, node: FieldNode, shown: Shown): void {
     const publicFields = parent.extensions[ACCOUNT_PUBLIC_FIELDS] as readonly string[] | undefined;
-    if (publicFields && shown === 'other' && !this.seesAll && !publicFields.includes(field.name)) {
-      throw new ForbiddenError(
-        `A user may see of another user's account only ${publicFields.join(', ')}, not ${field.name}`,
-      );
+    if (publicFields && shown === 'other' && !publicFields.includes(field.name)) {
+      this.plan.othersPrivate ??= { field: field.name, publicFields };
     }
     const check = field.extensions[ARGUMENTS_CHECK] as ArgumentsCheck | undefined;
-    check?.(this.argumentsOf(field, node));
+    if (check) this.plan.checks.push({ field, node, check });
   }
 
   private objectTypes(type: GraphQLNamedType): readonly GraphQLObjectType[] {
@@ -206,17 +252,14 @@ class OperationWalk {
     return !!conditionType && isAbstractType(conditionType) && this.schema.isSubType(conditionType, type);
   }
 
-  private included(node: FieldNode | SelectionSetNode['selections'][number]): boolean {
+  private included(node: SelectionNode): boolean {
+    if (!node.directives?.length) return true;
     const skip = getDirectiveValues(GraphQLSkipDirective, node, this.variables);
-    if (skip?.['if'] === true) return false;
     const include = getDirectiveValues(GraphQLIncludeDirective, node, this.variables);
-    return include?.['if'] !== false;
+    if (skip || include) this.plan.variable = true;
+    return skip?.['if'] !== true && include?.['if'] !== false;
   }
 }
 
 /** `__typename` and the introspection fields: nothing to decide. */
-const META_FIELD = {
-  name: '__meta',
-  args: [],
-  extensions: {},
-} as unknown as GraphQLField<unknown, unknown>;
+const META_FIELD = { name: '__meta', args: [], extensions: {} } as unknown as Field;
