@@ -304,8 +304,8 @@ describe('probing ids, as a role user', () => {
   it("another user's ledger entry reads as none, as an id with no entry", async () => {
     const [entry] = await query<{ id: string }>(t.orm, 'select id::text from ledger_entries where user_id = ?', [bob]);
     const read = (id: string) => post(aliceToken, `{ ledgerEntry(id: "${id}") { id amount } }`);
-    expect((await read(entry!.id)).data).toEqual({ ledgerEntry: null });
-    expect((await read('999999999')).data).toEqual({ ledgerEntry: null });
+    expect(await read(entry!.id)).toEqual({ status: 200, data: { ledgerEntry: null } });
+    expect(await read('999999999')).toEqual({ status: 200, data: { ledgerEntry: null } });
   });
 
   it('an unknown payee is told only to a transfer that would otherwise go through; a hold may not name one', async () => {
