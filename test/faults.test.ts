@@ -15,8 +15,8 @@ import {
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { initOrm, type Orm } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
-import { createTestDatabase, ledgerViolations, query } from './helpers.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import { ledgerViolations, query } from './helpers.js';
+import { startServerProcess, startServers } from './server-process.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -153,10 +153,9 @@ describe('faults lose nothing and double nothing', () => {
   });
 
   it('one of three servers SIGKILLed mid-burst; the client retries with idempotency keys: every operation applies exactly once', async () => {
-    const databaseUrl = await createTestDatabase();
-    const servers: ServerProcess[] = [];
-    for (const _ of [1, 2, 3]) servers.push(await startServerProcess({ DATABASE_URL: databaseUrl }));
-    cleanups.push(() => Promise.all(servers.map((server) => server.stop())));
+    const cluster = await startServers(3);
+    cleanups.push(() => cluster.close());
+    const { servers, orm } = cluster;
     const victim = servers[1]!;
     let killedAt = 0;
 
@@ -181,8 +180,6 @@ describe('faults lose nothing and double nothing', () => {
     expect(report.counts).toEqual({ BalanceUpdated: 5000, InsufficientFunds: 5000 });
     expect(report.retries).toBeGreaterThan(0);
 
-    const orm = await initOrm(databaseUrl, 2);
-    cleanups.push(() => orm.close(true));
     const ledger = await ledgerByKey(orm, 'sigkill:');
     expect(ledger.perKey.size).toBe(5000);
     expect([...ledger.perKey.values()].every((count) => count === 1)).toBe(true);

@@ -7,10 +7,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
-import { initOrm } from '../src/db/orm.js';
 import { balanceMutations } from './balance-mutations.js';
 import { createTestDatabase, insertUser, ledgerViolations, query, startTestApp, useTestApp } from './helpers.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import { startServerProcess, startServers, type ServerCluster, type ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -107,15 +106,16 @@ describe('daily grant: keys, missed days, failures', () => {
 });
 
 describe('the grant with WORKERS > 1', () => {
-  let server: ServerProcess | undefined;
+  let cluster: ServerCluster | undefined;
   afterAll(async () => {
-    await server?.stop();
+    await cluster?.close();
   });
 
   it('keeps running after the worker that ran it first dies: every worker schedules it', async () => {
-    const databaseUrl = await createTestDatabase();
     // Every second, so the test sees ticks; yesterday completed, so each tick checks today.
-    server = await startServerProcess({ DATABASE_URL: databaseUrl, WORKERS: '2', GRANT_CRON: '* * * * * *' });
+    cluster = await startServers(1, { WORKERS: '2', GRANT_CRON: '* * * * * *' });
+    const [server] = cluster.servers as [ServerProcess];
+    const { orm } = cluster;
     // Workers log through their own pipes: worker 1's line may come after the primary's "listening".
     const workerOne = () => server!.logs.find((line) => line.msg === 'worker listening' && line['worker'] === 1);
     for (const deadline = Date.now() + 10_000; !workerOne() && Date.now() < deadline;) await delay(50);
@@ -123,22 +123,17 @@ describe('the grant with WORKERS > 1', () => {
     expect(first).toBeDefined();
     process.kill(first!['pid'] as number, 'SIGKILL');
     // A user created after worker 1 died, on a day not completed yet, is granted by the workers still running.
-    const orm = await initOrm(databaseUrl, 2);
-    try {
-      const userId = await insertUser(orm, 0);
-      await query(orm, 'delete from grant_days');
-      await query(orm, 'insert into grant_days (day, amount, users) values (current_date - 1, 5, 0)');
-      let balance = 0;
-      for (const deadline = Date.now() + 30_000; balance === 0 && Date.now() < deadline;) {
-        await delay(200); // polling the database for the grant's effect, with a deadline
-        const [row] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
-        balance = Number(row!.balance);
-      }
-      expect(balance).toBe(5);
-      expect(await ledgerViolations(orm)).toEqual([]);
-    } finally {
-      await orm.close(true);
+    const userId = await insertUser(orm, 0);
+    await query(orm, 'delete from grant_days');
+    await query(orm, 'insert into grant_days (day, amount, users) values (current_date - 1, 5, 0)');
+    let balance = 0;
+    for (const deadline = Date.now() + 30_000; balance === 0 && Date.now() < deadline;) {
+      await delay(200); // polling the database for the grant's effect, with a deadline
+      const [row] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
+      balance = Number(row!.balance);
     }
+    expect(balance).toBe(5);
+    expect(await ledgerViolations(orm)).toEqual([]);
   });
 });
 

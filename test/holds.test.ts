@@ -16,9 +16,8 @@ import {
   type HoldMutationVariables,
   type VoidHoldMutation,
 } from '../client/index.js';
-import { initOrm } from '../src/db/orm.js';
-import { createTestDatabase, insertUser, JWT_ENV, ledgerViolations, query, signToken, useTestApp } from './helpers.js';
-import { startServerProcess } from './server-process.js';
+import { insertUser, JWT_ENV, ledgerViolations, query, signToken, useTestApp } from './helpers.js';
+import { startServers } from './server-process.js';
 
 type HoldAnswer = HoldMutation['hold'];
 type CaptureAnswer = CaptureHoldMutation['captureHold'];
@@ -372,14 +371,13 @@ describe('races across processes', () => {
       timeout: 60_000,
     },
     async () => {
-      const databaseUrl = await createTestDatabase();
       // Server B sweeps every 10 ms, so its expiries race A's captures.
-      const [a, b] = await Promise.all([
-        startServerProcess({ DATABASE_URL: databaseUrl, AUTH_MODE: 'off' }),
-        startServerProcess({ DATABASE_URL: databaseUrl, AUTH_MODE: 'off', HOLD_SWEEP_INTERVAL_MS: '10' }),
-      ]);
-      const orm = await initOrm(databaseUrl, 2);
-      const [toA, toB] = [createBalanceClient(a.url), createBalanceClient(b.url)];
+      const cluster = await startServers(2, (i) => ({
+        AUTH_MODE: 'off',
+        ...(i === 1 ? { HOLD_SWEEP_INTERVAL_MS: '10' } : {}),
+      }));
+      const { orm } = cluster;
+      const [toA, toB] = cluster.urls.map((url) => createBalanceClient(url)) as [BalanceClient, BalanceClient];
       try {
         const user = await insertUser(orm, 10_000);
         const holdOn = (client: BalanceClient) =>
@@ -425,8 +423,7 @@ describe('races across processes', () => {
         expect(await ledgerViolations(orm)).toEqual([]);
       } finally {
         await Promise.all([toA.close(), toB.close()]);
-        await Promise.all([a.stop(), b.stop()]);
-        await orm.close(true);
+        await cluster.close();
       }
     },
   );

@@ -7,18 +7,15 @@ import {
   UpdateBalanceDocument,
   WithdrawDocument,
 } from '../client/index.js';
-import { initOrm, type Orm } from '../src/db/orm.js';
-import { createTestDatabase, insertUser, ledgerViolations, query } from './helpers.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import type { Orm } from '../src/db/orm.js';
+import { insertUser, ledgerViolations, query } from './helpers.js';
+import { startServers, type ServerCluster } from './server-process.js';
 
-let servers: ServerProcess[] = [];
-let orm: Orm | undefined;
+let cluster: ServerCluster | undefined;
 
 afterEach(async () => {
-  await Promise.all(servers.map((server) => server.stop()));
-  await orm?.close(true);
-  servers = [];
-  orm = undefined;
+  await cluster?.close();
+  cluster = undefined;
 });
 
 /** The reference burst spread over `urls`, then every exact count and invariant. */
@@ -37,7 +34,8 @@ async function expectExactReferenceBurst(urls: string[], db: Orm) {
 
 /** Stops every process (each must exit 0) and sums the batch statistics their workers logged. */
 async function stopAndCollectStats() {
-  expect(await Promise.all(servers.map((server) => server.stop()))).toEqual(servers.map(() => 0));
+  const { servers } = cluster!;
+  expect(await cluster!.stop()).toEqual(servers.map(() => 0));
   const stats = servers
     .flatMap((server) => server.logs)
     .filter((line) => line.msg === 'stopped' && line.stats)
@@ -48,9 +46,8 @@ async function stopAndCollectStats() {
 
 describe('the reference test across processes on one database', () => {
   it('three separate server processes start together (one migrates and seeds) and stay exact', async () => {
-    const databaseUrl = await createTestDatabase();
-    servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
-    orm = await initOrm(databaseUrl, 2);
+    cluster = await startServers(3);
+    const { servers, orm } = cluster;
     expect(await query(orm, 'select id, balance from users')).toEqual([{ id: 1, balance: '10000' }]);
     // Started without AUTH_MODE (not production): open, and each says so loudly.
     for (const server of servers) {
@@ -75,9 +72,8 @@ describe('the reference test across processes on one database', () => {
   });
 
   it('WORKERS=2 (node:cluster on one port) stays exact', async () => {
-    const databaseUrl = await createTestDatabase();
-    servers = [await startServerProcess({ DATABASE_URL: databaseUrl, WORKERS: '2' })];
-    orm = await initOrm(databaseUrl, 2);
+    cluster = await startServers(1, { WORKERS: '2' });
+    const { servers, orm } = cluster;
 
     const report = await expectExactReferenceBurst([servers[0]!.url], orm);
     // One scrape answers for both workers: the primary sums their registries.
@@ -104,9 +100,8 @@ describe('the reference test across processes on one database', () => {
   });
 
   it('an idempotency key applies once even when its repeats race through two processes', async () => {
-    const databaseUrl = await createTestDatabase();
-    servers = await Promise.all([1, 2].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
-    orm = await initOrm(databaseUrl, 2);
+    cluster = await startServers(2);
+    const { servers, orm } = cluster;
     const clients = servers.map((server) => createBalanceClient(server.url));
     try {
       const results = await Promise.all(
@@ -137,9 +132,8 @@ describe('the reference test across processes on one database', () => {
   });
 
   it('2,000 mixed deposits and withdrawals on one user from two processes: balance = sum of accepted changes', async () => {
-    const databaseUrl = await createTestDatabase();
-    servers = await Promise.all([1, 2].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
-    orm = await initOrm(databaseUrl, 2);
+    cluster = await startServers(2);
+    const { servers, orm } = cluster;
     const userId = await insertUser(orm, 0); // starts empty: withdrawals compete for what deposits bring
     const clients = servers.map((server) => createBalanceClient(server.url));
     let accepted = 0;
@@ -166,10 +160,9 @@ describe('the reference test across processes on one database', () => {
   });
 
   it('spread: 6,000 changes over 300 users through three processes: each applied once, no ConcurrentUpdate', async () => {
-    const databaseUrl = await createTestDatabase();
-    servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
-    orm = await initOrm(databaseUrl, 2);
-    const users = await Promise.all(Array.from({ length: 300 }, () => insertUser(orm!, 20)));
+    cluster = await startServers(3);
+    const { servers, orm } = cluster;
+    const users = await Promise.all(Array.from({ length: 300 }, () => insertUser(orm, 20)));
     const clients = servers.map((server) => createBalanceClient(server.url));
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -211,10 +204,9 @@ describe('the reference test across processes on one database', () => {
   });
 
   it('a ring of transfers through three processes (each user pays the next and the previous at once): conserved, no deadlock', async () => {
-    const databaseUrl = await createTestDatabase();
-    servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ DATABASE_URL: databaseUrl })));
-    orm = await initOrm(databaseUrl, 2);
-    const ring = await Promise.all(Array.from({ length: 6 }, () => insertUser(orm!, 50))); // and the seed's user 1
+    cluster = await startServers(3);
+    const { servers, orm } = cluster;
+    const ring = await Promise.all(Array.from({ length: 6 }, () => insertUser(orm, 50))); // and the seed's user 1
     const clients = servers.map((server) => createBalanceClient(server.url));
     const rounds = 100;
     let answers;

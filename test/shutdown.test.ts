@@ -5,20 +5,19 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
 import { createBalanceClient, UserDocument } from '../client/index.js';
-import { initOrm, type Orm } from '../src/db/orm.js';
-import { createTestDatabase, ledgerViolations, query } from './helpers.js';
+import { ledgerViolations, query } from './helpers.js';
 import { spawnServer } from '../scripts/lib/spawn-server.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import { startServerProcess, startServers, type ServerCluster, type ServerProcess } from './server-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const servers: ServerProcess[] = [];
-let orm: Orm | undefined;
+let cluster: ServerCluster | undefined;
 let dataDir: string | undefined;
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.stop()));
-  await orm?.close(true);
+  await cluster?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -37,10 +36,9 @@ function burstInterruptedBy(server: ServerProcess, interrupt: () => void) {
 
 describe('graceful shutdown in the middle of a burst', () => {
   it('SIGTERM: commits and answers what it accepted, loses nothing, double-applies nothing, exits 0', async () => {
-    const databaseUrl = await createTestDatabase();
-    const server = await startServerProcess({ DATABASE_URL: databaseUrl });
-    servers.push(server);
-    orm = await initOrm(databaseUrl, 2);
+    cluster = await startServers(1);
+    const [server] = cluster.servers as [ServerProcess];
+    const { orm } = cluster;
     let stopped: Promise<number | null> | undefined;
 
     const report = await burstInterruptedBy(server, () => (stopped = server.stop()));
