@@ -10,7 +10,9 @@ import { initOrm } from '../src/db/orm.js';
 import { prepareDatabase } from '../src/prepare-database.js';
 import { Sql } from '../src/db/sql.js';
 import { createLogger } from '../src/logger.js';
-import { BalanceService, balanceServiceOptions } from '../src/modules/balance/balance.service.js';
+import { SqlBalanceStore } from '../src/db/balance-store.js';
+import { BalanceEngine } from '../src/engine/engine.js';
+import { BalanceService, engineOptions } from '../src/modules/balance/balance.service.js';
 import { GrantService, utcDay } from '../src/modules/grants/grant.service.js';
 
 function fail(message: string): never {
@@ -40,7 +42,7 @@ let exitCode = 0;
 try {
   await prepareDatabase(orm, logger);
   const sql = new Sql(orm);
-  const balances = new BalanceService(sql, balanceServiceOptions(config), logger);
+  const balances = new BalanceService(new BalanceEngine(new SqlBalanceStore(sql), engineOptions(config), logger));
   const bar = new cliProgress.SingleBar(
     { format: `grant ${day} [{bar}] {value}/{total} users`, stream: process.stderr },
     cliProgress.Presets.shades_classic,

@@ -10,7 +10,9 @@ import { createHttpServer, type HttpServer } from './http/server.js';
 import { attachGraphQLWebSocket } from './http/websocket.js';
 import type { Logger } from './logger.js';
 import { createAuthenticator } from './modules/auth/authenticator.js';
-import { BalanceService, balanceServiceOptions } from './modules/balance/balance.service.js';
+import { BalanceService, engineOptions } from './modules/balance/balance.service.js';
+import { BalanceEngine } from './engine/engine.js';
+import { SqlBalanceStore } from './db/balance-store.js';
 import { scheduleGrant, type GrantSchedule } from './modules/grants/grant.schedule.js';
 import { GrantService } from './modules/grants/grant.service.js';
 import { HoldService } from './modules/holds/hold.service.js';
@@ -46,7 +48,7 @@ export interface App {
  */
 export async function createApp({ config, orm, logger }: AppDeps): Promise<App> {
   const sql = new Sql(orm);
-  const balances = new BalanceService(sql, balanceServiceOptions(config), logger);
+  const balances = new BalanceService(new BalanceEngine(new SqlBalanceStore(sql), engineOptions(config), logger));
   const grants = new GrantService(sql, balances, config.grantAmount, logger);
   const holds = new HoldService(sql, balances);
   const userStore = new UserStore(sql);

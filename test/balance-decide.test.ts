@@ -1,42 +1,57 @@
-// The pure decision step of the balance path: no database, no server.
-// The result types are TypeGraphQL classes: their decorators need the metadata polyfill loaded first.
-import 'reflect-metadata';
+// The pure decision step of the balance path: no database, no server, no GraphQL.
 import { describe, expect, it } from 'vitest';
-import { answers, stateAfterEntry } from '../src/modules/balance/balance.answers.js';
-import { decideBatch, type BalanceOperation, type RecordedEntry } from '../src/modules/balance/balance.decide.js';
-import { MAX_BALANCE } from '../src/modules/balance/balance.types.js';
-import { keyOfRequest, type KeySpace } from '../src/modules/balance/idempotency.js';
-import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
-import type { UserState } from '../src/modules/users/user.entity.js';
-import { HoldStatus, type HoldState } from '../src/modules/holds/hold.entity.js';
+import { answers, stateAfterEntry } from '../src/core/answers.js';
+import { decideBatch, type RecordedEntry } from '../src/core/decide.js';
+import { HoldStatus, type HoldState } from '../src/core/hold.js';
+import { keyOfRequest, type KeySpace } from '../src/core/idempotency.js';
+import { LedgerEntryKind } from '../src/core/ledger.js';
+import type { Operation } from '../src/core/operations.js';
+import { MAX_BALANCE, type UserState } from '../src/core/user.js';
 
 const { UPDATE, DEPOSIT, WITHDRAWAL, RESET, SET, GRANT } = LedgerEntryKind;
-/** An operation as a service makes it: its key (staff's, or the system's for a grant) digests what it asks. */
+
+/**
+ * An operation as a service makes it, by the ledger kind it writes and its signed change (a withdrawal of 5 is
+ * -5); its key (staff's, or the system's for a grant) digests what it asks.
+ */
 const op = (
   kind: LedgerEntryKind,
   value: number,
   idempotencyKey: string | null = null,
   reason: string | null = null,
   space: KeySpace = kind === GRANT ? 'system' : 'staff',
-): BalanceOperation => ({
-  kind,
-  value,
-  reason,
-  idempotencyKey: keyOfRequest(idempotencyKey === null ? null : { text: idempotencyKey, space }, kind, [value, reason]),
-});
+): Operation => {
+  const key = keyOfRequest(idempotencyKey === null ? null : { text: idempotencyKey, space }, kind, [value, reason]);
+  switch (kind) {
+    case UPDATE:
+      return { kind: 'adjust', amount: value, idempotencyKey: key };
+    case DEPOSIT:
+      return { kind: 'deposit', amount: value, idempotencyKey: key };
+    case WITHDRAWAL:
+      return { kind: 'withdraw', amount: -value, idempotencyKey: key };
+    case RESET:
+      return { kind: 'reset', idempotencyKey: key };
+    case SET:
+      return { kind: 'set', balance: value, reason, idempotencyKey: key };
+    case GRANT:
+      return { kind: 'grant', amount: value, idempotencyKey: key };
+    default:
+      throw new Error(`no plain operation writes ${kind}`);
+  }
+};
 /** What each decision came to: the kept amount, or the refusal's type, or a repeat. */
-const outcomes = (balance: number, ops: BalanceOperation[], recorded?: Map<string, RecordedEntry>) => {
+const outcomes = (balance: number, ops: Operation[], recorded?: Map<string, RecordedEntry>) => {
   const decided = decideBatch(balance, ops, recorded);
   return {
     balance: decided.balance,
     outcomes: decided.decisions.map((d) =>
-      d.type === 'accepted' ? d.amount : d.type === 'rejected' ? d.result.constructor.name : d.type,
+      d.type === 'accepted' ? d.amount : d.type === 'rejected' ? d.result.type : d.type,
     ),
   };
 };
 
 describe('decideBatch', () => {
-  const cases: [string, number, BalanceOperation[], { balance: number; outcomes: (number | string)[] }][] = [
+  const cases: [string, number, Operation[], { balance: number; outcomes: (number | string)[] }][] = [
     [
       'withdrawals in order until the money runs out',
       5,
@@ -170,7 +185,7 @@ describe('answers', () => {
     const decided = decideBatch(100, [op(UPDATE, -1), op(UPDATE, -200), op(UPDATE, -2)]);
     const after = { ...before, balance: 97, version: 6 };
     const results = answers(decided, before, after, ['10', '11']);
-    expect(results.map((r) => r.constructor.name)).toEqual(['BalanceUpdated', 'InsufficientFunds', 'BalanceUpdated']);
+    expect(results.map((r) => r.type)).toEqual(['BalanceUpdated', 'InsufficientFunds', 'BalanceUpdated']);
     expect(stateAfterEntry(after, decided, 0)).toMatchObject({ balance: 99, version: 5 });
     expect(results[2]).toMatchObject({ balance: 97, entryId: '11', user: { balance: 97, version: 6 } });
   });
@@ -192,19 +207,23 @@ describe('decideBatch with holds', () => {
     endedAt: null,
     expired,
   });
-  const holdOp = (kind: LedgerEntryKind, id: number, value = 0): BalanceOperation => ({
-    ...op(kind, value),
-    hold: { id, expiresInSeconds: 60 },
-  });
+  const holdOp = (kind: LedgerEntryKind, id: number, value = 0): Operation => {
+    const idempotencyKey = null;
+    if (kind === HOLD)
+      return { kind: 'placeHold', amount: value, expiresIn: 60, reason: null, payee: null, holdId: id, idempotencyKey };
+    if (kind === CAPTURE)
+      return { kind: 'capture', holdId: id, amount: value || null, payee: null, transferId: 't', idempotencyKey };
+    return { kind: kind === VOID ? 'void' : 'expire', holdId: id, idempotencyKey };
+  };
   /** Each decision as [entry kind, amount, held change] or the refusal's type; then balance and held. */
-  const decide = (balance: number, held: number, holds: HoldState[], ops: BalanceOperation[]) => {
+  const decide = (balance: number, held: number, holds: HoldState[], ops: Operation[]) => {
     const byId = new Map(holds.map((h) => [h.id, h]));
     const decided = decideBatch(balance, ops, undefined, undefined, { held, get: (id) => byId.get(id) });
     return {
       balance: decided.balance,
       held: decided.held,
       outcomes: decided.decisions.map((d) => {
-        if (d.type !== 'accepted') return d.type === 'rejected' ? d.result.constructor.name : d.type;
+        if (d.type !== 'accepted') return d.type === 'rejected' ? d.result.type : d.type;
         const entry = decided.entries[d.entry]!;
         return [entry.kind, entry.amount, entry.held];
       }),
@@ -226,7 +245,7 @@ describe('decideBatch with holds', () => {
       { balance: 80, held: 0, outcomes: ['InvalidAmount', [CAPTURE, -20, -50], 'HoldAlreadyCaptured'] },
     ],
     [
-      'a capture of 0 takes all of it; a void releases it',
+      'a capture of all of it (no amount) takes the hold; a void releases it',
       () => decide(100, 30, [open(1, 10), open(2, 20)], [holdOp(CAPTURE, 1), holdOp(VOID, 2), holdOp(CAPTURE, 2)]),
       { balance: 90, held: 0, outcomes: [[CAPTURE, -10, -10], [VOID, 0, -20], 'HoldAlreadyVoided'] },
     ],

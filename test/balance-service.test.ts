@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from '../src/modules/common/bounded-cache.js';
+import { BoundedCache } from '../src/core/bounded-cache.js';
 import { insertUser, ledgerViolations, query, useTestApp } from './helpers.js';
 
 const t = useTestApp();
@@ -65,7 +65,13 @@ describe('the remembered state of a user goes stale when another process writes'
     const results = await Promise.all(
       [-4, -4, -4, 7, -9].map((amount) => t.app.balances.updateBalance(userId, amount)),
     );
-    expect(results.map((r) => ('code' in r ? r.code : r.balance))).toEqual([6, 2, 'INSUFFICIENT_FUNDS', 9, 0]);
+    expect(results.map((r) => ('code' in r ? r.code : r.type === 'BalanceUpdated' ? r.balance : r.type))).toEqual([
+      6,
+      2,
+      'INSUFFICIENT_FUNDS',
+      9,
+      0,
+    ]);
     expect(conflicts()).toBe(before);
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });

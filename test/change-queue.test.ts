@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { UserNotFound } from '../src/modules/balance/balance.types.js';
-import { LedgerEntryKind, type LedgerEntryState } from '../src/modules/ledger/ledger-entry.entity.js';
+import { userNotFound } from '../src/core/refusals.js';
+import { LedgerEntryKind, type LedgerEntryState } from '../src/core/ledger.js';
 import type { BalanceChangeState } from '../src/modules/live/balance-change.types.js';
 import { changesOf, parseNotice } from '../src/modules/live/balance-feed.js';
 import { ChangeQueue, type BalanceMessage } from '../src/modules/live/change-queue.js';
@@ -111,7 +111,7 @@ describe('ChangeQueue (one subscriber)', () => {
   it('ends with UserNotFound, or fails the pull when the first state cannot be read', async () => {
     const missing = new ChangeQueue(3, () => undefined);
     missing.push([changed(2, 1)]);
-    missing.end(new UserNotFound('7'));
+    missing.end(userNotFound('7'));
     expect(versions(await drain(missing, 5))).toEqual(['USER_NOT_FOUND']);
 
     const broken = new ChangeQueue(3, () => undefined);

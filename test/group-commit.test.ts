@@ -3,9 +3,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { balanceMutations } from './balance-mutations.js';
 import { Sql } from '../src/db/sql.js';
-import { BalanceStore } from '../src/modules/balance/balance.store.js';
-import { LedgerEntryKind } from '../src/modules/ledger/ledger-entry.entity.js';
-import type { UserState } from '../src/modules/users/user.entity.js';
+import { SqlBalanceStore } from '../src/db/balance-store.js';
+import { LedgerEntryKind } from '../src/core/ledger.js';
+import type { UserState } from '../src/core/user.js';
 import { insertUser, ledgerViolations, query, useTestApp } from './helpers.js';
 
 const t = useTestApp();
@@ -183,7 +183,7 @@ describe('writes that cannot be fooled', () => {
 
   it('the guarded write itself: a decision lands only on the exact balance and version it was made against', async () => {
     const userId = Number(await insertUser(t.orm, 100));
-    const store = new BalanceStore(new Sql(t.orm));
+    const store = new SqlBalanceStore(new Sql(t.orm));
     const [state] = [...(await store.transaction((tx) => store.load(tx, [userId]))).values()];
     // A withdrawal of 80 decided against `expected`; it would fit the row's range whatever the guard says.
     const attempt = (expected: UserState) =>

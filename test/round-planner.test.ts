@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  planRound,
-  type PlannedBatch,
-  type ReadyLane,
-  type RoundLimits,
-} from '../src/modules/balance/round-planner.js';
+import { planRound, type PlannedBatch, type ReadyLane, type RoundLimits } from '../src/engine/round-planner.js';
 
 const limits: RoundLimits = { maxBatchSize: 3, maxRoundOperations: 5, lockedAttempt: 4 };
 const lane = (

@@ -5,7 +5,7 @@ import {
   type BatchOutcome,
   type Round,
   type RoundQueueOptions,
-} from '../src/modules/balance/round-queue.js';
+} from '../src/engine/round-queue.js';
 
 type Answer = (round: Round<number>) => BatchOutcome<number>[];
 

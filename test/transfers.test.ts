@@ -223,7 +223,7 @@ describe('transfer', () => {
       balances.transfer(bob, alice, 10),
       balances.transfer(bob, alice, 5),
     ]);
-    const [a1, a2, b1, b2] = answers.map((a) => a.constructor.name);
+    const [a1, a2, b1, b2] = answers.map((a) => a.type);
     expect([a1, b1]).toEqual(['TransferCompleted', 'TransferCompleted']);
     // Alice's batch first: she has 10, so her 5 is refused; Bob then has 20 and both of his go through (or the
     // other way round). Never both refused: one of them came after the other's credit.
@@ -249,10 +249,7 @@ describe('transfer', () => {
       service.transfer(c, a, 10),
     ]);
     // b's transfer comes after a's credit (b has nothing else). c's may come before b's credit: refused on its own.
-    expect(answers.slice(0, 2).map((answer) => answer.constructor.name)).toEqual([
-      'TransferCompleted',
-      'TransferCompleted',
-    ]);
+    expect(answers.slice(0, 2).map((answer) => answer.type)).toEqual(['TransferCompleted', 'TransferCompleted']);
     const total = await balances(a, b, c);
     expect(total.reduce((x, y) => x + y)).toBe(10);
     expect(total[1]).toBe(0);

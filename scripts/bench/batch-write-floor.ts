@@ -9,9 +9,9 @@ import { startEmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { initOrm } from '../../src/db/orm.js';
 import { Sql } from '../../src/db/sql.js';
 import { createLogger } from '../../src/logger.js';
-import { decideBatch, type BalanceOperation } from '../../src/modules/balance/balance.decide.js';
-import { BalanceStore } from '../../src/modules/balance/balance.store.js';
-import { LedgerEntryKind } from '../../src/modules/ledger/ledger-entry.entity.js';
+import { decideBatch } from '../../src/core/decide.js';
+import type { Operation } from '../../src/core/operations.js';
+import { SqlBalanceStore } from '../../src/db/balance-store.js';
 import { UserStore } from '../../src/modules/users/user.store.js';
 import { prepareDatabase } from '../../src/prepare-database.js';
 
@@ -24,12 +24,11 @@ const orm = await initOrm(database.url, 4);
 try {
   await prepareDatabase(orm, logger);
   const sql = new Sql(orm);
-  const store = new BalanceStore(sql);
+  const store = new SqlBalanceStore(sql);
   let state = await new UserStore(sql).insertUserWithOpeningBalance({ balance: 1_000_000 });
-  const ops: BalanceOperation[] = Array.from({ length: SIZE }, (_, i) => ({
-    kind: LedgerEntryKind.UPDATE,
-    value: i % 2 ? 3 : -3,
-    reason: null,
+  const ops: Operation[] = Array.from({ length: SIZE }, (_, i) => ({
+    kind: 'adjust',
+    amount: i % 2 ? 3 : -3,
     idempotencyKey: null,
   }));
   const run = async (name: string, write: () => Promise<void>) => {

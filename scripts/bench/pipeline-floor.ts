@@ -9,7 +9,6 @@ import type { RequestContext } from '../../src/context.js';
 import { createApolloServer } from '../../src/http/graphql.js';
 import { createLogger } from '../../src/logger.js';
 import { OPEN_ACCESS } from '../../src/modules/auth/principal.js';
-import { BalanceUpdated } from '../../src/modules/balance/balance.types.js';
 import type { Services } from '../../src/schema.js';
 import { buildAppSchema } from '../../src/schema.js';
 
@@ -31,7 +30,8 @@ const user = {
   updatedAt: now,
 };
 const balances = {
-  updateBalance: (_userId: string, amount: number) => Promise.resolve(new BalanceUpdated(user, amount, 5, '7')),
+  updateBalance: (_userId: string, amount: number) =>
+    Promise.resolve({ type: 'BalanceUpdated', user, amount, balance: 5, entryId: '7', replayed: false }),
 };
 const schema = await buildAppSchema({ balances } as unknown as Services);
 const config = loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'off' });

@@ -1,9 +1,9 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '../../mikro-orm.config.js';
 import type { Logger } from '../logger.js';
-import { Sql, type Tx } from './sql.js';
+import { Sql, type Orm, type Tx } from './sql.js';
 
-export type Orm = MikroORM;
+export type { Orm } from './sql.js';
 
 /** Arbitrary constant: serialises migrations and seeding across processes starting together. */
 const MIGRATION_LOCK_KEY = 7_160_553;

@@ -1,5 +1,8 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { Orm } from './orm.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
+
+/** The service's MikroORM instance (initOrm in orm.ts makes it). */
+export type Orm = MikroORM;
 
 /** An open transaction of MikroORM's connection; pass it to every statement that belongs to it. */
 export type Tx = Transaction;

@@ -39,9 +39,14 @@ function recording(
   };
 }
 
-/** The result's class (a union member, an entity or a page); a plain object is named by the field's type. */
+/**
+ * The result's type: an outcome's or refusal's `type` (a union member), else its class (an entity or a page); a
+ * plain object without either is named by the field's type.
+ */
 function resultName(result: unknown, info: GraphQLResolveInfo): string {
   if (result === null || result === undefined) return 'null';
+  const tagged = (result as { type?: unknown }).type;
+  if (typeof tagged === 'string') return tagged;
   const name = (result as { constructor?: { name?: string } }).constructor?.name;
   return name && name !== 'Object' ? name : getNamedType(info.returnType).name;
 }

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../../config.js';
-import { BoundedCache } from '../common/bounded-cache.js';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import { parseUserId } from '../common/user-id.js';
 import { UnauthenticatedError } from './auth.errors.js';
 import { OPEN_ACCESS, ROLES, type Principal, type Role } from './principal.js';

@@ -1,9 +1,10 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
 import { Access, ownSpending, staffOnly } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
-import { clientKey } from './idempotency.js';
+import { clientKey } from '../auth/key-space.js';
 import { UpdateBalanceResult } from './balance.types.js';
 
 const userIdArg = { description: 'The user whose balance changes.' };
@@ -32,7 +33,7 @@ export class BalanceResolver {
     @Arg('amount', () => Int, { description: 'The change in credits: positive adds, negative withdraws; not 0.' })
     amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<UpdateBalanceResult> {
+  ): Promise<Outcome> {
     return this.balances.updateBalance(userId, amount, clientKey(principal, idempotencyKey));
   }
 
@@ -43,7 +44,7 @@ export class BalanceResolver {
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('amount', () => Int, { description: 'The credits to add; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<UpdateBalanceResult> {
+  ): Promise<Outcome> {
     return this.balances.deposit(userId, amount, clientKey(principal, idempotencyKey));
   }
 
@@ -56,7 +57,7 @@ export class BalanceResolver {
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('amount', () => Int, { description: 'The credits to take away; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<UpdateBalanceResult> {
+  ): Promise<Outcome> {
     return this.balances.withdraw(userId, amount, clientKey(principal, idempotencyKey));
   }
 
@@ -68,7 +69,7 @@ export class BalanceResolver {
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<UpdateBalanceResult> {
+  ): Promise<Outcome> {
     return this.balances.resetBalance(userId, clientKey(principal, idempotencyKey));
   }
 
@@ -84,7 +85,7 @@ export class BalanceResolver {
     @Arg('reason', () => String, { nullable: true, description: 'Why, kept in the ledger entry.' })
     reason?: string | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<UpdateBalanceResult> {
+  ): Promise<Outcome> {
     return this.balances.setBalance(userId, balance, reason ?? null, clientKey(principal, idempotencyKey));
   }
 }

@@ -1,39 +1,21 @@
-import type { Config } from '../../config.js';
-import type { Sql } from '../../db/sql.js';
-import type { Logger } from '../../logger.js';
-import { parseUserId } from '../common/user-id.js';
-import { checkText } from '../common/text.js';
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
 import { randomUUID } from 'node:crypto';
-import { SelfTransfer, type TransferResult } from '../transfers/transfer.types.js';
-import type { OperationResult } from './balance.answers.js';
-import type { BalanceOperation } from './balance.decide.js';
-import { BalanceStore } from './balance.store.js';
-import { keyOfRequest, type ClientKey, type IdempotencyKey } from './idempotency.js';
-import { InvalidAmount, UserNotFound, UserSide, type UpdateBalanceResult } from './balance.types.js';
-import { BatchWriter, type BalanceStats, type BatchObserver } from './balance.writer.js';
-import { RoundQueue } from './round-queue.js';
+import type { Config } from '../../config.js';
+import { keyOfRequest, type ClientKey } from '../../core/idempotency.js';
+import { LedgerEntryKind } from '../../core/ledger.js';
+import type { Operation } from '../../core/operations.js';
+import type { Outcome } from '../../core/outcomes.js';
+import { invalidAmount, selfTransfer, userNotFound, type Refusal } from '../../core/refusals.js';
+import type { BalanceEngine, BalanceStats, BatchObserver, EngineOptions } from '../../engine/engine.js';
+import { checkText } from '../common/text.js';
+import { parseUserId } from '../common/user-id.js';
 
-export type { BalanceStats, BatchObserver } from './balance.writer.js';
+export type { BalanceStats, BatchObserver } from '../../engine/engine.js';
 
 const MAX_REASON_LENGTH = 1000;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-export interface BalanceServiceOptions {
-  /** Most operations of one user in one round. */
-  maxBatchSize: number;
-  /** Most operations in one round (one transaction), over all its users. */
-  maxRoundOperations: number;
-  /** Rounds in flight at once, each on its own connection. */
-  maxConcurrentRounds: number;
-  /** Attempts per batch; the last one takes a row lock, so it cannot lose a race. */
-  maxAttempts: number;
-  /** Users whose last committed state is remembered, to skip the read before a write. */
-  stateCacheSize: number;
-}
-
-/** The service's settings from the configuration. */
-export function balanceServiceOptions(config: Config): BalanceServiceOptions {
+/** The engine's settings from the configuration. */
+export function engineOptions(config: Config): EngineOptions {
   return {
     maxBatchSize: config.batchMaxSize,
     maxRoundOperations: config.roundMaxOperations,
@@ -44,56 +26,38 @@ export function balanceServiceOptions(config: Config): BalanceServiceOptions {
 }
 
 /**
- * Every balance change goes through here: arguments are checked, then the operation joins its user's lane.
- * Requests for one user queue in that lane; the lanes that are ready are written together, a round (one
- * transaction) at a time, by the BatchWriter.
+ * The balance operations as the API sends them: arguments checked (refusals as values), then each becomes an
+ * operation of the engine, applied in its user's lane.
  */
 export class BalanceService {
-  private readonly writer: BatchWriter;
-  private readonly lanes: RoundQueue<BalanceOperation, OperationResult>;
-
-  constructor(sql: Sql, options: BalanceServiceOptions, logger: Logger) {
-    this.writer = new BatchWriter(new BalanceStore(sql), options, logger);
-    this.lanes = new RoundQueue((round) => this.writer.write(round), {
-      maxBatchSize: options.maxBatchSize,
-      maxRoundOperations: options.maxRoundOperations,
-      maxConcurrentRounds: options.maxConcurrentRounds,
-      lockedAttempt: options.maxAttempts,
-      // A transfer changes its payee's row too: its round locks both rows (in id order) before deciding. A hold
-      // operation is decided against its hold, read under its user's row lock.
-      needsLock: (op) => op.transfer !== undefined || op.hold !== undefined,
-    });
-  }
+  constructor(private readonly engine: BalanceEngine<unknown>) {}
 
   /** Adds (positive) or takes away (negative) `amount`. */
-  updateBalance(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
+  updateBalance(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
     if (!Number.isSafeInteger(amount) || amount === 0) {
-      return this.refuse(rawUserId, new InvalidAmount(amount, 'The amount must be a non-zero whole number'));
+      return this.refuse(rawUserId, invalidAmount(amount, 'The amount must be a non-zero whole number'));
     }
-    const kind = LedgerEntryKind.UPDATE;
-    return this.submit(rawUserId, kind, amount, null, keyOfRequest(key, kind, [amount]));
+    return this.submit(rawUserId, { kind: 'adjust', amount, idempotencyKey: this.key(key, 'UPDATE', [amount]) });
   }
 
-  deposit(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
+  deposit(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return this.refuse(rawUserId, new InvalidAmount(amount, 'A deposit must be a positive whole number'));
+      return this.refuse(rawUserId, invalidAmount(amount, 'A deposit must be a positive whole number'));
     }
-    const kind = LedgerEntryKind.DEPOSIT;
-    return this.submit(rawUserId, kind, amount, null, keyOfRequest(key, kind, [amount]));
+    return this.submit(rawUserId, { kind: 'deposit', amount, idempotencyKey: this.key(key, 'DEPOSIT', [amount]) });
   }
 
-  withdraw(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
+  withdraw(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return this.refuse(rawUserId, new InvalidAmount(amount, 'A withdrawal must be a positive whole number'));
+      return this.refuse(rawUserId, invalidAmount(amount, 'A withdrawal must be a positive whole number'));
     }
-    const kind = LedgerEntryKind.WITHDRAWAL;
-    return this.submit(rawUserId, kind, -amount, null, keyOfRequest(key, kind, [amount]));
+    const idempotencyKey = this.key(key, 'WITHDRAWAL', [amount]);
+    return this.submit(rawUserId, { kind: 'withdraw', amount, idempotencyKey });
   }
 
   /** Sets the balance to 0 (the ledger records the actual change). */
-  resetBalance(rawUserId: string, key: ClientKey | null = null): Promise<UpdateBalanceResult> {
-    const kind = LedgerEntryKind.RESET;
-    return this.submit(rawUserId, kind, 0, null, keyOfRequest(key, kind, []));
+  resetBalance(rawUserId: string, key: ClientKey | null = null): Promise<Outcome> {
+    return this.submit(rawUserId, { kind: 'reset', idempotencyKey: this.key(key, 'RESET', []) });
   }
 
   /** Sets an absolute balance, e.g. from an external source of truth; `reason` is kept in the ledger. */
@@ -102,18 +66,18 @@ export class BalanceService {
     balance: number,
     reason: string | null,
     key: ClientKey | null = null,
-  ): Promise<UpdateBalanceResult> {
+  ): Promise<Outcome> {
     if (!Number.isSafeInteger(balance) || balance < 0) {
-      return this.refuse(rawUserId, new InvalidAmount(balance, 'A balance must be a whole number of at least 0'));
+      return this.refuse(rawUserId, invalidAmount(balance, 'A balance must be a whole number of at least 0'));
     }
-    const kind = LedgerEntryKind.SET;
-    return this.submit(rawUserId, kind, balance, reason, keyOfRequest(key, kind, [balance, reason]));
+    const idempotencyKey = this.key(key, 'SET', [balance, reason]);
+    return this.submit(rawUserId, { kind: 'set', balance, reason, idempotencyKey });
   }
 
   /**
    * Moves `amount` from one user to another, both sides in one transaction: the payer's TRANSFER_OUT and the
-   * payee's TRANSFER_IN entries share a transfer id and name each other. Queued in the payer's lane (its
-   * balance decides); the idempotency key is the payer's.
+   * payee's TRANSFER_IN entries share a transfer id and name each other. Applied in the payer's lane (its
+   * balance decides); the idempotency key is a key of the payer's account.
    */
   async transfer(
     rawFromUserId: string,
@@ -121,61 +85,48 @@ export class BalanceService {
     amount: number,
     key: ClientKey | null = null,
     reason: string | null = null,
-  ): Promise<TransferResult> {
+  ): Promise<Outcome> {
     const from = parseUserId(rawFromUserId);
-    if (from === undefined) return new UserNotFound(rawFromUserId, UserSide.PAYER);
+    if (from === undefined) return userNotFound(rawFromUserId, 'PAYER');
     const to = parseUserId(rawToUserId);
-    if (to === undefined) return new UserNotFound(rawToUserId, UserSide.PAYEE);
-    if (from === to) return new SelfTransfer(String(from));
+    if (to === undefined) return userNotFound(rawToUserId, 'PAYEE');
+    if (from === to) return selfTransfer(String(from));
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return new InvalidAmount(amount, 'A transfer must be a positive whole number');
+      return invalidAmount(amount, 'A transfer must be a positive whole number');
     }
-    const invalid = this.checkTexts(key?.text ?? null, reason);
-    if (invalid) return invalid;
-    const kind = LedgerEntryKind.TRANSFER_OUT;
-    const transfer = { payee: to, transferId: randomUUID() };
-    return (await this.lanes.submit(from, {
-      kind,
-      value: -amount,
-      reason,
-      idempotencyKey: keyOfRequest(key, kind, [to, amount, reason]),
-      transfer,
-    })) as TransferResult;
+    const idempotencyKey = this.key(key, 'TRANSFER_OUT', [to, amount, reason]);
+    return this.apply(from, { kind: 'transfer', payee: to, amount, reason, transferId: randomUUID(), idempotencyKey });
   }
 
   /** The daily grant: `amount` once per user and UTC day, whoever runs it and however often. */
-  grant(userId: number, amount: number, day: string): Promise<UpdateBalanceResult> {
-    return this.lanes.submit(userId, {
-      kind: LedgerEntryKind.GRANT,
-      value: amount,
-      reason: null,
+  grant(userId: number, amount: number, day: string): Promise<Outcome> {
+    return this.engine.submit(userId, {
+      kind: 'grant',
+      amount,
       idempotencyKey: { text: grantKey(day), space: 'system', request: null },
-    }) as Promise<UpdateBalanceResult>;
+    });
   }
 
   /**
-   * Queues an operation checked by its feature's service (the holds') in the user's lane; `reason` and
-   * `idempotencyKey` are checked here as for every operation.
+   * Applies an operation made by another feature's service (the holds'); `reason` and the idempotency key are
+   * checked here as for every operation.
    */
-  enqueue(userId: number, op: BalanceOperation): Promise<OperationResult> {
-    const invalid = this.checkTexts(op.idempotencyKey?.text ?? null, op.reason);
+  apply(userId: number, op: Operation): Promise<Outcome> {
+    const reason = 'reason' in op ? op.reason : null;
+    const invalid = this.checkTexts(op.idempotencyKey?.text ?? null, reason);
     if (invalid) return Promise.resolve(invalid);
-    return this.lanes.submit(userId, op);
+    return this.engine.submit(userId, op);
   }
 
-  /** Checks what a client sent, then queues it in the user's lane. */
-  private submit(
-    rawUserId: string,
-    kind: LedgerEntryKind,
-    value: number,
-    reason: string | null,
-    idempotencyKey: IdempotencyKey | null,
-  ): Promise<UpdateBalanceResult> {
+  /** The key of a request of `kind` (its parameters as sent), in the caller's key space. */
+  private key(key: ClientKey | null, kind: keyof typeof LedgerEntryKind, parameters: (string | number | null)[]) {
+    return keyOfRequest(key, LedgerEntryKind[kind], parameters);
+  }
+
+  /** Checks what a client sent, then applies it in the user's lane. */
+  private submit(rawUserId: string, op: Operation): Promise<Outcome> {
     const userId = parseUserId(rawUserId);
-    if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
-    const invalid = this.checkTexts(idempotencyKey?.text ?? null, reason);
-    if (invalid) return Promise.resolve(invalid);
-    return this.lanes.submit(userId, { kind, value, reason, idempotencyKey }) as Promise<UpdateBalanceResult>;
+    return userId === undefined ? Promise.resolve(userNotFound(rawUserId)) : this.apply(userId, op);
   }
 
   /** Checked before the lane: text the database cannot store as sent would fail (or, worse, mismatch) in a batch. */
@@ -187,25 +138,25 @@ export class BalanceService {
   }
 
   /** A request refused before it reaches a lane; an unknown user still takes precedence, as in a lane. */
-  private refuse(rawUserId: string, result: UpdateBalanceResult): Promise<UpdateBalanceResult> {
-    return Promise.resolve(parseUserId(rawUserId) === undefined ? new UserNotFound(rawUserId) : result);
+  private refuse(rawUserId: string, result: Refusal): Promise<Outcome> {
+    return Promise.resolve(parseUserId(rawUserId) === undefined ? userNotFound(rawUserId) : result);
   }
 
   observeBatches(observer: BatchObserver): void {
-    this.writer.observeBatches(observer);
+    this.engine.observeBatches(observer);
   }
 
   stats(): Readonly<BalanceStats> {
-    return this.writer.stats();
+    return this.engine.stats();
   }
 
   get activeLanes(): number {
-    return this.lanes.activeLanes;
+    return this.engine.activeLanes;
   }
 
   /** Resolves when every queued operation has been committed and answered. */
   whenIdle(): Promise<void> {
-    return this.lanes.whenIdle();
+    return this.engine.whenIdle();
   }
 }
 

@@ -1,8 +1,9 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CallersAccount } from '../auth/access.js';
-import { BalanceError, InvalidInput } from '../common/errors.types.js';
-import { User, type UserState } from '../users/user.entity.js';
+import { BalanceError, byType, InvalidInput } from '../common/errors.types.js';
+import { User } from '../users/user.entity.js';
+import { type UserState } from '../../core/user.js';
 
 @ObjectType({ description: 'The change was committed: the ledger holds it under `entryId`.' })
 export class BalanceUpdated {
@@ -10,27 +11,16 @@ export class BalanceUpdated {
     description: 'The user right after this change was committed (for a repeated idempotency key: as it is now).',
   })
   @CallersAccount()
-  user: UserState;
+  user!: UserState;
 
   @Field(() => GraphQLSafeInt, { description: 'The change applied (negative for a withdrawal).' })
-  amount: number;
+  amount!: number;
 
   @Field(() => GraphQLSafeInt, { description: 'The balance right after this change.' })
-  balance: number;
+  balance!: number;
 
   @Field(() => ID, { description: 'The ledger entry of this change.' })
-  entryId: string;
-
-  /** Not in the schema: whether this repeats an answer given before under the same idempotency key. */
-  readonly replayed: boolean;
-
-  constructor(user: UserState, amount: number, balance: number, entryId: string, replayed = false) {
-    this.user = user;
-    this.amount = amount;
-    this.balance = balance;
-    this.entryId = entryId;
-    this.replayed = replayed;
-  }
+  entryId!: string;
 }
 
 @ObjectType({
@@ -39,27 +29,15 @@ export class BalanceUpdated {
 })
 export class InsufficientFunds extends BalanceError {
   @Field(() => GraphQLSafeInt, { description: 'The balance at the moment the request was decided.' })
-  balance: number;
+  balance!: number;
 
   @Field(() => GraphQLSafeInt, {
     description: 'What was available at that moment: the balance less the credits on hold.',
   })
-  available: number;
+  available!: number;
 
   @Field(() => GraphQLSafeInt, { description: 'The amount the request tried to spend or hold (positive).' })
-  requested: number;
-
-  constructor(balance: number, requested: number, available = balance) {
-    super(
-      'INSUFFICIENT_FUNDS',
-      available === balance
-        ? `Insufficient funds: balance ${balance}, requested ${requested}`
-        : `Insufficient funds: balance ${balance}, available ${available}, requested ${requested}`,
-    );
-    this.balance = balance;
-    this.available = available;
-    this.requested = requested;
-  }
+  requested!: number;
 }
 
 /** Which side of a transfer a result is about. */
@@ -80,17 +58,10 @@ registerEnumType(UserSide, {
 @ObjectType({ implements: BalanceError, description: 'No user has this id.' })
 export class UserNotFound extends BalanceError {
   @Field(() => ID, { description: 'The id that names no user.' })
-  userId: string;
+  userId!: string;
 
   @Field(() => UserSide, { nullable: true, description: 'For a transfer: which side does not exist; null otherwise.' })
-  side: UserSide | null;
-
-  constructor(userId: string, side: UserSide | null = null) {
-    const who = side === UserSide.PAYEE ? 'Payee' : side === UserSide.PAYER ? 'Payer' : 'User';
-    super('USER_NOT_FOUND', `${who} ${JSON.stringify(userId)} not found`);
-    this.userId = userId;
-    this.side = side;
-  }
+  side!: UserSide | null;
 }
 
 @ObjectType({
@@ -100,12 +71,7 @@ export class UserNotFound extends BalanceError {
 })
 export class InvalidAmount extends BalanceError {
   @Field(() => GraphQLSafeInt, { description: 'The amount that was refused.' })
-  amount: number;
-
-  constructor(amount: number, reason: string) {
-    super('INVALID_AMOUNT', reason);
-    this.amount = amount;
-  }
+  amount!: number;
 }
 
 @ObjectType({
@@ -114,16 +80,10 @@ export class InvalidAmount extends BalanceError {
 })
 export class ConcurrentUpdate extends BalanceError {
   @Field(() => ID, { description: 'The user whose balance kept changing.' })
-  userId: string;
+  userId!: string;
 
   @Field(() => Int, { description: 'How many attempts were made.' })
-  attempts: number;
-
-  constructor(userId: string, attempts: number) {
-    super('CONCURRENT_UPDATE', `User ${userId} was changed concurrently ${attempts} times; retry the request`);
-    this.userId = userId;
-    this.attempts = attempts;
-  }
+  attempts!: number;
 }
 
 @ObjectType({
@@ -132,20 +92,13 @@ export class ConcurrentUpdate extends BalanceError {
 })
 export class IdempotencyKeyReused extends BalanceError {
   @Field(() => String, { description: 'The key that was reused.' })
-  idempotencyKey: string;
-
-  constructor(idempotencyKey: string) {
-    super(
-      'IDEMPOTENCY_KEY_REUSED',
-      `The idempotency key ${JSON.stringify(idempotencyKey)} was used with other parameters`,
-    );
-    this.idempotencyKey = idempotencyKey;
-  }
+  idempotencyKey!: string;
 }
 
 export const UpdateBalanceResult = createUnionType({
   name: 'UpdateBalanceResult',
   description: 'The outcome of a balance change: success, or a typed business failure.',
+  resolveType: byType,
   types: () =>
     [
       BalanceUpdated,
@@ -159,6 +112,3 @@ export const UpdateBalanceResult = createUnionType({
 });
 
 export type UpdateBalanceResult = typeof UpdateBalanceResult;
-
-/** Largest balance that stays exact in JavaScript numbers and GraphQL `SafeInt`. */
-export const MAX_BALANCE = Number.MAX_SAFE_INTEGER;

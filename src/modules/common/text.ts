@@ -1,4 +1,4 @@
-import { InvalidInput } from './errors.types.js';
+import { invalidInput, type InvalidInput } from '../../core/refusals.js';
 
 /**
  * Why `value` cannot be stored as text, or undefined when it can. PostgreSQL text holds no NUL, and a lone
@@ -25,5 +25,5 @@ export function checkText(
 ): InvalidInput | undefined {
   if (value === null || value === undefined) return undefined;
   const problem = textProblem(value, maxLength, minLength);
-  return problem === undefined ? undefined : new InvalidInput(field, `${field} ${problem}`);
+  return problem === undefined ? undefined : invalidInput(field, `${field} ${problem}`);
 }

@@ -1,7 +1,6 @@
 import type { Sql } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import type { BalanceService } from '../balance/balance.service.js';
-import { BalanceUpdated } from '../balance/balance.types.js';
 import { UserStore } from '../users/user.store.js';
 import { GrantStore } from './grant.store.js';
 
@@ -66,7 +65,7 @@ export class GrantService {
       if (ids.length === 0) break;
       const results = await Promise.allSettled(ids.map((id) => this.balances.grant(id, this.amount, day)));
       results.forEach((result, i) => {
-        if (result.status === 'fulfilled' && result.value instanceof BalanceUpdated) {
+        if (result.status === 'fulfilled' && result.value.type === 'BalanceUpdated') {
           if (result.value.replayed) summary.alreadyGranted++;
           else summary.granted++;
           return;

@@ -2,14 +2,7 @@ import { BigIntType } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-
-/** Where a hold stands: open, or ended in exactly one way. */
-export enum HoldStatus {
-  OPEN = 'OPEN',
-  CAPTURED = 'CAPTURED',
-  VOIDED = 'VOIDED',
-  EXPIRED = 'EXPIRED',
-}
+import { HoldStatus } from '../../core/hold.js';
 
 registerEnumType(HoldStatus, {
   name: 'HoldStatus',
@@ -21,23 +14,6 @@ registerEnumType(HoldStatus, {
     EXPIRED: { description: 'ended by its expiry: everything released' },
   },
 });
-
-/** A hold as the stores read it. */
-export interface HoldState {
-  id: number;
-  userId: number;
-  payeeId: number | null;
-  amount: number;
-  status: HoldStatus;
-  captured: number | null;
-  reason: string | null;
-  idempotencyKey: string | null;
-  expiresAt: Date;
-  createdAt: Date;
-  endedAt: Date | null;
-  /** Open, and past `expiresAt` by the database's clock when it was read: a capture or void finds it expired. */
-  expired: boolean;
-}
 
 // Every decorator names its type: tsx/esbuild emit no decorator metadata.
 @ObjectType({

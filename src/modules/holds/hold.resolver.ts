@@ -1,11 +1,14 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
 import { Access, anyone, CheckArguments, mayRead, ownHold, staffOnly } from '../auth/access.js';
-import { clientKey } from '../balance/idempotency.js';
+import { clientKey } from '../auth/key-space.js';
 import { checkPageArguments } from '../common/connection.types.js';
-import { User, type UserState } from '../users/user.entity.js';
-import { Hold, HoldStatus, type HoldState } from './hold.entity.js';
+import { User } from '../users/user.entity.js';
+import { type UserState } from '../../core/user.js';
+import { Hold } from './hold.entity.js';
+import { HoldStatus, type HoldState } from '../../core/hold.js';
 import { HoldService, MAX_HOLD_SECONDS } from './hold.service.js';
 import { CaptureHoldResult, HoldConnection, HoldResult, VoidHoldResult } from './hold.types.js';
 
@@ -49,7 +52,7 @@ export class HoldResolver {
         'Who a capture pays (the credits move to this user, as a transfer); omitted: nobody. A service or admin only.',
     })
     payeeId?: string | null,
-  ): Promise<HoldResult> {
+  ): Promise<Outcome> {
     const key = clientKey(principal, idempotencyKey);
     return this.service.hold(userId, amount, expiresIn, key, reason ?? null, payeeId ?? null);
   }
@@ -69,7 +72,7 @@ export class HoldResolver {
     })
     amount?: number | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<CaptureHoldResult> {
+  ): Promise<Outcome> {
     return this.service.captureHold(holdId, amount ?? null, clientKey(principal, idempotencyKey), () => true);
   }
 
@@ -83,7 +86,7 @@ export class HoldResolver {
     @Ctx() { principal }: RequestContext,
     @Arg('holdId', () => ID, holdIdArg) holdId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
-  ): Promise<VoidHoldResult> {
+  ): Promise<Outcome> {
     const key = clientKey(principal, idempotencyKey);
     return this.service.voidHold(holdId, key, (userId) => mayRead(principal, userId));
   }

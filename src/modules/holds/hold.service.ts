@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import type { HoldState, HoldStatus } from '../../core/hold.js';
+import { MAX_HOLD_SECONDS } from '../../core/hold.js';
+import { keyOfRequest, type ClientKey } from '../../core/idempotency.js';
+import { LedgerEntryKind } from '../../core/ledger.js';
+import type { Outcome } from '../../core/outcomes.js';
+import { holdNotFound, invalidAmount, invalidInput, userNotFound } from '../../core/refusals.js';
 import type { Sql } from '../../db/sql.js';
 import type { BalanceService } from '../balance/balance.service.js';
-import { InvalidAmount, UserNotFound, UserSide } from '../balance/balance.types.js';
-import { InvalidInput } from '../common/errors.types.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
 import { parseUserId } from '../common/user-id.js';
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import type { HoldState, HoldStatus } from './hold.entity.js';
 import { HoldStore } from './hold.store.js';
-import {
-  HoldNotFound,
-  type CaptureHoldResult,
-  type HoldConnection,
-  type HoldResult,
-  type VoidHoldResult,
-} from './hold.types.js';
-import type { OperationResult } from '../balance/balance.answers.js';
-import { keyOfRequest, type ClientKey } from '../balance/idempotency.js';
+import type { HoldConnection } from './hold.types.js';
 
-/** The longest a hold may last: a year and a day. */
-export const MAX_HOLD_SECONDS = 366 * 24 * 60 * 60;
+export { MAX_HOLD_SECONDS };
 
 /** The numeric id behind a hold's GraphQL `ID`, or undefined when no hold can have it. */
 function parseHoldId(raw: string): number | undefined {
@@ -33,7 +26,7 @@ export type SeesAccount = (userId: number) => boolean;
 
 /**
  * Holds: arguments checked here, then each operation joins its user's lane like every balance change, where
- * it is decided against the hold as read under the user's row lock (balance.decide).
+ * it is decided against the hold as read under the user's row lock (core/decisions.ts).
  */
 export class HoldService {
   private readonly store: HoldStore;
@@ -53,32 +46,34 @@ export class HoldService {
     key: ClientKey | null,
     reason: string | null,
     rawPayeeId: string | null,
-  ): Promise<HoldResult> {
+  ): Promise<Outcome> {
     const userId = parseUserId(rawUserId);
-    if (userId === undefined) return Promise.resolve(new UserNotFound(rawUserId));
+    if (userId === undefined) return Promise.resolve(userNotFound(rawUserId));
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return Promise.resolve(new InvalidAmount(amount, 'A hold must be a positive whole number'));
+      return Promise.resolve(invalidAmount(amount, 'A hold must be a positive whole number'));
     }
     if (!Number.isSafeInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_HOLD_SECONDS) {
       return Promise.resolve(
-        new InvalidInput('expiresIn', `expiresIn must be a whole number of seconds from 1 to ${MAX_HOLD_SECONDS}`),
+        invalidInput('expiresIn', `expiresIn must be a whole number of seconds from 1 to ${MAX_HOLD_SECONDS}`),
       );
     }
     let payee: number | null = null;
     if (rawPayeeId !== null) {
       const parsed = parseUserId(rawPayeeId);
-      if (parsed === undefined) return Promise.resolve(new UserNotFound(rawPayeeId, UserSide.PAYEE));
-      if (parsed === userId) return Promise.resolve(new InvalidInput('payeeId', 'A hold may not pay its own user'));
+      if (parsed === undefined) return Promise.resolve(userNotFound(rawPayeeId, 'PAYEE'));
+      if (parsed === userId) return Promise.resolve(invalidInput('payeeId', 'A hold may not pay its own user'));
       payee = parsed;
     }
-    const kind = LedgerEntryKind.HOLD;
-    return this.balances.enqueue(userId, {
-      kind,
-      value: amount,
+    const idempotencyKey = keyOfRequest(key, LedgerEntryKind.HOLD, [amount, expiresIn, reason, payee]);
+    return this.balances.apply(userId, {
+      kind: 'placeHold',
+      amount,
+      expiresIn,
       reason,
-      idempotencyKey: keyOfRequest(key, kind, [amount, expiresIn, reason, payee]),
-      hold: { id: 0, expiresInSeconds: expiresIn, payee },
-    }) as Promise<HoldResult>;
+      payee,
+      holdId: 0,
+      idempotencyKey,
+    });
   }
 
   /** Takes `amount` of the hold (null: all of it), pays it to the hold's payee if it has one, releases the rest. */
@@ -87,28 +82,34 @@ export class HoldService {
     amount: number | null,
     key: ClientKey | null,
     sees: SeesAccount,
-  ): Promise<CaptureHoldResult> {
+  ): Promise<Outcome> {
     if (amount !== null && (!Number.isSafeInteger(amount) || amount <= 0)) {
-      return new InvalidAmount(amount, 'A capture must be a positive whole number (or omitted: all of the hold)');
+      return invalidAmount(amount, 'A capture must be a positive whole number (or omitted: all of the hold)');
     }
+    const hold = await this.visibleHold(rawHoldId, sees);
+    if (!hold) return holdNotFound(rawHoldId);
     // "All of it" (omitted) is another request than the same amount given: the hold may have changed between.
-    return (await this.end(rawHoldId, LedgerEntryKind.CAPTURE, amount, key, sees)) as CaptureHoldResult;
+    return this.balances.apply(hold.userId, {
+      kind: 'capture',
+      holdId: hold.id,
+      amount,
+      payee: hold.payeeId,
+      transferId: randomUUID(),
+      idempotencyKey: keyOfRequest(key, LedgerEntryKind.CAPTURE, [hold.id, amount]),
+    });
   }
 
   /** Releases the whole hold. */
-  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<VoidHoldResult> {
-    return (await this.end(rawHoldId, LedgerEntryKind.VOID, null, key, sees)) as VoidHoldResult;
+  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<Outcome> {
+    const hold = await this.visibleHold(rawHoldId, sees);
+    if (!hold) return holdNotFound(rawHoldId);
+    const idempotencyKey = keyOfRequest(key, LedgerEntryKind.VOID, [hold.id]);
+    return this.balances.apply(hold.userId, { kind: 'void', holdId: hold.id, idempotencyKey });
   }
 
   /** Releases an expired hold (the sweeper); answered HoldExpired with `releasedNow` when this released it. */
-  expire(userId: number, holdId: number): Promise<OperationResult> {
-    return this.balances.enqueue(userId, {
-      kind: LedgerEntryKind.EXPIRY,
-      value: 0,
-      reason: null,
-      idempotencyKey: null,
-      hold: { id: holdId },
-    });
+  expire(userId: number, holdId: number): Promise<Outcome> {
+    return this.balances.apply(userId, { kind: 'expire', holdId, idempotencyKey: null });
   }
 
   /** Open holds past their expiry, the longest expired first (for the sweeper). */
@@ -118,9 +119,7 @@ export class HoldService {
 
   /** The hold, or null when the id is malformed or unknown, or names a hold of a user the caller may not see. */
   async findById(rawId: string, sees: SeesAccount): Promise<HoldState | null> {
-    const id = parseHoldId(rawId);
-    const hold = id === undefined ? undefined : await this.store.findById(id);
-    return hold && sees(hold.userId) ? hold : null;
+    return (await this.visibleHold(rawId, sees)) ?? null;
   }
 
   /** The user's holds, newest first (keyset pagination on id), optionally of one status. */
@@ -138,28 +137,12 @@ export class HoldService {
   }
 
   /**
-   * Ends a hold (`amount` as sent: null for a void, or a capture of all of it). The hold's user and payee never
-   * change: read once here, the hold itself is read again in the lane. A hold the caller may not see answers
-   * HoldNotFound, exactly as a hold that does not exist.
+   * The hold an ending names, read once here for its user and payee (they never change; the hold itself is read
+   * again in the lane), or undefined: a hold the caller may not see is no hold, as one that does not exist.
    */
-  private async end(
-    rawHoldId: string,
-    kind: LedgerEntryKind,
-    amount: number | null,
-    key: ClientKey | null,
-    sees: SeesAccount,
-  ): Promise<OperationResult> {
+  private async visibleHold(rawHoldId: string, sees: SeesAccount): Promise<HoldState | undefined> {
     const id = parseHoldId(rawHoldId);
     const hold = id === undefined ? undefined : await this.store.findById(id);
-    if (!hold || !sees(hold.userId)) return new HoldNotFound(rawHoldId);
-    const paid = kind === LedgerEntryKind.CAPTURE && hold.payeeId !== null;
-    return this.balances.enqueue(hold.userId, {
-      kind,
-      value: amount ?? 0,
-      reason: null,
-      idempotencyKey: keyOfRequest(key, kind, kind === LedgerEntryKind.CAPTURE ? [hold.id, amount] : [hold.id]),
-      transfer: paid ? { payee: hold.payeeId!, transferId: randomUUID() } : undefined,
-      hold: { id: hold.id },
-    });
+    return hold && sees(hold.userId) ? hold : undefined;
   }
 }

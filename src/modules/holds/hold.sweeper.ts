@@ -1,6 +1,5 @@
 import type { Logger } from '../../logger.js';
 import type { HoldService } from './hold.service.js';
-import { HoldExpired } from './hold.types.js';
 
 /** Holds released per pass; a full pass is followed by another at once. */
 const SWEEP_BATCH = 500;
@@ -27,7 +26,7 @@ export function sweepExpiredHolds(holds: HoldService, intervalMs: number, logger
     for (;;) {
       const expired = await holds.expiredHolds(SWEEP_BATCH);
       const results = await Promise.all(expired.map((hold) => holds.expire(hold.userId, hold.id)));
-      released += results.filter((r) => r instanceof HoldExpired && r.releasedNow).length;
+      released += results.filter((r) => r.type === 'HoldExpired' && r.releasedNow).length;
       if (expired.length < SWEEP_BATCH || stopped) return released;
     }
   };

@@ -1,9 +1,10 @@
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, InterfaceType, ObjectType } from 'type-graphql';
 import { CallersAccount } from '../auth/access.js';
-import { BalanceError, InvalidInput } from '../common/errors.types.js';
+import { BalanceError, byType, InvalidInput } from '../common/errors.types.js';
 import { PageInfo } from '../common/connection.types.js';
-import { User, type UserState } from '../users/user.entity.js';
+import { User } from '../users/user.entity.js';
+import { type UserState } from '../../core/user.js';
 import {
   ConcurrentUpdate,
   IdempotencyKeyReused,
@@ -11,45 +12,35 @@ import {
   InvalidAmount,
   UserNotFound,
 } from '../balance/balance.types.js';
-import { Hold, type HoldState } from './hold.entity.js';
+import { Hold } from './hold.entity.js';
+import { type HoldState } from '../../core/hold.js';
 
 /** What every answer that changed a hold carries. */
-@InterfaceType({ description: 'An answer that changed a hold: the hold, its user, and the ledger entry.' })
+@InterfaceType({
+  description: 'An answer that changed a hold: the hold, its user, and the ledger entry.',
+  resolveType: byType,
+})
 export abstract class HoldChange {
   @Field(() => Hold, {
     description: 'The hold right after this change (for a repeated idempotency key: as it is now).',
   })
-  hold: HoldState;
+  hold!: HoldState;
 
   @Field(() => User, {
     description: 'The user right after this change (for a repeated idempotency key: as it is now).',
   })
   @CallersAccount()
-  user: UserState;
+  user!: UserState;
 
   @Field(() => ID, { description: 'The ledger entry of this change.' })
-  entryId: string;
-
-  /** Not in the schema: whether this repeats an answer given before under the same idempotency key. */
-  readonly replayed: boolean;
-
-  protected constructor(hold: HoldState, user: UserState, entryId: string, replayed: boolean) {
-    this.hold = hold;
-    this.user = user;
-    this.entryId = entryId;
-    this.replayed = replayed;
-  }
+  entryId!: string;
 }
 
 @ObjectType({
   implements: HoldChange,
   description: 'The credits are reserved: `user.available` went down by `hold.amount`.',
 })
-export class HoldPlaced extends HoldChange {
-  constructor(hold: HoldState, user: UserState, entryId: string, replayed = false) {
-    super(hold, user, entryId, replayed);
-  }
-}
+export class HoldPlaced extends HoldChange {}
 
 @ObjectType({
   implements: HoldChange,
@@ -59,72 +50,37 @@ export class HoldPlaced extends HoldChange {
 })
 export class HoldCaptured extends HoldChange {
   @Field(() => GraphQLSafeInt, { description: 'The credits taken (positive).' })
-  amount: number;
+  amount!: number;
 
   @Field(() => User, { nullable: true, description: 'The payee right after its credit; null for a hold without one.' })
-  payee: UserState | null;
+  payee!: UserState | null;
 
   @Field(() => ID, { nullable: true, description: "The payee's ledger entry (TRANSFER_IN); null without a payee." })
-  payeeEntryId: string | null;
-
-  constructor(
-    hold: HoldState,
-    user: UserState,
-    entryId: string,
-    amount: number,
-    payee: UserState | null,
-    payeeEntryId: string | null,
-    replayed = false,
-  ) {
-    super(hold, user, entryId, replayed);
-    this.amount = amount;
-    this.payee = payee;
-    this.payeeEntryId = payeeEntryId;
-  }
+  payeeEntryId!: string | null;
 }
 
 @ObjectType({ implements: HoldChange, description: 'The hold ended by a void: all of it was released.' })
-export class HoldVoided extends HoldChange {
-  constructor(hold: HoldState, user: UserState, entryId: string, replayed = false) {
-    super(hold, user, entryId, replayed);
-  }
-}
+export class HoldVoided extends HoldChange {}
 
 @ObjectType({ implements: BalanceError, description: 'No hold of this id (or not one the caller may end).' })
 export class HoldNotFound extends BalanceError {
   @Field(() => ID, { description: 'The id that names no hold.' })
-  holdId: string;
-
-  constructor(holdId: string) {
-    super('HOLD_NOT_FOUND', `Hold ${JSON.stringify(holdId)} not found`);
-    this.holdId = holdId;
-  }
+  holdId!: string;
 }
 
 @ObjectType({ implements: BalanceError, description: 'The hold was captured already; nothing was changed.' })
 export class HoldAlreadyCaptured extends BalanceError {
   @Field(() => ID, { description: 'The hold.' })
-  holdId: string;
+  holdId!: string;
 
   @Field(() => GraphQLSafeInt, { description: 'The credits the capture took.' })
-  captured: number;
-
-  constructor(holdId: number, captured: number) {
-    super('HOLD_ALREADY_CAPTURED', `Hold ${holdId} was captured already (${captured})`);
-    this.holdId = String(holdId);
-    this.captured = captured;
-  }
+  captured!: number;
 }
 
 @ObjectType({ implements: BalanceError, description: 'The hold was voided already; nothing was changed.' })
 export class HoldAlreadyVoided extends BalanceError {
   @Field(() => ID, { description: 'The hold.' })
-  holdId: string;
-
-  constructor(holdId: number) {
-    super('HOLD_ALREADY_VOIDED', `Hold ${holdId} was voided already`);
-    this.holdId = String(holdId);
-  }
+  holdId!: string;
 }
 
 @ObjectType({
@@ -135,30 +91,16 @@ export class HoldAlreadyVoided extends BalanceError {
 })
 export class HoldExpired extends BalanceError {
   @Field(() => ID, { description: 'The hold.' })
-  holdId: string;
+  holdId!: string;
 
   @Field(() => GraphQLDateTimeISO, { description: 'When it expired.' })
-  expiresAt: Date;
-
-  /** Not in the schema: whether this request released it (wrote its EXPIRY entry). */
-  readonly releasedNow: boolean;
-
-  constructor(holdId: number, expiresAt: Date, releasedNow = false) {
-    super('HOLD_EXPIRED', `Hold ${holdId} expired at ${expiresAt.toISOString()}`);
-    this.holdId = String(holdId);
-    this.expiresAt = expiresAt;
-    this.releasedNow = releasedNow;
-  }
-}
-
-/** Not in the schema: the sweeper's EXPIRY for a hold that is open and not expired (cannot be released yet). */
-export class HoldNotExpired {
-  constructor(readonly holdId: number) {}
+  expiresAt!: Date;
 }
 
 export const HoldResult = createUnionType({
   name: 'HoldResult',
   description: 'The outcome of `hold`: the credits reserved, or a typed business failure.',
+  resolveType: byType,
   types: () =>
     [
       HoldPlaced,
@@ -175,6 +117,7 @@ export type HoldResult = typeof HoldResult;
 export const CaptureHoldResult = createUnionType({
   name: 'CaptureHoldResult',
   description: 'The outcome of `captureHold`: the credits taken, or a typed business failure.',
+  resolveType: byType,
   types: () =>
     [
       HoldCaptured,
@@ -193,6 +136,7 @@ export type CaptureHoldResult = typeof CaptureHoldResult;
 export const VoidHoldResult = createUnionType({
   name: 'VoidHoldResult',
   description: 'The outcome of `voidHold`: the hold released, or a typed business failure.',
+  resolveType: byType,
   types: () =>
     [
       HoldVoided,

@@ -2,24 +2,8 @@ import { BigIntType, type Ref } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { LedgerEntryKind } from '../../core/ledger.js';
 import { User } from '../users/user.entity.js';
-
-/** What made a ledger entry. */
-export enum LedgerEntryKind {
-  UPDATE = 'UPDATE',
-  DEPOSIT = 'DEPOSIT',
-  WITHDRAWAL = 'WITHDRAWAL',
-  RESET = 'RESET',
-  SET = 'SET',
-  GRANT = 'GRANT',
-  INITIAL = 'INITIAL',
-  TRANSFER_OUT = 'TRANSFER_OUT',
-  TRANSFER_IN = 'TRANSFER_IN',
-  HOLD = 'HOLD',
-  CAPTURE = 'CAPTURE',
-  VOID = 'VOID',
-  EXPIRY = 'EXPIRY',
-}
 
 registerEnumType(LedgerEntryKind, {
   name: 'LedgerEntryKind',
@@ -40,25 +24,6 @@ registerEnumType(LedgerEntryKind, {
     EXPIRY: { description: 'the hold released because it expired (amount 0); the hold ends' },
   },
 });
-
-/** A ledger entry as the stores read it. */
-export interface LedgerEntryState {
-  id: number;
-  userId: number;
-  amount: number;
-  balanceAfter: number;
-  kind: LedgerEntryKind;
-  reason: string | null;
-  idempotencyKey: string | null;
-  /** For TRANSFER_OUT / TRANSFER_IN: the other user and the id both entries share. */
-  counterpartyId: number | null;
-  transferId: string | null;
-  /** The user's held credits right after this entry (balance_after - held_after is what was available). */
-  heldAfter: number;
-  /** For HOLD, CAPTURE, VOID and EXPIRY: the hold. */
-  holdId: number | null;
-  createdAt: Date;
-}
 
 /** One committed change of one balance. Rows are only ever inserted (a trigger refuses updates and deletes). */
 @ObjectType({ description: 'One committed change of one balance; entries are never changed or removed.' })

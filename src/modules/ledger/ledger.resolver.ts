@@ -2,8 +2,10 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-gr
 import type { RequestContext } from '../../context.js';
 import { Access, anyone, CheckArguments, mayRead } from '../auth/access.js';
 import { checkPageArguments } from '../common/connection.types.js';
-import { User, type UserState } from '../users/user.entity.js';
-import { LedgerEntry, type LedgerEntryState } from './ledger-entry.entity.js';
+import { User } from '../users/user.entity.js';
+import { type UserState } from '../../core/user.js';
+import { LedgerEntry } from './ledger-entry.entity.js';
+import { type LedgerEntryState } from '../../core/ledger.js';
 import { LedgerService } from './ledger.service.js';
 import { LedgerConnection } from './ledger.types.js';
 

@@ -1,6 +1,6 @@
 import type { Sql } from '../../db/sql.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
-import type { LedgerEntryState } from './ledger-entry.entity.js';
+import type { LedgerEntryState } from '../../core/ledger.js';
 import { LedgerStore } from './ledger.store.js';
 import type { LedgerConnection } from './ledger.types.js';
 

@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.js';
-import type { LedgerEntryKind, LedgerEntryState } from './ledger-entry.entity.js';
+import type { LedgerEntryKind, LedgerEntryState } from '../../core/ledger.js';
 
 interface LedgerRow {
   id: string;

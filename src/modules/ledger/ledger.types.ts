@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { PageInfo } from '../common/connection.types.js';
-import { LedgerEntry, type LedgerEntryState } from './ledger-entry.entity.js';
+import { LedgerEntry } from './ledger-entry.entity.js';
+import { type LedgerEntryState } from '../../core/ledger.js';
 
 @ObjectType({ description: 'A ledger entry and its place in the list.' })
 export class LedgerEdge {

@@ -1,7 +1,7 @@
 import type { PubSub } from 'type-graphql';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { Access, ownAccount } from '../auth/access.js';
-import type { UserNotFound } from '../balance/balance.types.js';
+import type { UserNotFound } from '../../core/refusals.js';
 import { BalanceChangedResult, type BalanceChangeState } from './balance-change.types.js';
 import type { BalanceFeed } from './balance-feed.js';
 

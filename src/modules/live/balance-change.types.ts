@@ -1,6 +1,7 @@
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, Int, ObjectType } from 'type-graphql';
-import { LedgerEntry, type LedgerEntryState } from '../ledger/ledger-entry.entity.js';
+import { LedgerEntry } from '../ledger/ledger-entry.entity.js';
+import { type LedgerEntryState } from '../../core/ledger.js';
 import { UserNotFound } from '../balance/balance.types.js';
 
 /** A balance as a subscriber is told of it (see BalanceChange). */
@@ -58,5 +59,6 @@ export const BalanceChangedResult = createUnionType({
   name: 'BalanceChangedResult',
   description: 'One message of `balanceChanged`: a committed balance, or UserNotFound (then the stream ends).',
   types: () => [BalanceChange, UserNotFound] as const,
-  resolveType: (value) => (value instanceof UserNotFound ? UserNotFound : BalanceChange),
+  // A state has no `type`: only UserNotFound is tagged.
+  resolveType: (value) => ((value as { type?: string }).type === 'UserNotFound' ? 'UserNotFound' : 'BalanceChange'),
 });

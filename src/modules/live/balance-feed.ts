@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../../logger.js';
-import { UserNotFound } from '../balance/balance.types.js';
+import { userNotFound } from '../../core/refusals.js';
 import { parseUserId } from '../common/user-id.js';
-import type { LedgerEntryState } from '../ledger/ledger-entry.entity.js';
-import type { UserState } from '../users/user.entity.js';
+import type { LedgerEntryState } from '../../core/ledger.js';
+import type { UserState } from '../../core/user.js';
 import type { BalanceChangeState } from './balance-change.types.js';
 import { ChangeQueue, type BalanceMessage } from './change-queue.js';
 
@@ -90,7 +90,7 @@ export class BalanceFeed {
     if (userId === undefined) {
       // No user can have this id: answered without a read, and never registered.
       const answer = new ChangeQueue(1, () => undefined);
-      answer.end(new UserNotFound(rawUserId));
+      answer.end(userNotFound(rawUserId));
       return answer;
     }
     if (this.open >= this.options.maxSubscriptions) {
@@ -114,7 +114,7 @@ export class BalanceFeed {
     queues.add(queue);
     // Registered before the read, so no change committed meanwhile is missed; the queue drops what it covers.
     this.source.user(userId).then(
-      (user) => (user ? queue.start(stateOf(user)) : queue.end(new UserNotFound(rawUserId))),
+      (user) => (user ? queue.start(stateOf(user)) : queue.end(userNotFound(rawUserId))),
       (error: unknown) => queue.fail(error),
     );
     return queue;

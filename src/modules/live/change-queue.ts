@@ -1,4 +1,4 @@
-import type { UserNotFound } from '../balance/balance.types.js';
+import type { UserNotFound } from '../../core/refusals.js';
 import type { BalanceChangeState } from './balance-change.types.js';
 
 /** What a subscriber receives: states and changes, or UserNotFound as the last message. */

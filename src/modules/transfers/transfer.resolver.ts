@@ -1,9 +1,10 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
 import { Access, ownTransfer } from '../auth/access.js';
 import { BalanceService } from '../balance/balance.service.js';
-import { clientKey } from '../balance/idempotency.js';
+import { clientKey } from '../auth/key-space.js';
 import { TransferResult } from './transfer.types.js';
 
 @Resolver()
@@ -33,7 +34,7 @@ export class TransferResolver {
     idempotencyKey?: string | null,
     @Arg('reason', () => String, { nullable: true, description: "Kept in the payer's ledger entry." })
     reason?: string | null,
-  ): Promise<TransferResult> {
+  ): Promise<Outcome> {
     return this.balances.transfer(fromUserId, toUserId, amount, clientKey(principal, idempotencyKey), reason ?? null);
   }
 }

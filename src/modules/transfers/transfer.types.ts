@@ -1,7 +1,7 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, ID, ObjectType } from 'type-graphql';
 import { CallersAccount } from '../auth/access.js';
-import { BalanceError, InvalidInput } from '../common/errors.types.js';
+import { BalanceError, byType, InvalidInput } from '../common/errors.types.js';
 import {
   ConcurrentUpdate,
   IdempotencyKeyReused,
@@ -9,7 +9,8 @@ import {
   InvalidAmount,
   UserNotFound,
 } from '../balance/balance.types.js';
-import { User, type UserState } from '../users/user.entity.js';
+import { User } from '../users/user.entity.js';
+import { type UserState } from '../../core/user.js';
 
 @ObjectType({
   description:
@@ -17,66 +18,41 @@ import { User, type UserState } from '../users/user.entity.js';
 })
 export class TransferCompleted {
   @Field(() => ID, { description: 'The id both ledger entries of this transfer carry.' })
-  transferId: string;
+  transferId!: string;
 
   @Field(() => GraphQLSafeInt, { description: 'The credits moved (positive).' })
-  amount: number;
+  amount!: number;
 
   @Field(() => User, {
     description: 'The payer right after this transfer (for a repeated idempotency key: as it is now).',
   })
   @CallersAccount()
-  from: UserState;
+  from!: UserState;
 
   @Field(() => User, {
     description:
       'The payee right after this transfer (for a repeated idempotency key: as it is now). Role `user` may see ' +
       'only its `id`.',
   })
-  to: UserState;
+  to!: UserState;
 
   @Field(() => ID, { description: "The payer's ledger entry (TRANSFER_OUT)." })
-  fromEntryId: string;
+  fromEntryId!: string;
 
   @Field(() => ID, { description: "The payee's ledger entry (TRANSFER_IN)." })
-  toEntryId: string;
-
-  /** Not in the schema: whether this repeats an answer given before under the same idempotency key. */
-  readonly replayed: boolean;
-
-  constructor(
-    transferId: string,
-    amount: number,
-    from: UserState,
-    to: UserState,
-    fromEntryId: string,
-    toEntryId: string,
-    replayed = false,
-  ) {
-    this.transferId = transferId;
-    this.amount = amount;
-    this.from = from;
-    this.to = to;
-    this.fromEntryId = fromEntryId;
-    this.toEntryId = toEntryId;
-    this.replayed = replayed;
-  }
+  toEntryId!: string;
 }
 
 @ObjectType({ implements: BalanceError, description: 'A transfer must go to another user; nothing was changed.' })
 export class SelfTransfer extends BalanceError {
   @Field(() => ID, { description: 'The user named as both payer and payee.' })
-  userId: string;
-
-  constructor(userId: string) {
-    super('SELF_TRANSFER', `A transfer from user ${JSON.stringify(userId)} to itself is not allowed`);
-    this.userId = userId;
-  }
+  userId!: string;
 }
 
 export const TransferResult = createUnionType({
   name: 'TransferResult',
   description: 'The outcome of a transfer: success, or a typed business failure.',
+  resolveType: byType,
   types: () =>
     [
       TransferCompleted,

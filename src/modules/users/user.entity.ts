@@ -2,21 +2,8 @@ import { BigIntType } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { UserState } from '../../core/user.js';
 import { AccountType } from '../auth/access.js';
-
-/** A user as the balance path sees it. */
-export interface UserState {
-  id: number;
-  username: string;
-  email: string | null;
-  name: string | null;
-  balance: number;
-  /** Credits reserved by open holds: `balance - held` is available to spend. */
-  held: number;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 // Every decorator names its type: tsx/esbuild emit no decorator metadata.
 @ObjectType({

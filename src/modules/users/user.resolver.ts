@@ -1,7 +1,10 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { UserCreated } from '../../core/outcomes.js';
+import type { Refusal } from '../../core/refusals.js';
 import { Access, CallersAccount, ownAccount, staffOnly } from '../auth/access.js';
-import { User, type UserState } from './user.entity.js';
+import { User } from './user.entity.js';
+import { type UserState } from '../../core/user.js';
 import { UserService } from './user.service.js';
 import { CreateUserInput, CreateUserResult, UserConnection } from './user.types.js';
 
@@ -41,7 +44,7 @@ export class UserResolver {
   @Access(staffOnly('create users'))
   createUser(
     @Arg('input', () => CreateUserInput, { description: 'The new user.' }) input: CreateUserInput,
-  ): Promise<CreateUserResult> {
+  ): Promise<UserCreated | Refusal> {
     return this.service.create(input);
   }
 }

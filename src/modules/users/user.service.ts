@@ -2,19 +2,13 @@ import { validate } from 'class-validator';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Sql } from '../../db/sql.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
-import { InvalidInput } from '../common/errors.types.js';
 import { checkText } from '../common/text.js';
 import { parseUserId } from '../common/user-id.js';
-import type { UserState } from './user.entity.js';
+import type { UserState } from '../../core/user.js';
 import { UserStore } from './user.store.js';
-import {
-  EmailTaken,
-  UserCreated,
-  UsernameTaken,
-  type CreateUserInput,
-  type CreateUserResult,
-  type UserConnection,
-} from './user.types.js';
+import type { UserCreated } from '../../core/outcomes.js';
+import { emailTaken, invalidInput, usernameTaken, type Refusal } from '../../core/refusals.js';
+import type { CreateUserInput, UserConnection } from './user.types.js';
 
 export class UserService {
   private readonly store: UserStore;
@@ -43,7 +37,7 @@ export class UserService {
    * Creates a user; a positive opening balance is written to the ledger (INITIAL) in the same statement.
    * Uniqueness comes from the database's unique indexes, so concurrent creates of one name give one winner.
    */
-  async create(input: CreateUserInput): Promise<CreateUserResult> {
+  async create(input: CreateUserInput): Promise<UserCreated | Refusal> {
     // Text that could not be stored as sent is refused first, with the same message as on every other path.
     const unstorable =
       checkText('username', input.username, 32) ??
@@ -53,7 +47,7 @@ export class UserService {
     const [problem] = await validate(input, { forbidUnknownValues: false });
     if (problem) {
       const message = Object.values(problem.constraints ?? {})[0] ?? `${problem.property} is not acceptable`;
-      return new InvalidInput(problem.property, message);
+      return invalidInput(problem.property, message);
     }
     try {
       const user = await this.store.insertUserWithOpeningBalance({
@@ -62,10 +56,10 @@ export class UserService {
         name: input.name ?? null,
         balance: input.initialBalance ?? 0,
       });
-      return new UserCreated(user);
+      return { type: 'UserCreated', user };
     } catch (error) {
-      if (isUniqueViolation(error, 'users_username_unique')) return new UsernameTaken(input.username);
-      if (isUniqueViolation(error, 'users_email_unique')) return new EmailTaken(input.email ?? '');
+      if (isUniqueViolation(error, 'users_username_unique')) return usernameTaken(input.username);
+      if (isUniqueViolation(error, 'users_email_unique')) return emailTaken(input.email ?? '');
       throw error;
     }
   }

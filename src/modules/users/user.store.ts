@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../db/sql.js';
-import type { UserState } from './user.entity.js';
+import type { UserState } from '../../core/user.js';
+import { toUserState, USER_COLUMNS, type UserRow } from '../../db/rows.js';
 
 /** The first user of an empty database, so the service can be tried at once. */
 export const SEED_BALANCE = 10_000;
@@ -11,37 +12,6 @@ export interface NewUser {
   name?: string | null;
   /** The opening balance; a positive one is written to the ledger as an INITIAL entry. */
   balance: number;
-}
-
-// Timestamps as epoch milliseconds: pg returns timestamptz as text under MikroORM, in a format Date does not
-// reliably parse.
-export const USER_COLUMNS = `id, username, email, name, balance, held, version,
-  (extract(epoch from created_at) * 1000)::float8 as created_ms, (extract(epoch from updated_at) * 1000)::float8 as updated_ms`;
-
-export interface UserRow {
-  id: number;
-  username: string;
-  email: string | null;
-  name: string | null;
-  balance: string;
-  held: string;
-  version: number;
-  created_ms: number;
-  updated_ms: number;
-}
-
-export function toUserState(row: UserRow): UserState {
-  return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    name: row.name,
-    balance: Number(row.balance),
-    held: Number(row.held),
-    version: row.version,
-    createdAt: new Date(row.created_ms),
-    updatedAt: new Date(row.updated_ms),
-  };
 }
 
 /** The database side of users. */

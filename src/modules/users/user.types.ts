@@ -1,9 +1,10 @@
 import { IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { createUnionType, Field, InputType, Int, ObjectType } from 'type-graphql';
-import { BalanceError, InvalidInput } from '../common/errors.types.js';
+import { BalanceError, byType, InvalidInput } from '../common/errors.types.js';
 import { PageInfo } from '../common/connection.types.js';
-import { User, type UserState } from './user.entity.js';
+import { User } from './user.entity.js';
+import { type UserState } from '../../core/user.js';
 
 /** PostgreSQL text cannot hold U+0000. */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
@@ -43,38 +44,25 @@ export class CreateUserInput {
 @ObjectType({ description: 'The user was created (with its INITIAL ledger entry for a positive opening balance).' })
 export class UserCreated {
   @Field(() => User, { description: 'The new user.' })
-  user: UserState;
-
-  constructor(user: UserState) {
-    this.user = user;
-  }
+  user!: UserState;
 }
 
 @ObjectType({ implements: BalanceError, description: 'Another user has this username (case-insensitively).' })
 export class UsernameTaken extends BalanceError {
   @Field(() => String, { description: 'The username asked for.' })
-  username: string;
-
-  constructor(username: string) {
-    super('USERNAME_TAKEN', `The username ${JSON.stringify(username)} is taken`);
-    this.username = username;
-  }
+  username!: string;
 }
 
 @ObjectType({ implements: BalanceError, description: 'Another user has this email (case-insensitively).' })
 export class EmailTaken extends BalanceError {
   @Field(() => String, { description: 'The email asked for.' })
-  email: string;
-
-  constructor(email: string) {
-    super('EMAIL_TAKEN', `The email ${JSON.stringify(email)} is taken`);
-    this.email = email;
-  }
+  email!: string;
 }
 
 export const CreateUserResult = createUnionType({
   name: 'CreateUserResult',
   description: 'The outcome of createUser: the new user, or why it was not created.',
+  resolveType: byType,
   types: () => [UserCreated, UsernameTaken, EmailTaken, InvalidInput] as const,
 });
 

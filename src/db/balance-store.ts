@@ -1,12 +1,14 @@
-import { isUniqueViolation } from '../../db/errors.js';
-import type { Sql, Tx } from '../../db/sql.js';
-import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import type { UserState } from '../users/user.entity.js';
-import { toUserState, type UserRow } from '../users/user.store.js';
-import type { EntryToWrite, RecordedEntry } from './balance.decide.js';
-import { keyId, type RecordedKeySpace } from './idempotency.js';
-import { HoldStore } from '../holds/hold.store.js';
+import type { RecordedEntry } from '../core/decide.js';
+import type { HoldState } from '../core/hold.js';
+import { keyId, type RecordedKeySpace } from '../core/idempotency.js';
+import type { LedgerEntryKind } from '../core/ledger.js';
+import type { UserState } from '../core/user.js';
+import type { BalanceStore, BatchToWrite, CreditToWrite, Failure, HoldToWrite, WrittenBatch } from '../engine/store.js';
 import { CREDIT, LOAD, LOAD_LOCKED, SELECT_RECORDED, WRITE } from './balance.statements.js';
+import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from './errors.js';
+import { LOAD_HOLDS, NEW_HOLD_IDS, WRITE_HOLDS } from './hold.statements.js';
+import { toHoldState, toUserState, type HoldRow, type UserRow } from './rows.js';
+import type { Sql, Tx } from './sql.js';
 
 interface ChangedRow {
   id: number;
@@ -26,44 +28,19 @@ function changed(before: UserState, row: ChangedRow): UserState {
   };
 }
 
-/** One transfer's credit to its payee. */
-export interface CreditToWrite {
-  payee: number;
-  amount: number;
-  payer: number;
-  transferId: string;
-}
-
-/** What a committed batch wrote: the user after it, and the new entries' ids in the order of the batch. */
-export interface WrittenBatch {
-  state: UserState;
-  entryIds: string[];
-}
-
-/**
- * One user's batch. Decided (`expected` set): written only if the user still is exactly `expected`. Relative
- * (`expected` undefined, for a user the process knows nothing of): written only if every change keeps the
- * balance in range, i.e. if a decision against the row would accept them all. `entries[i].balanceAfter` is
- * then relative to the balance before the batch (0), as `decideBatch(0, ops)` gives it.
- */
-export interface BatchToWrite {
-  userId: number;
-  expected?: UserState;
-  entries: readonly EntryToWrite[];
-}
-
 /** Whether a write failed because one of its idempotency keys is recorded for the user already. */
-export function isKeyTaken(error: unknown): boolean {
+function isKeyTaken(error: unknown): boolean {
   return isUniqueViolation(error, 'ledger_entries_key_space_unique');
 }
 
-/** The SQL of the balance path; every statement runs in the caller's transaction. */
-export class BalanceStore {
-  /** The holds' statements, run in the locked rounds that decide hold operations. */
-  readonly holds: HoldStore;
+/** The balance path's storage on PostgreSQL: the engine's store; every statement runs in the caller's transaction. */
+export class SqlBalanceStore implements BalanceStore<Tx> {
+  constructor(private readonly sql: Sql) {}
 
-  constructor(private readonly sql: Sql) {
-    this.holds = new HoldStore(sql);
+  classify(error: unknown): Failure {
+    if (isDatabaseUnavailable(error)) return 'unavailable';
+    if (isTransientConflict(error)) return 'conflict';
+    return isKeyTaken(error) ? 'key-taken' : 'other';
   }
 
   /** Runs `work` in one MikroORM transaction. */
@@ -208,5 +185,42 @@ export class BalanceStore {
       });
     }
     return byUser;
+  }
+
+  /** The holds named by [user id, hold id] pairs, by hold id (read in a locked round: their users are locked). */
+  async lockedHolds(tx: Tx, holds: readonly { userId: number; id: number }[]): Promise<Map<number, HoldState>> {
+    if (holds.length === 0) return new Map();
+    const rows = await this.sql.rows<HoldRow>(
+      LOAD_HOLDS.call,
+      [JSON.stringify(holds.map((h) => [h.userId, h.id]))],
+      tx,
+    );
+    return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
+  }
+
+  async newHoldIds(tx: Tx, count: number): Promise<number[]> {
+    const rows = await this.sql.rows<{ id: string }>(NEW_HOLD_IDS.call, [count], tx);
+    return rows.map((row) => Number(row.id));
+  }
+
+  /**
+   * Writes the holds side of hold entries written in this transaction: new holds, and endings of open ones.
+   * Returns every hold written, by id; throws (aborting the transaction) if a hold to end was not open.
+   */
+  async writeHolds(tx: Tx, holds: readonly HoldToWrite[]): Promise<Map<number, HoldState>> {
+    if (holds.length === 0) return new Map();
+    const made = holds.flatMap((h) =>
+      'made' in h
+        ? [[h.made.id, h.made.userId, h.made.payee, h.made.amount, h.made.expiresInSeconds, h.reason, h.idempotencyKey]]
+        : [],
+    );
+    const ended = holds.flatMap((h) =>
+      'ended' in h ? [[h.ended.userId, h.ended.id, h.ended.status, h.ended.captured]] : [],
+    );
+    const rows = await this.sql.rows<HoldRow>(WRITE_HOLDS.call, [JSON.stringify(made), JSON.stringify(ended)], tx);
+    if (rows.length !== holds.length) {
+      throw new Error(`holds: ${holds.length} to write, ${rows.length} written (a hold to end was not open)`);
+    }
+    return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
   }
 }

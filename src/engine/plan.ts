@@ -1,8 +1,7 @@
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import type { UserState } from '../users/user.entity.js';
-import type { OperationResult } from './balance.answers.js';
-import { decideBatch, type BalanceOperation, type BatchDecision, type RecordedEntry } from './balance.decide.js';
-import { InsufficientFunds, InvalidAmount, MAX_BALANCE } from './balance.types.js';
+import { decideBatch, NO_HOLDS, type BatchDecision, type RecordedEntry } from '../core/decide.js';
+import { isAbsolute, needsLock, type Operation } from '../core/operations.js';
+import type { Outcome } from '../core/outcomes.js';
+import { MAX_BALANCE, type UserState } from '../core/user.js';
 import type { RoundBatch } from './round-queue.js';
 
 // How a round's batches are planned for writing: decided against a known state (guarded), or relative (no
@@ -13,7 +12,7 @@ import type { RoundBatch } from './round-queue.js';
  * knows nothing of, written without a read if every change fits (see `relativePlan`).
  */
 export interface Plan {
-  batch: RoundBatch<BalanceOperation>;
+  batch: RoundBatch<Operation>;
   state: UserState | undefined;
   /** For a relative plan: decided as if from a balance of 0 (balances after are changes from the start). */
   decided: BatchDecision;
@@ -23,8 +22,8 @@ export interface Plan {
 }
 
 /** Whether a refusal depends on the balance it was decided against (not, e.g., on a reused key). */
-export function dependsOnBalance(result: OperationResult): boolean {
-  return result instanceof InsufficientFunds || result instanceof InvalidAmount;
+export function dependsOnBalance(result: Outcome): boolean {
+  return result.type === 'InsufficientFunds' || result.type === 'InvalidAmount';
 }
 
 /** A balance far from both limits, to see which decisions of a batch do not depend on the balance. */
@@ -39,15 +38,12 @@ const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
  * otherwise the batch goes again, with a read. Undefined when a read is needed first.
  */
 export function relativePlan(
-  batch: RoundBatch<BalanceOperation>,
+  batch: RoundBatch<Operation>,
   recorded: ReadonlyMap<string, RecordedEntry> | undefined,
   /** The batch already decided against a known balance (the process's memory), to shift instead of deciding again. */
   known?: { balance: number; held: number; decided: BatchDecision },
 ): Plan | undefined {
-  const absolute = (op: BalanceOperation) => op.kind === LedgerEntryKind.RESET || op.kind === LedgerEntryKind.SET;
-  if (batch.ops.some((op) => absolute(op) || op.transfer || op.hold)) {
-    return undefined;
-  }
+  if (batch.ops.some((op) => isAbsolute(op) || needsLock(op))) return undefined;
   const start = known?.balance ?? MID_BALANCE;
   const startHeld = known?.held ?? 0;
   const decided = known?.decided ?? decideBatch(MID_BALANCE, batch.ops, recorded);
@@ -75,8 +71,8 @@ export function settled(plan: Plan, after: UserState): { before: UserState; deci
   const count = plan.decided.entries.length;
   const before = { ...after, balance: after.balance - plan.decided.balance, version: after.version - count };
   const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded, undefined, {
+    ...NO_HOLDS,
     held: before.held,
-    get: () => undefined,
   });
   const same =
     decided.entries.length === count && decided.entries.every((e, i) => e.amount === plan.decided.entries[i]!.amount);

@@ -1,13 +1,11 @@
-import type { Tx } from '../../db/sql.js';
-import { HoldStatus, type HoldState } from '../holds/hold.entity.js';
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import type { UserState } from '../users/user.entity.js';
-import { answers, type OperationResult } from './balance.answers.js';
-import type { EntryToWrite } from './balance.decide.js';
-import { settled, type Plan } from './balance.plan.js';
-import type { BalanceStore, CreditToWrite } from './balance.store.js';
-import { HOLD_ENDINGS } from '../holds/hold.decide.js';
-import type { HoldToWrite } from '../holds/hold.store.js';
+import { answers } from '../core/answers.js';
+import type { EntryToWrite } from '../core/decide.js';
+import { HOLD_ENDINGS, HoldStatus, type HoldState } from '../core/hold.js';
+import { LedgerEntryKind } from '../core/ledger.js';
+import type { Outcome } from '../core/outcomes.js';
+import type { UserState } from '../core/user.js';
+import { settled, type Plan } from './plan.js';
+import type { BalanceStore, CreditToWrite, HoldToWrite } from './store.js';
 
 /** What a locked round read under its row locks: every user it touches, and the holds its batches name. */
 export interface LockedReads {
@@ -25,7 +23,7 @@ function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
         userId,
         payee: hold.payee ?? null,
         amount: entry.held,
-        expiresInSeconds: hold.expiresInSeconds!,
+        expiresInSeconds: hold.expiresIn!,
       },
       reason: entry.reason,
       idempotencyKey: entry.idempotencyKey?.text ?? null,
@@ -38,7 +36,7 @@ function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
 /** What writing a round's decided batches did. A plan missing from `written` had nothing written. */
 export interface Committed {
   /** Per written plan: its user right after the batch, and the answers of its operations. */
-  written: Map<Plan, { state: UserState; results: OperationResult[] }>;
+  written: Map<Plan, { state: UserState; results: Outcome[] }>;
   /** Payees credited in this transaction, as they are at its end. */
   payeesAfter: Map<number, UserState>;
 }
@@ -48,8 +46,8 @@ export interface Committed {
  * their hold entries (only in locked rounds, where `reads` holds every payee's row and every named hold as
  * read under the locks), and turns what was written into answers.
  */
-export async function commitPlans(
-  store: BalanceStore,
+export async function commitPlans<Tx>(
+  store: BalanceStore<Tx>,
   tx: Tx,
   plans: readonly Plan[],
   reads?: LockedReads,
@@ -79,7 +77,7 @@ export async function commitPlans(
       : [],
   );
   if (holdWrites.length > 0 && !reads) throw new Error('holds are written in locked rounds only');
-  const holdsAfter = await store.holds.write(tx, holdWrites);
+  const holdsAfter = holdWrites.length > 0 ? await store.writeHolds(tx, holdWrites) : new Map<number, HoldState>();
   const payeesAfter = new Map<number, UserState>();
   for (const credit of credited.values()) {
     const known = payeesAfter.get(credit.payee.id);
@@ -90,7 +88,7 @@ export async function commitPlans(
     payeeNow: (payee: number) => payeesAfter.get(payee) ?? stored.get(payee)?.state ?? locked?.get(payee),
     hold: (holdId: number) => holdsAfter.get(holdId) ?? reads?.holds.get(holdId),
   };
-  const written = new Map<Plan, { state: UserState; results: OperationResult[] }>();
+  const written = new Map<Plan, { state: UserState; results: Outcome[] }>();
   for (const plan of plans) {
     const batch = stored.get(plan.batch.key);
     if (!batch) continue;

@@ -1,12 +1,7 @@
-import { PreparedStatement } from '../../db/prepared-statements.js';
+import { PreparedStatement } from './prepared-statements.js';
+import { HOLD_COLUMNS } from './rows.js';
 
-// The holds' statements: the API's reads use HOLD_COLUMNS; the balance path runs the prepared ones in its
-// locked rounds (HoldStore).
-
-/** A hold's columns; `expired`: open and past its expiry by the database's clock (the transaction's `now()`). */
-export const HOLD_COLUMNS = `id, user_id, payee_id, amount, status, captured, reason, idempotency_key,
-  (extract(epoch from expires_at) * 1000)::float8 as expires_ms, (extract(epoch from created_at) * 1000)::float8 as created_ms,
-  (extract(epoch from ended_at) * 1000)::float8 as ended_ms, (status = 'OPEN' and expires_at <= now()) as expired`;
+// The holds' statements the balance path runs in its locked rounds (SqlBalanceStore).
 
 /** Holds by [user id, hold id] pairs, as the round's decisions need them (their users' rows are locked). */
 export const LOAD_HOLDS = new PreparedStatement(

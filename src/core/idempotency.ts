@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from '../auth/principal.js';
-import type { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import type { LedgerEntryKind } from './ledger.js';
 
 /**
  * Whose requests an idempotency key is unique among, on one user's account. A key of one space never meets a key
@@ -26,16 +25,6 @@ export interface ClientKey {
 export interface IdempotencyKey extends ClientKey {
   /** The request's parameters as sent (normalised), digested; null for the system's keys, whose text says it all. */
   readonly request: string | null;
-}
-
-/** The key space of a caller's requests. */
-export function keySpaceOf(principal: Principal): KeySpace {
-  return principal.role === 'user' ? 'user' : 'staff';
-}
-
-/** The caller's idempotency key (null when it sent none). */
-export function clientKey(principal: Principal, text: string | null | undefined): ClientKey | null {
-  return text == null ? null : { text, space: keySpaceOf(principal) };
 }
 
 /**

@@ -1,18 +1,16 @@
-import { isDatabaseUnavailable, isTransientConflict } from '../../db/errors.js';
-import type { Tx } from '../../db/sql.js';
-import type { Logger } from '../../logger.js';
-import { BoundedCache } from '../common/bounded-cache.js';
-import type { UserState } from '../users/user.entity.js';
-import { answers, type OperationResult } from './balance.answers.js';
-import type { HoldState } from '../holds/hold.entity.js';
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import { holdingOf } from '../holds/hold.decide.js';
-import { decideBatch, keysOf, type BalanceOperation, type Payees, type RecordedEntry } from './balance.decide.js';
-import { commitPlans, type LockedReads } from './balance.commit.js';
-import { dependsOnBalance, relativePlan, type Plan } from './balance.plan.js';
-import { isKeyTaken, type BalanceStore } from './balance.store.js';
-import { ConcurrentUpdate, UserNotFound, UserSide } from './balance.types.js';
+import { answers } from '../core/answers.js';
+import { decideBatch, keysOf, NO_HOLDS, type Holding, type Payees, type RecordedEntry } from '../core/decide.js';
+import type { HoldState } from '../core/hold.js';
+import { holdEndedBy, payeeOf, type Operation } from '../core/operations.js';
+import type { Outcome } from '../core/outcomes.js';
+import { concurrentUpdate, userNotFound } from '../core/refusals.js';
+import type { UserState } from '../core/user.js';
+import type { Logger } from '../logger.js';
+import { BoundedCache } from '../core/bounded-cache.js';
+import { commitPlans, type LockedReads } from './commit.js';
+import { dependsOnBalance, relativePlan, type Plan } from './plan.js';
 import { OperationFailed, type BatchOutcome, type Round, type RoundBatch } from './round-queue.js';
+import type { BalanceStore } from './store.js';
 
 export interface BatchWriterOptions {
   /** Users whose last committed state is remembered, to skip the read before a write. */
@@ -41,12 +39,24 @@ export type BatchObserver = (size: number) => void;
 /** Locked rounds that PostgreSQL may still abort (deadlock, serialization) before the round fails. */
 const LOCKED_ATTEMPTS = 3;
 
-type Outcome = BatchOutcome<OperationResult>;
-type Results = (OperationResult | OperationFailed)[];
+type Answer = BatchOutcome<Outcome>;
+type Results = (Outcome | OperationFailed)[];
 
-const LOST_RACE: Outcome = { retry: { backoff: true } };
-const STALE_MEMORY: Outcome = { retry: { backoff: false } };
-const NEEDS_READ: Outcome = { retry: { backoff: false } };
+const LOST_RACE: Answer = { retry: { backoff: true } };
+const STALE_MEMORY: Answer = { retry: { backoff: false } };
+const NEEDS_READ: Answer = { retry: { backoff: false } };
+
+/** What a decision against `state` needs of its holds (those read in this round, if it read any). */
+function holdingOf(state: UserState, holds?: ReadonlyMap<number, HoldState>): Holding {
+  if (!holds) return { ...NO_HOLDS, held: state.held };
+  return {
+    held: state.held,
+    get: (holdId) => {
+      const hold = holds.get(holdId);
+      return hold?.userId === state.id ? hold : undefined;
+    },
+  };
+}
 
 /**
  * Writes rounds: the batches of many users, each decided in memory (balance.decide) and all written in one
@@ -56,7 +66,7 @@ const NEEDS_READ: Outcome = { retry: { backoff: false } };
  * rows with SELECT ... FOR UPDATE in id order, so it cannot lose. The writer remembers each user's last
  * committed state (bounded LRU) so most batches skip the read; the guard makes that safe.
  */
-export class BatchWriter {
+export class BatchWriter<Tx> {
   private readonly remembered: BoundedCache<number, UserState>;
   private readonly counters: BalanceStats = {
     rounds: 0,
@@ -75,7 +85,7 @@ export class BatchWriter {
   private readonly needsRead = new Set<number>();
 
   constructor(
-    private readonly store: BalanceStore,
+    private readonly store: BalanceStore<Tx>,
     options: BatchWriterOptions,
     private readonly logger: Logger,
   ) {
@@ -91,7 +101,7 @@ export class BatchWriter {
   }
 
   /** One round; every user in it has no other batch in flight in this process. */
-  async write(round: Round<BalanceOperation>): Promise<Outcome[]> {
+  async write(round: Round<Operation>): Promise<Answer[]> {
     this.counters.rounds++;
     // A batch that goes again (lost a race) is counted once, in its first round.
     for (const batch of round.batches) {
@@ -108,7 +118,7 @@ export class BatchWriter {
    * (e.g. a value the database refuses): the round is then written again a batch at a time, and a failing
    * batch an operation at a time (locked, so nothing can lose a race), so only the operations at fault get it.
    */
-  private async settle(round: Round<BalanceOperation>): Promise<Outcome[]> {
+  private async settle(round: Round<Operation>): Promise<Answer[]> {
     try {
       return round.locked ? await this.writeLocked(round.batches) : await this.writeOptimistic(round.batches);
     } catch (error) {
@@ -116,8 +126,9 @@ export class BatchWriter {
       // remember of these users, so their next attempt starts from a fresh read. A client retrying with its
       // idempotency key then gets exactly-once.
       for (const batch of round.batches) this.remembered.set(batch.key, undefined);
-      if (isTransientConflict(error)) this.counters.deadlocks++;
-      if (isKeyTaken(error) || isTransientConflict(error)) {
+      const failure = this.store.classify(error);
+      if (failure === 'conflict') this.counters.deadlocks++;
+      if (failure === 'key-taken' || failure === 'conflict') {
         // Lost a race PostgreSQL noticed itself: another process recorded one of our keys, or a deadlock.
         if (!round.locked) {
           this.counters.versionConflicts += round.batches.length;
@@ -126,14 +137,14 @@ export class BatchWriter {
       }
       this.counters.failedBatches++;
       const operations = round.batches.reduce((sum, b) => sum + b.ops.length, 0);
-      if (operations === 1 || isDatabaseUnavailable(error)) {
+      if (operations === 1 || failure === 'unavailable') {
         return round.batches.map((b) => ({ results: b.ops.map(() => new OperationFailed(error)) }));
       }
       this.logger.warn(
         { err: error, users: round.batches.length, operations },
         'round failed; writing it again one batch, then one operation, at a time',
       );
-      const outcomes: Outcome[] = [];
+      const outcomes: Answer[] = [];
       for (const batch of round.batches) {
         if (round.batches.length > 1) {
           outcomes.push(...(await this.settle({ locked: round.locked, batches: [batch] })));
@@ -155,12 +166,12 @@ export class BatchWriter {
    * through, else against a fresh read (a refusal must rest on a fresh read: another process may have added
    * funds since), then every decided batch written by one guarded statement.
    */
-  private writeOptimistic(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
+  private writeOptimistic(batches: readonly RoundBatch<Operation>[]): Promise<Answer[]> {
     return this.store.transaction(async (tx) => {
       const recorded = await this.findRecorded(tx, batches);
-      const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
+      const outcomes = new Map<RoundBatch<Operation>, Answer>();
       const plans: Plan[] = [];
-      const toRead: RoundBatch<BalanceOperation>[] = [];
+      const toRead: RoundBatch<Operation>[] = [];
       for (const batch of batches) {
         const known = this.remembered.get(batch.key);
         const keys = recorded.get(batch.key);
@@ -209,17 +220,17 @@ export class BatchWriter {
    * between, and two rounds (even transfers in opposite directions) lock in the same order and cannot deadlock.
    * The payers' batches are written as usual, then the payees' credits.
    */
-  private async writeLocked(batches: readonly RoundBatch<BalanceOperation>[]): Promise<Outcome[]> {
+  private async writeLocked(batches: readonly RoundBatch<Operation>[]): Promise<Answer[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.store.transaction(async (tx) => {
-          const payees = batches.flatMap((b) => b.ops.flatMap(otherUsers));
+          const payees = batches.flatMap((b) => b.ops.flatMap((op) => payeeOf(op) ?? []));
           const ids = [...new Set([...batches.map((b) => b.key), ...payees])];
           const states = await this.store.load(tx, ids, true);
           const recorded = await this.findRecorded(tx, batches);
           const holds = await this.readHolds(tx, batches, recorded);
           const reads: LockedReads = { users: states, holds };
-          const outcomes = new Map<RoundBatch<BalanceOperation>, Outcome>();
+          const outcomes = new Map<RoundBatch<Operation>, Answer>();
           const plans: Plan[] = [];
           const payeeBalances = { balanceOf: (payee: number) => states.get(payee)?.balance };
           // Batches are decided in id order, and that is their order: a batch whose user an earlier batch of
@@ -244,7 +255,7 @@ export class BatchWriter {
           return batches.map((batch) => outcomes.get(batch)!);
         });
       } catch (error) {
-        if (!isTransientConflict(error) || attempt >= LOCKED_ATTEMPTS) throw error;
+        if (this.store.classify(error) !== 'conflict' || attempt >= LOCKED_ATTEMPTS) throw error;
         this.counters.versionConflicts++;
         this.counters.deadlocks++;
       }
@@ -253,12 +264,12 @@ export class BatchWriter {
 
   /** A batch decided against its user as read in this transaction: answered at once when it writes nothing. */
   private decideAgainstRead(
-    batch: RoundBatch<BalanceOperation>,
+    batch: RoundBatch<Operation>,
     states: ReadonlyMap<number, UserState>,
     keys: ReadonlyMap<string, RecordedEntry> | undefined,
     payees?: Payees,
     holds?: ReadonlyMap<number, HoldState>,
-  ): { outcome: Outcome } | { plan: Plan } {
+  ): { outcome: Answer } | { plan: Plan } {
     const state = states.get(batch.key);
     this.remembered.set(batch.key, state);
     this.needsRead.delete(batch.key);
@@ -279,38 +290,38 @@ export class BatchWriter {
    */
   private async readHolds(
     tx: Tx,
-    batches: readonly RoundBatch<BalanceOperation>[],
+    batches: readonly RoundBatch<Operation>[],
     recorded: ReadonlyMap<number, ReadonlyMap<string, RecordedEntry>>,
   ): Promise<Map<number, HoldState>> {
-    const unnamed = batches.flatMap((b) => b.ops.filter((op) => op.kind === LedgerEntryKind.HOLD && op.hold!.id === 0));
+    const unnamed = batches.flatMap((b) =>
+      b.ops.flatMap((op) => (op.kind === 'placeHold' && op.holdId === 0 ? [op] : [])),
+    );
     if (unnamed.length > 0) {
-      const ids = await this.store.holds.newIds(tx, unnamed.length);
-      unnamed.forEach((op, i) => (op.hold!.id = ids[i]!));
+      const ids = await this.store.newHoldIds(tx, unnamed.length);
+      unnamed.forEach((op, i) => (op.holdId = ids[i]!));
     }
     const named = batches.flatMap((b) => [
-      ...b.ops.flatMap((op) =>
-        op.hold && op.kind !== LedgerEntryKind.HOLD ? [{ userId: b.key, id: op.hold.id }] : [],
-      ),
+      ...b.ops.flatMap((op) => (holdEndedBy(op) !== undefined ? [{ userId: b.key, id: holdEndedBy(op)! }] : [])),
       ...[...(recorded.get(b.key)?.values() ?? [])].flatMap((e) => (e.hold ? [{ userId: b.key, id: e.hold.id }] : [])),
     ]);
-    return this.store.holds.lockedHolds(tx, named);
+    return this.store.lockedHolds(tx, named);
   }
 
   /** Only something bypassing the row lock and the guard (a trigger, ...) can get here. */
-  private gaveUp(batch: RoundBatch<BalanceOperation>): Outcome {
+  private gaveUp(batch: RoundBatch<Operation>): Answer {
     this.remembered.set(batch.key, undefined);
     this.counters.concurrentUpdates += batch.ops.length;
     this.logger.warn(
       { userId: batch.key, attempts: batch.attempt },
       'batch gave up: the row changed even under a row lock',
     );
-    return { results: batch.ops.map(() => new ConcurrentUpdate(String(batch.key), batch.attempt)) };
+    return { results: batch.ops.map(() => concurrentUpdate(String(batch.key), batch.attempt)) };
   }
 
   /** The recorded entries for the idempotency keys of every batch, by user. */
   private async findRecorded(
     tx: Tx,
-    batches: readonly RoundBatch<BalanceOperation>[],
+    batches: readonly RoundBatch<Operation>[],
   ): Promise<Map<number, Map<string, RecordedEntry>>> {
     const keys = batches.flatMap((batch) => keysOf(batch.ops).map((key) => ({ userId: batch.key, key })));
     return keys.length > 0 ? this.store.findRecorded(tx, keys) : new Map();
@@ -323,8 +334,8 @@ export class BatchWriter {
   private async commit(
     tx: Tx,
     plans: readonly Plan[],
-    outcomes: Map<RoundBatch<BalanceOperation>, Outcome>,
-    notWritten: (plan: Plan) => Outcome,
+    outcomes: Map<RoundBatch<Operation>, Answer>,
+    notWritten: (plan: Plan) => Answer,
     reads?: LockedReads,
   ): Promise<void> {
     if (plans.length === 0) return;
@@ -343,13 +354,7 @@ export class BatchWriter {
   }
 }
 
-/** The users an operation touches besides its own: a transfer's or a capture's payee, a new hold's payee. */
-function otherUsers(op: BalanceOperation): number[] {
-  if (op.transfer) return [op.transfer.payee];
-  return op.hold?.payee != null ? [op.hold.payee] : [];
-}
-
 /** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */
-function notFound(userId: number, op: BalanceOperation): UserNotFound {
-  return new UserNotFound(String(userId), op.transfer ? UserSide.PAYER : null);
+function notFound(userId: number, op: Operation): Outcome {
+  return userNotFound(String(userId), op.kind === 'transfer' ? 'PAYER' : null);
 }

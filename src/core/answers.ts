@@ -1,19 +1,9 @@
-import type { HoldState } from '../holds/hold.entity.js';
-import {
-  HoldCaptured,
-  HoldExpired,
-  HoldNotExpired,
-  HoldPlaced,
-  HoldVoided,
-  type CaptureHoldResult,
-  type HoldResult,
-  type VoidHoldResult,
-} from '../holds/hold.types.js';
-import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import { TransferCompleted, type TransferResult } from '../transfers/transfer.types.js';
-import type { UserState } from '../users/user.entity.js';
-import type { BatchDecision, EntryToWrite, RecordedEntry } from './balance.decide.js';
-import { BalanceUpdated, type UpdateBalanceResult } from './balance.types.js';
+import type { BatchDecision, EntryToWrite, RecordedEntry } from './decide.js';
+import type { HoldState } from './hold.js';
+import { LedgerEntryKind } from './ledger.js';
+import type { Change, Outcome } from './outcomes.js';
+import { holdExpired } from './refusals.js';
+import type { UserState } from './user.js';
 
 /**
  * The user right after entry `index` of a batch committed as `after`: a batch of n entries moves the version by
@@ -28,10 +18,6 @@ export function stateAfterEntry(after: UserState, decided: BatchDecision, index:
     version: after.version - decided.entries.length + index + 1,
   };
 }
-
-/** Every answer a balance operation can get: the balance mutations', the transfer's and the holds'. */
-export type OperationResult =
-  UpdateBalanceResult | TransferResult | HoldResult | CaptureHoldResult | VoidHoldResult | HoldNotExpired;
 
 /** What the answers of a batch's transfers and holds need from the round that wrote them. */
 export interface RoundOutcomes {
@@ -49,33 +35,34 @@ function missing(what: string): never {
   throw new Error(`an answer lacks ${what}`);
 }
 
-/** The answer of a hold entry written now (`entry`) or before (`recorded`). */
+/** The answer of a hold entry written now or before (`replayed`). */
 function holdAnswer(
-  entry: Pick<EntryToWrite, 'kind' | 'amount'> & { holdId: number; transfer?: { transferId: string } },
+  entry: Pick<EntryToWrite, 'kind' | 'amount'> & { holdId: number },
   user: UserState,
   entryId: string,
   outcomes: RoundOutcomes,
   payee: { payee: UserState; entryId: string } | null,
   replayed: boolean,
-): OperationResult {
+): Outcome {
   const hold = outcomes.hold(entry.holdId) ?? missing(`hold ${entry.holdId}`);
   switch (entry.kind) {
     case LedgerEntryKind.HOLD:
-      return new HoldPlaced(hold, user, entryId, replayed);
+      return { type: 'HoldPlaced', hold, user, entryId, replayed };
     case LedgerEntryKind.CAPTURE:
-      return new HoldCaptured(
+      return {
+        type: 'HoldCaptured',
         hold,
         user,
         entryId,
-        -entry.amount,
-        payee?.payee ?? null,
-        payee?.entryId ?? null,
+        amount: -entry.amount,
+        payee: payee?.payee ?? null,
+        payeeEntryId: payee?.entryId ?? null,
         replayed,
-      );
+      };
     case LedgerEntryKind.VOID:
-      return new HoldVoided(hold, user, entryId, replayed);
+      return { type: 'HoldVoided', hold, user, entryId, replayed };
     default:
-      return new HoldExpired(hold.id, hold.expiresAt, !replayed);
+      return holdExpired(hold.id, hold.expiresAt, !replayed);
   }
 }
 
@@ -97,9 +84,9 @@ export function answers(
   after: UserState,
   entryIds: readonly string[],
   outcomes: RoundOutcomes = NO_OUTCOMES,
-): OperationResult[] {
+): Outcome[] {
   const now = decided.entries.length > 0 ? after : before;
-  const results = decided.decisions.map((decision): OperationResult | undefined => {
+  const results = decided.decisions.map((decision): Outcome | undefined => {
     switch (decision.type) {
       case 'accepted': {
         const user = stateAfterEntry(after, decided, decision.entry);
@@ -110,16 +97,27 @@ export function answers(
           const credit = transfer ? (outcomes.credit(transfer.transferId) ?? missing('its credit')) : null;
           return holdAnswer({ ...written, holdId: written.hold.id }, user, entryId, outcomes, credit, false);
         }
-        if (!transfer) return new BalanceUpdated(user, decision.amount, decision.balanceAfter, entryId);
+        if (!transfer) {
+          return {
+            type: 'BalanceUpdated',
+            user,
+            amount: decision.amount,
+            balance: decision.balanceAfter,
+            entryId,
+            replayed: false,
+          };
+        }
         const credit = outcomes.credit(transfer.transferId) ?? missing('its credit');
-        return new TransferCompleted(
-          transfer.transferId,
-          -decision.amount,
-          user,
-          credit.payee,
-          entryId,
-          credit.entryId,
-        );
+        return {
+          type: 'TransferCompleted',
+          transferId: transfer.transferId,
+          amount: -decision.amount,
+          from: user,
+          to: credit.payee,
+          fromEntryId: entryId,
+          toEntryId: credit.entryId,
+          replayed: false,
+        };
       }
       case 'recorded': {
         // A replay: the change happened before; the users are as they are now.
@@ -128,17 +126,26 @@ export function answers(
           const payee = recordedPayee(entry, outcomes);
           return holdAnswer({ ...entry, holdId: entry.hold.id }, now, entry.id, outcomes, payee, true);
         }
-        if (!entry.transfer) return new BalanceUpdated(now, entry.amount, entry.balanceAfter, entry.id, true);
-        const payee = outcomes.payeeNow(entry.transfer.payee) ?? missing('its payee');
-        return new TransferCompleted(
-          entry.transfer.transferId,
-          -entry.amount,
-          now,
-          payee,
-          entry.id,
-          entry.transfer.payeeEntryId,
-          true,
-        );
+        if (!entry.transfer) {
+          return {
+            type: 'BalanceUpdated',
+            user: now,
+            amount: entry.amount,
+            balance: entry.balanceAfter,
+            entryId: entry.id,
+            replayed: true,
+          };
+        }
+        return {
+          type: 'TransferCompleted',
+          transferId: entry.transfer.transferId,
+          amount: -entry.amount,
+          from: now,
+          to: outcomes.payeeNow(entry.transfer.payee) ?? missing('its payee'),
+          fromEntryId: entry.id,
+          toEntryId: entry.transfer.payeeEntryId,
+          replayed: true,
+        };
       }
       case 'rejected':
         return decision.result;
@@ -147,16 +154,6 @@ export function answers(
     }
   });
   return decided.decisions.map((decision, i) =>
-    decision.type === 'repeat' ? asReplay(results[decision.of]!) : results[i]!,
+    decision.type === 'repeat' ? { ...(results[decision.of] as Change), replayed: true } : results[i]!,
   );
-}
-
-/**
- * The answer of an operation accepted earlier in the batch, for a repeat of its idempotency key: the same
- * answer (of the same class), marked `replayed`. Only answers of accepted operations are repeated, and each
- * of their classes has `replayed`.
- */
-function asReplay(first: OperationResult): OperationResult {
-  const copy = Object.create(Object.getPrototypeOf(first) as object) as OperationResult;
-  return Object.assign(copy, first, { replayed: true });
 }

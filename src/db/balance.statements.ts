@@ -1,8 +1,8 @@
-import { PreparedStatement } from '../../db/prepared-statements.js';
-import { USER_COLUMNS } from '../users/user.store.js';
-import { MAX_BALANCE } from './balance.types.js';
+import { MAX_BALANCE } from '../core/user.js';
+import { PreparedStatement } from './prepared-statements.js';
+import { USER_COLUMNS } from './rows.js';
 
-// The balance path's statements (BalanceStore runs them). Values travel as JSON literals: MikroORM quotes each
+// The balance path's statements (SqlBalanceStore runs them). Values travel as JSON literals: MikroORM quotes each
 // parameter as a literal and joins arrays with ", ", so one JSON literal per list keeps nulls, order and types
 // exact. Prepared once per connection: the hot statements are planned once, not per round.
 

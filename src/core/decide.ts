@@ -1,0 +1,194 @@
+import { decideOperation, endedAs, type Effect } from './decisions.js';
+import type { HoldState } from './hold.js';
+import { keyId, type IdempotencyKey, type RecordedKeySpace } from './idempotency.js';
+import { LedgerEntryKind } from './ledger.js';
+import type { Operation } from './operations.js';
+import { idempotencyKeyReused, insufficientFunds, invalidAmount, userNotFound, type Refusal } from './refusals.js';
+import { MAX_BALANCE } from './user.js';
+
+/** A ledger entry recorded under an idempotency key. */
+export interface RecordedEntry {
+  id: string;
+  /** The key's space, and the request it was recorded with (null: a system key, or a legacy one). */
+  space: RecordedKeySpace;
+  request: string | null;
+  amount: number;
+  balanceAfter: number;
+  kind: LedgerEntryKind;
+  reason: string | null;
+  /** For a transfer's payer entry: the payee, the shared id, and the payee's entry. */
+  transfer?: { payee: number; transferId: string; payeeEntryId: string };
+  /** For a hold entry: the hold. */
+  hold?: { id: number; amount: number; payee: number | null };
+}
+
+/** One accepted change, ready to write as a ledger row. */
+export interface EntryToWrite {
+  amount: number;
+  balanceAfter: number;
+  /** The change of the user's held credits (a hold's amount, negative when it ends) and the total after it. */
+  held: number;
+  heldAfter: number;
+  kind: LedgerEntryKind;
+  reason: string | null;
+  idempotencyKey: IdempotencyKey | null;
+  /** For a transfer's payer entry: the payee (the counterparty) and the shared id. */
+  transfer?: { payee: number; transferId: string };
+  /** For a hold entry: the hold (for HOLD, as the holds table gets it). */
+  hold?: Effect['hold'];
+}
+
+/** What a batch's decision needs to know of the payees of its operations (read under a row lock). */
+export interface Payees {
+  /** The payee's balance, undefined when no such user exists. */
+  balanceOf(payee: number): number | undefined;
+}
+
+/** What a batch's decision needs of holds: the user's held credits and its holds as read under the row lock. */
+export interface Holding {
+  held: number;
+  /** The hold as read in this transaction (with `expired` by the database's clock), if it is this user's. */
+  get(holdId: number): HoldState | undefined;
+}
+
+const NO_PAYEES: Payees = { balanceOf: () => undefined };
+export const NO_HOLDS: Holding = { held: 0, get: () => undefined };
+
+export type Decision =
+  | { type: 'accepted'; amount: number; balanceAfter: number; entry: number }
+  | { type: 'rejected'; result: Refusal }
+  /** Repeats an idempotency key accepted earlier in the same batch. */
+  | { type: 'repeat'; of: number }
+  /** Repeats an idempotency key recorded in the ledger before. */
+  | { type: 'recorded'; entry: RecordedEntry };
+
+export interface BatchDecision {
+  /** The balance and the held credits after every accepted operation. */
+  balance: number;
+  held: number;
+  decisions: Decision[];
+  /** The accepted operations, in order: one ledger row each. */
+  entries: EntryToWrite[];
+}
+
+/**
+ * The account's rules, the same for every kind of operation: spending (less available, more held) never leaves
+ * less than nothing available, the balance never passes the largest one, and a payee exists and can take the
+ * credit. The payee comes last: whether an id names a user is told only to a payer whose operation would
+ * otherwise go through, so finding out costs the payment (docs/design.md, "Access").
+ */
+function refusedByRules(
+  effect: Effect,
+  balance: number,
+  held: number,
+  payees: Payees,
+  credited: ReadonlyMap<number, number> | undefined,
+): Refusal | undefined {
+  const next = balance + effect.amount;
+  const heldNext = held + effect.held;
+  // Only spending is refused for want of funds: a capture or a release never leaves less available.
+  if (next - heldNext < 0 && (effect.amount < 0 || effect.held > 0)) {
+    if (effect.absolute && next >= 0) {
+      return invalidAmount(next, `The balance may not go below the credits on hold (${held})`);
+    }
+    return insufficientFunds(balance, -effect.amount || effect.held, balance - held);
+  }
+  if (next > MAX_BALANCE) return invalidAmount(effect.amount, `The balance may not exceed ${MAX_BALANCE}`);
+  const transfer = effect.transfer;
+  if (transfer) {
+    const payeeBalance = payees.balanceOf(transfer.payee);
+    if (payeeBalance === undefined) return userNotFound(String(transfer.payee), 'PAYEE');
+    if (payeeBalance + (credited?.get(transfer.payee) ?? 0) - effect.amount > MAX_BALANCE) {
+      return invalidAmount(-effect.amount, `The payee's balance may not exceed ${MAX_BALANCE}`);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Applies `ops` (one account's, in order) to `balance`: each decided by its kind's decision, then by the account's
+ * rules, accepted or refused on its own. An idempotency key already `recorded` (by key id, see keyId), or
+ * accepted earlier in the batch, is answered as the first time when the request is the same (every parameter as
+ * sent), else IdempotencyKeyReused: the same answer however the two requests were grouped into batches. Pure: no
+ * I/O, no clock (a hold's expiry comes with it, read by the database's clock).
+ */
+export function decideBatch(
+  balance: number,
+  ops: readonly Operation[],
+  recorded: ReadonlyMap<string, RecordedEntry> = new Map(),
+  payees: Payees = NO_PAYEES,
+  holding: Holding = NO_HOLDS,
+): BatchDecision {
+  let running = balance;
+  let held = holding.held;
+  // What this batch's transfers already credited to each payee (most batches have none: made when needed).
+  let credited: Map<number, number> | undefined;
+  /** Holds this batch ended, as they are after it. */
+  let endedInBatch: Map<number, HoldState> | undefined;
+  const entries: EntryToWrite[] = [];
+  let acceptedKeys: Map<string, number> | undefined;
+  const context = {
+    get balance() {
+      return running;
+    },
+    get held() {
+      return held;
+    },
+    hold: (holdId: number) => endedInBatch?.get(holdId) ?? holding.get(holdId),
+    exists: (userId: number) => payees.balanceOf(userId) !== undefined,
+  };
+  const decisions = ops.map((op, index): Decision => {
+    const requestKey = op.idempotencyKey;
+    const key = requestKey && keyId(requestKey.space, requestKey.text);
+    if (requestKey !== null && key !== null) {
+      // A legacy key (recorded before key spaces) is refused whoever repeats it: its request is unknown.
+      const entry = recorded.get(key) ?? recorded.get(keyId('legacy', requestKey.text));
+      if (entry) {
+        const same = entry.space !== 'legacy' && entry.request === requestKey.request;
+        return same ? { type: 'recorded', entry } : reused(requestKey);
+      }
+      const earlier = acceptedKeys?.get(key);
+      if (earlier !== undefined) {
+        const same = ops[earlier]!.idempotencyKey!.request === requestKey.request;
+        return same ? { type: 'repeat', of: earlier } : reused(requestKey);
+      }
+    }
+    const effect = decideOperation(op, context);
+    if ('type' in effect) return { type: 'rejected', result: effect };
+    const refusal = refusedByRules(effect, running, held, payees, credited);
+    if (refusal) return { type: 'rejected', result: refusal };
+    running += effect.amount;
+    held += effect.held;
+    if (key !== null && effect.keepKey) (acceptedKeys ??= new Map()).set(key, index);
+    if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {
+      const hold = context.hold(effect.hold.id)!;
+      (endedInBatch ??= new Map()).set(effect.hold.id, endedAs(hold, effect.kind, effect.amount));
+    }
+    if (effect.transfer) {
+      credited ??= new Map();
+      credited.set(effect.transfer.payee, (credited.get(effect.transfer.payee) ?? 0) - effect.amount);
+    }
+    entries.push({
+      amount: effect.amount,
+      balanceAfter: running,
+      held: effect.held,
+      heldAfter: held,
+      kind: effect.kind,
+      reason: effect.reason,
+      idempotencyKey: effect.keepKey ? op.idempotencyKey : null,
+      transfer: effect.transfer,
+      hold: effect.hold,
+    });
+    return { type: 'accepted', amount: effect.amount, balanceAfter: running, entry: entries.length - 1 };
+  });
+  return { balance: running, held, decisions, entries };
+}
+
+function reused(key: IdempotencyKey): Decision {
+  return { type: 'rejected', result: idempotencyKeyReused(key.text) };
+}
+
+/** The distinct texts of the idempotency keys of `ops` (looked up in every space). */
+export function keysOf(ops: readonly Operation[]): string[] {
+  return [...new Set(ops.flatMap((op) => (op.idempotencyKey === null ? [] : [op.idempotencyKey.text])))];
+}

@@ -1,0 +1,72 @@
+import type { HoldState, HoldStatus } from '../core/hold.js';
+import type { UserState } from '../core/user.js';
+
+// Rows as the stores read them, and their conversion to the domain's values.
+
+// Timestamps as epoch milliseconds: pg returns timestamptz as text under MikroORM, in a format Date does not
+// reliably parse.
+export const USER_COLUMNS = `id, username, email, name, balance, held, version,
+  (extract(epoch from created_at) * 1000)::float8 as created_ms, (extract(epoch from updated_at) * 1000)::float8 as updated_ms`;
+
+export interface UserRow {
+  id: number;
+  username: string;
+  email: string | null;
+  name: string | null;
+  balance: string;
+  held: string;
+  version: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export function toUserState(row: UserRow): UserState {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    balance: Number(row.balance),
+    held: Number(row.held),
+    version: row.version,
+    createdAt: new Date(row.created_ms),
+    updatedAt: new Date(row.updated_ms),
+  };
+}
+
+/** A hold's columns; `expired`: open and past its expiry by the database's clock (the transaction's `now()`). */
+export const HOLD_COLUMNS = `id, user_id, payee_id, amount, status, captured, reason, idempotency_key,
+  (extract(epoch from expires_at) * 1000)::float8 as expires_ms, (extract(epoch from created_at) * 1000)::float8 as created_ms,
+  (extract(epoch from ended_at) * 1000)::float8 as ended_ms, (status = 'OPEN' and expires_at <= now()) as expired`;
+
+export interface HoldRow {
+  id: string;
+  user_id: number;
+  payee_id: number | null;
+  amount: string;
+  status: HoldStatus;
+  captured: string | null;
+  reason: string | null;
+  idempotency_key: string | null;
+  expires_ms: number;
+  created_ms: number;
+  ended_ms: number | null;
+  expired: boolean;
+}
+
+export function toHoldState(row: HoldRow): HoldState {
+  return {
+    id: Number(row.id),
+    userId: row.user_id,
+    payeeId: row.payee_id,
+    amount: Number(row.amount),
+    status: row.status,
+    captured: row.captured === null ? null : Number(row.captured),
+    reason: row.reason,
+    idempotencyKey: row.idempotency_key,
+    expiresAt: new Date(row.expires_ms),
+    createdAt: new Date(row.created_ms),
+    endedAt: row.ended_ms === null ? null : new Date(row.ended_ms),
+    expired: row.expired,
+  };
+}
