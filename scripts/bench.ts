@@ -19,6 +19,7 @@ import { checkInvariants } from '../src/db/invariants.js';
 import { initOrm } from '../src/db/orm.js';
 import { prepareDatabase } from '../src/prepare-database.js';
 import { createLogger } from '../src/logger.js';
+import { runBatchBench, type BatchBenchResult } from './bench/batch.js';
 import { runLiveBench, type LiveBenchResult } from './bench/live.js';
 import { runLoad, type LoadResult } from './bench/load.js';
 import { cpuMs, rssMb } from './bench/process-stats.js';
@@ -29,6 +30,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIOS = ['burst', 'storm', 'hot', 'spread', 'transfer'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const LIVE = 'live';
+/** Batches of 1,000 transfers through `batch`, and the same through node-postgres (scripts/bench/batch.ts). */
+const BATCH = 'batch';
 type SystemName = 'service' | 'apollo-stub' | 'apollo-sql' | 'per-request SQL' | 'bare HTTP';
 
 /** One request of a scenario: a balance change, or a transfer when `toUserId` is set. */
@@ -40,7 +43,7 @@ interface Op {
 
 const { values: args } = parseArgs({
   options: {
-    scenario: { type: 'string', default: [...SCENARIOS, LIVE].join(',') },
+    scenario: { type: 'string', default: [...SCENARIOS, BATCH, LIVE].join(',') },
     workers: { type: 'string', default: '1' },
     requests: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -64,12 +67,13 @@ const named = args.scenario.split(',').map((name) => name.trim());
 const liveWaves = Number(args['live-waves']);
 if (!Number.isInteger(liveWaves) || liveWaves < 2) throw new Error('--live-waves must be a whole number >= 2');
 for (const name of named) {
-  if (!SCENARIOS.includes(name as ScenarioName) && name !== LIVE) {
-    throw new Error(`unknown scenario "${name}" (choose from ${[...SCENARIOS, LIVE].join(', ')})`);
+  if (!SCENARIOS.includes(name as ScenarioName) && name !== LIVE && name !== BATCH) {
+    throw new Error(`unknown scenario "${name}" (choose from ${[...SCENARIOS, BATCH, LIVE].join(', ')})`);
   }
 }
-const selected = named.filter((name) => name !== LIVE) as ScenarioName[];
+const selected = named.filter((name) => name !== LIVE && name !== BATCH) as ScenarioName[];
 const liveSelected = named.includes(LIVE);
+const batchSelected = named.includes(BATCH);
 const workers = Number(args.workers);
 const requestsOverride = args.requests === undefined ? undefined : Number(args.requests);
 const say = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -475,6 +479,7 @@ async function main(): Promise<number> {
   let started: System[] = [];
   const rows: Row[] = [];
   let live: LiveBenchResult | undefined;
+  let batch: BatchBenchResult | undefined;
   try {
     const setup = await startSystems((name) => database.createDatabase(name));
     started = setup.systems;
@@ -519,6 +524,22 @@ async function main(): Promise<number> {
           rssMb: rssMb(system.server.child.pid!),
         });
       }
+    }
+    if (batchSelected) {
+      const service = started[0]!;
+      say('batch: 40 batches of 1,000 transfers among 10,000 users, 4 in flight');
+      batch = await runBatchBench({
+        origin: service.origin,
+        headers: service.headers ?? {},
+        pid: service.server.child.pid!,
+        db: service.db!,
+        referenceDatabaseUrl: await setup.prepare('bench_batch_sql'),
+        batches: 40,
+        size: 1000,
+        inFlight: 4,
+        users: 10_000,
+        say,
+      });
     }
     if (liveSelected) {
       say('live: subscribers on one service process, the burst through another (same database)');
@@ -596,6 +617,21 @@ async function main(): Promise<number> {
     },
     ratioTarget('transfer', 'apollo-sql', 2),
     {
+      target: 'batch: >= 10x the transfers per second of one transfer per request (transfer scenario)',
+      value: between(batch?.service.transfersPerSecond, serviceValue('transfer', 'requestsPerSecond')),
+      met: (v) => v >= 10,
+      show: (v) =>
+        `${v.toFixed(1)}x (${batch!.service.transfersPerSecond.toFixed(0)} vs ` +
+        `${serviceValue('transfer', 'requestsPerSecond')!.toFixed(0)}; ` +
+        `${batch!.service.cpuUsPerTransfer?.toFixed(1)} us CPU per transfer)`,
+    },
+    {
+      target: 'batch: >= 0.5x the plain-SQL reference (node-postgres, the same batches)',
+      value: between(batch?.service.transfersPerSecond, batch?.reference.transfersPerSecond),
+      met: (v) => v >= 0.5,
+      show: (v) => `${v.toFixed(2)}x (${batch!.reference.transfersPerSecond.toFixed(0)} transfers/s)`,
+    },
+    {
       target: 'live: every subscriber ends at the final balance and version (both waves)',
       value: live && Math.min(live.fresh.atFinalState, live.warm.atFinalState) / live.subscribers,
       met: (v) => v === 1,
@@ -651,7 +687,7 @@ async function main(): Promise<number> {
 
   if (args.json) {
     process.stdout.write(
-      `${JSON.stringify({ workers, rows, live, targets: targetResults, versionConflicts: totalConflicts })}\n`,
+      `${JSON.stringify({ workers, rows, live, batch, targets: targetResults, versionConflicts: totalConflicts })}\n`,
     );
   } else {
     const header = [
@@ -698,8 +734,12 @@ async function main(): Promise<number> {
     for (const result of targetResults) say(`${result.met ? 'met   ' : 'MISSED'} ${result.target}: ${result.value}`);
     for (const row of wrong) say(`WRONG OUTCOME ${row.scenario} / ${row.system}: ${row.problems.join('; ')}`);
     if (live?.problems.length) say(`WRONG OUTCOME live: ${live.problems.join('; ')}`);
+    for (const [system, result] of Object.entries(batch ?? {})) {
+      if (result.problems.length) say(`WRONG OUTCOME batch / ${system}: ${result.problems.join('; ')}`);
+    }
   }
-  return wrong.length > 0 || (live?.problems.length ?? 0) > 0 ? 1 : 0;
+  const batchWrong = batch ? batch.service.problems.length + batch.reference.problems.length : 0;
+  return wrong.length > 0 || (live?.problems.length ?? 0) > 0 || batchWrong > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -11,6 +11,7 @@ import { attachGraphQLWebSocket } from './http/websocket.js';
 import type { Logger } from './logger.js';
 import { createAuthenticator } from './modules/auth/authenticator.js';
 import { BalanceService, engineOptions } from './modules/balance/balance.service.js';
+import { BatchService } from './modules/batches/batch.service.js';
 import { BalanceEngine } from './engine/engine.js';
 import { SqlBalanceStore } from './db/balance-store.js';
 import { scheduleGrant, type GrantSchedule } from './modules/grants/grant.schedule.js';
@@ -75,6 +76,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     balances,
     ledger: new LedgerService(sql),
     holds,
+    batches: new BatchService(balances, holds, config.batchOperationsMax),
     feed,
   });
   const metrics = createMetrics(balances, sql, {

@@ -43,6 +43,8 @@ export interface Config {
   readonly dbConnectTimeoutMs: number;
   /** Most operations of one user in one round. */
   readonly batchMaxSize: number;
+  /** Most operations in one `batch` mutation. */
+  readonly batchOperationsMax: number;
   readonly batchMaxAttempts: number;
   /** Most operations in one round (one transaction of the balance path), over all its users. */
   readonly roundMaxOperations: number;
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize,
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
     batchMaxSize: int(env, 'BATCH_MAX_SIZE', 1000, 1, 100_000),
+    batchOperationsMax: int(env, 'BATCH_OPERATIONS_MAX', 1000, 1, 10_000),
     batchMaxAttempts: int(env, 'BATCH_MAX_ATTEMPTS', 5, 1, 50),
     roundMaxOperations: int(env, 'ROUND_MAX_OPERATIONS', 2000, 1, 1_000_000),
     roundConcurrency,

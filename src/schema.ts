@@ -1,5 +1,11 @@
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  isInputObjectType,
+  lexicographicSortSchema,
+  printSchema,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { recordOutcomes } from './http/outcome.js';
 import { assertGuarded } from './modules/auth/operation-guard.js';
@@ -12,6 +18,8 @@ import type { HoldService } from './modules/holds/hold.service.js';
 import { LedgerResolver } from './modules/ledger/ledger.resolver.js';
 import { TransferResolver } from './modules/transfers/transfer.resolver.js';
 import type { LedgerService } from './modules/ledger/ledger.service.js';
+import { BatchResolver } from './modules/batches/batch.resolver.js';
+import type { BatchService } from './modules/batches/batch.service.js';
 import { UserResolver } from './modules/users/user.resolver.js';
 import type { UserService } from './modules/users/user.service.js';
 
@@ -20,6 +28,7 @@ export interface Services {
   balances: BalanceService;
   ledger: LedgerService;
   holds: HoldService;
+  batches: BatchService;
   feed: BalanceFeed;
 }
 
@@ -28,6 +37,7 @@ const resolvers = [
   BalanceResolver,
   TransferResolver,
   HoldResolver,
+  BatchResolver,
   LedgerResolver,
   BalanceChangeResolver,
 ] as const;
@@ -41,6 +51,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
           [BalanceResolver, new BalanceResolver(services.balances)],
           [TransferResolver, new TransferResolver(services.balances)],
           [HoldResolver, new HoldResolver(services.holds)],
+          [BatchResolver, new BatchResolver(services.batches)],
           [LedgerResolver, new LedgerResolver(services.ledger)],
           [BalanceChangeResolver, new BalanceChangeResolver()],
         ]
@@ -60,6 +71,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     pubSub: feedPubSub(services?.feed),
   });
   describeRootTypes(schema);
+  oneOfInputs(schema);
   // Every root field has its access rule and every nested field with arguments its check (operation-guard.ts).
   assertGuarded(schema);
   // Metrics: every root field records its name and result type, wrapped once here.
@@ -75,6 +87,12 @@ function describeRootTypes(schema: GraphQLSchema): void {
     [schema.getSubscriptionType(), 'Live updates over graphql-ws (WebSocket on the GraphQL path).'],
   ];
   for (const [type, description] of descriptions) if (type) type.description = description;
+}
+
+/** Input objects of which exactly one field is given (type-graphql cannot declare `@oneOf`). */
+function oneOfInputs(schema: GraphQLSchema): void {
+  const operation = schema.getType('BatchOperation');
+  if (isInputObjectType(operation)) operation.isOneOf = true;
 }
 
 /** The SDL committed as schema.graphql. */

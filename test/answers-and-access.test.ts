@@ -1,7 +1,14 @@
 // Hostile testing of answers and access (issue 21, items 1, 2 and 8): nothing in a mutation's selection can turn a
 // committed change into an error, another user's account shows only its id, and another user's holds and
 // entries read as none. Over HTTP with fetch, against the real server.
-import { getNamedType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isObjectType,
+  isUnionType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAppSchema } from '../src/schema.js';
 import { ACCOUNT_SHOWN } from '../src/modules/auth/access.js';
@@ -41,28 +48,46 @@ const snapshot = () =>
   );
 
 const literal = (value: unknown): string =>
-  typeof value === 'object' && value !== null
-    ? `{ ${Object.entries(value)
-        .map(([k, v]) => `${k}: ${literal(v)}`)
-        .join(', ')} }`
-    : JSON.stringify(value);
+  Array.isArray(value)
+    ? `[${value.map(literal).join(', ')}]`
+    : typeof value === 'object' && value !== null
+      ? `{ ${Object.entries(value)
+          .map(([k, v]) => `${k}: ${literal(v)}`)
+          .join(', ')} }`
+      : JSON.stringify(value);
 
 const args = (values: Record<string, unknown>) =>
   `(${Object.entries(values)
     .map(([k, v]) => `${k}: ${literal(v)}`)
     .join(', ')})`;
 
-/** The fields, over every member of a mutation's result, whose type is an account (User). */
-function accountPositions(mutation: string): { member: string; field: string }[] {
-  const result = getNamedType(schema.getMutationType()!.getFields()[mutation]!.type);
-  const members: readonly GraphQLObjectType[] = isObjectType(result)
-    ? [result]
-    : schema.getPossibleTypes(result as never);
-  return members.flatMap((member) =>
-    Object.values(member.getFields())
-      .filter((field) => getNamedType(field.type).name === 'User')
-      .map((field) => ({ member: member.name, field: field.name })),
-  );
+/**
+ * Every place a mutation's answer shows an account (User), as the selection that reaches it: `open` then the
+ * account's fields then `close`. Found through every member of every union and into nested answers (a batch's
+ * results), so a new answer type is covered as it comes.
+ */
+function accountPositions(mutation: string): { path: string; open: string; close: string }[] {
+  const walk = (type: GraphQLNamedType, depth: number): { path: string; open: string; close: string }[] => {
+    const members: readonly GraphQLObjectType[] = isObjectType(type)
+      ? [type]
+      : isUnionType(type)
+        ? schema.getPossibleTypes(type)
+        : [];
+    return members.flatMap((member) =>
+      Object.values(member.getFields()).flatMap((field) => {
+        const named = getNamedType(field.type);
+        const open = `... on ${member.name} { ${field.name} {`;
+        if (named.name === 'User') return [{ path: `${member.name}.${field.name}`, open, close: '} }' }];
+        if (depth >= 2 || field.args.length > 0) return [];
+        return walk(named, depth + 1).map((inner) => ({
+          path: `${member.name}.${field.name}/${inner.path}`,
+          open: `${open} ${inner.open}`,
+          close: `${inner.close} } }`,
+        }));
+      }),
+    );
+  };
+  return walk(getNamedType(schema.getMutationType()!.getFields()[mutation]!.type), 0);
 }
 
 /** Valid arguments for every mutation, on accounts and a hold made for it. */
@@ -84,6 +109,12 @@ async function everyMutation(): Promise<Record<string, Record<string, unknown>>>
     captureHold: { holdId },
     voidHold: { holdId },
     createUser: { input: { username: `new_${Date.now()}` } },
+    batch: {
+      operations: [
+        { deposit: { userId: user, amount: 1 } },
+        { transfer: { fromUserId: user, toUserId: other, amount: 1 } },
+      ],
+    },
   };
 }
 
@@ -103,14 +134,14 @@ describe('a mutation whose answer asks for something it may not have', () => {
     for (const [mutation, values] of Object.entries(mutations)) {
       const positions = accountPositions(mutation);
       expect(positions.length, mutation).toBeGreaterThan(0);
-      for (const { member, field } of positions) {
+      for (const { path, open, close } of positions) {
         for (const [name, selection] of badSelections) {
           const before = await snapshot();
           const answer = await post(
             staffToken,
-            `mutation { ${mutation}${args(values)} { __typename ... on ${member} { ${field} { id ${selection} } } } }`,
+            `mutation { ${mutation}${args(values)} { __typename ${open} id ${selection} ${close} } }`,
           );
-          expect({ case: `${mutation} ${member}.${field} ${name}`, status: answer.status }).toMatchObject({
+          expect({ case: `${mutation} ${path} ${name}`, status: answer.status }).toMatchObject({
             status: 400,
           });
           expect(answer.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');

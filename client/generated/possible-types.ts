@@ -20,6 +20,29 @@
       "UserNotFound",
       "UsernameTaken"
     ],
+    "BatchItemResult": [
+      "BalanceUpdated",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldCaptured",
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldPlaced",
+      "HoldVoided",
+      "InsufficientFunds",
+      "InvalidAmount",
+      "InvalidInput",
+      "NotApplied",
+      "SelfTransfer",
+      "TransferCompleted",
+      "UserNotFound"
+    ],
+    "BatchResult": [
+      "BatchApplied",
+      "BatchRefused",
+      "IdempotencyKeyReused",
+      "InvalidInput"
+    ],
     "CaptureHoldResult": [
       "ConcurrentUpdate",
       "HoldAlreadyCaptured",
@@ -102,6 +125,29 @@
       "SelfTransfer",
       "UserNotFound",
       "UsernameTaken"
+    ],
+    "BatchItemResult": [
+      "BalanceUpdated",
+      "HoldAlreadyCaptured",
+      "HoldAlreadyVoided",
+      "HoldCaptured",
+      "HoldExpired",
+      "HoldNotFound",
+      "HoldPlaced",
+      "HoldVoided",
+      "InsufficientFunds",
+      "InvalidAmount",
+      "InvalidInput",
+      "NotApplied",
+      "SelfTransfer",
+      "TransferCompleted",
+      "UserNotFound"
+    ],
+    "BatchResult": [
+      "BatchApplied",
+      "BatchRefused",
+      "IdempotencyKeyReused",
+      "InvalidInput"
     ],
     "CaptureHoldResult": [
       "ConcurrentUpdate",

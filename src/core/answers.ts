@@ -3,6 +3,7 @@ import type { HoldState } from './hold.js';
 import { LedgerEntryKind } from './ledger.js';
 import type { Change, Outcome } from './outcomes.js';
 import { holdExpired } from './refusals.js';
+import type { EntryAt, SequenceDecision } from './sequence.js';
 import type { UserState } from './user.js';
 
 /**
@@ -156,4 +157,57 @@ export function answers(
   return decided.decisions.map((decision, i) =>
     decision.type === 'repeat' ? { ...(results[decision.of] as Change), replayed: true } : results[i]!,
   );
+}
+
+/** What writing a batch's items left: per user, the user after its entries and their ids, in order. */
+export type WrittenAccounts = ReadonlyMap<number, { state: UserState; entryIds: readonly string[] }>;
+
+/** The user right after its entry `at`, of the entries written for it (`count` of them, leaving `after`). */
+function stateAt(after: UserState, count: number, index: number, entry: EntryToWrite): UserState {
+  return { ...after, balance: entry.balanceAfter, held: entry.heldAfter, version: after.version - count + index + 1 };
+}
+
+/**
+ * One answer per item of a batch, as each operation is answered alone: its refusal, or the change it made, with
+ * its users right after its own entries. `holds` are the holds as the batch left them.
+ */
+export function itemAnswers(
+  decided: SequenceDecision,
+  written: WrittenAccounts,
+  holds: ReadonlyMap<number, HoldState>,
+): Outcome[] {
+  const at = ({ userId, index }: EntryAt) => {
+    const account = decided.accounts.get(userId)!;
+    const { state, entryIds } = written.get(userId) ?? missing(`the entries of user ${userId}`);
+    const entry = account.entries[index]!;
+    return { entry, user: stateAt(state, account.entries.length, index, entry), entryId: entryIds[index]! };
+  };
+  const outcomes: RoundOutcomes = { credit: () => undefined, payeeNow: () => undefined, hold: (id) => holds.get(id) };
+  return decided.items.map((item): Outcome => {
+    if (item.type === 'rejected') return item.result;
+    const { entry, user, entryId } = at(item.own);
+    const payee = item.payee && at(item.payee);
+    const paid = payee ? { payee: payee.user, entryId: payee.entryId } : null;
+    if (entry.hold) return holdAnswer({ ...entry, holdId: entry.hold.id }, user, entryId, outcomes, paid, false);
+    if (!paid) {
+      return {
+        type: 'BalanceUpdated',
+        user,
+        amount: entry.amount,
+        balance: entry.balanceAfter,
+        entryId,
+        replayed: false,
+      };
+    }
+    return {
+      type: 'TransferCompleted',
+      transferId: entry.transfer!.transferId,
+      amount: -entry.amount,
+      from: user,
+      to: paid.payee,
+      fromEntryId: entryId,
+      toEntryId: paid.entryId,
+      replayed: false,
+    };
+  });
 }

@@ -32,8 +32,8 @@ export interface EntryToWrite {
   kind: LedgerEntryKind;
   reason: string | null;
   idempotencyKey: IdempotencyKey | null;
-  /** For a transfer's payer entry: the payee (the counterparty) and the shared id. */
-  transfer?: { payee: number; transferId: string };
+  /** For an entry of a transfer (or a paid capture): the other user (the payee, or the payer of a payee's entry), and the id both entries share. */
+  transfer?: { counterparty: number; transferId: string };
   /** For a hold entry: the hold (for HOLD, as the holds table gets it). */
   hold?: Effect['hold'];
 }
@@ -81,8 +81,7 @@ function refusedByRules(
   effect: Effect,
   balance: number,
   held: number,
-  payees: Payees,
-  credited: ReadonlyMap<number, number> | undefined,
+  payeeBalance: (payee: number) => number | undefined,
 ): Refusal | undefined {
   const next = balance + effect.amount;
   const heldNext = held + effect.held;
@@ -96,13 +95,41 @@ function refusedByRules(
   if (next > MAX_BALANCE) return invalidAmount(effect.amount, `The balance may not exceed ${MAX_BALANCE}`);
   const transfer = effect.transfer;
   if (transfer) {
-    const payeeBalance = payees.balanceOf(transfer.payee);
-    if (payeeBalance === undefined) return userNotFound(String(transfer.payee), 'PAYEE');
-    if (payeeBalance + (credited?.get(transfer.payee) ?? 0) - effect.amount > MAX_BALANCE) {
+    const payeeNow = payeeBalance(transfer.payee);
+    if (payeeNow === undefined) return userNotFound(String(transfer.payee), 'PAYEE');
+    if (payeeNow - effect.amount > MAX_BALANCE) {
       return invalidAmount(-effect.amount, `The payee's balance may not exceed ${MAX_BALANCE}`);
     }
   }
   return undefined;
+}
+
+/** An account as a decision sees it: where the operations before this one left it. */
+export interface AccountView {
+  balance: number;
+  held: number;
+  /** The hold as read under the row lock, or as the operations before ended it; undefined when not this user's. */
+  hold(holdId: number): HoldState | undefined;
+}
+
+/**
+ * One operation decided against its account: its kind's decision, then the account's rules. `payeeBalance` is a
+ * payee's balance as the operations before left it (undefined: no such user).
+ */
+export function decideStep(
+  op: Operation,
+  account: AccountView,
+  payeeBalance: (payee: number) => number | undefined,
+): Effect | Refusal {
+  const context = {
+    balance: account.balance,
+    held: account.held,
+    hold: (holdId: number) => account.hold(holdId),
+    exists: (userId: number) => payeeBalance(userId) !== undefined,
+  };
+  const effect = decideOperation(op, context);
+  if ('type' in effect) return effect;
+  return refusedByRules(effect, account.balance, account.held, payeeBalance) ?? effect;
 }
 
 /**
@@ -127,7 +154,7 @@ export function decideBatch(
   let endedInBatch: Map<number, HoldState> | undefined;
   const entries: EntryToWrite[] = [];
   let acceptedKeys: Map<string, number> | undefined;
-  const context = {
+  const account: AccountView = {
     get balance() {
       return running;
     },
@@ -135,7 +162,10 @@ export function decideBatch(
       return held;
     },
     hold: (holdId: number) => endedInBatch?.get(holdId) ?? holding.get(holdId),
-    exists: (userId: number) => payees.balanceOf(userId) !== undefined,
+  };
+  const payeeBalance = (payee: number) => {
+    const balance = payees.balanceOf(payee);
+    return balance === undefined ? undefined : balance + (credited?.get(payee) ?? 0);
   };
   const decisions = ops.map((op, index): Decision => {
     const requestKey = op.idempotencyKey;
@@ -153,15 +183,13 @@ export function decideBatch(
         return same ? { type: 'repeat', of: earlier } : reused(requestKey);
       }
     }
-    const effect = decideOperation(op, context);
+    const effect = decideStep(op, account, payeeBalance);
     if ('type' in effect) return { type: 'rejected', result: effect };
-    const refusal = refusedByRules(effect, running, held, payees, credited);
-    if (refusal) return { type: 'rejected', result: refusal };
     running += effect.amount;
     held += effect.held;
     if (key !== null && effect.keepKey) (acceptedKeys ??= new Map()).set(key, index);
     if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {
-      const hold = context.hold(effect.hold.id)!;
+      const hold = account.hold(effect.hold.id)!;
       (endedInBatch ??= new Map()).set(effect.hold.id, endedAs(hold, effect.kind, effect.amount));
     }
     if (effect.transfer) {
@@ -176,7 +204,7 @@ export function decideBatch(
       kind: effect.kind,
       reason: effect.reason,
       idempotencyKey: effect.keepKey ? op.idempotencyKey : null,
-      transfer: effect.transfer,
+      transfer: effect.transfer && { counterparty: effect.transfer.payee, transferId: effect.transfer.transferId },
       hold: effect.hold,
     });
     return { type: 'accepted', amount: effect.amount, balanceAfter: running, entry: entries.length - 1 };

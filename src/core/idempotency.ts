@@ -33,7 +33,7 @@ export interface IdempotencyKey extends ClientKey {
  */
 export function keyOfRequest(
   key: ClientKey | null,
-  kind: LedgerEntryKind,
+  kind: LedgerEntryKind | 'BATCH',
   parameters: readonly (string | number | null)[],
 ): IdempotencyKey | null {
   if (key === null) return null;

@@ -57,3 +57,27 @@ export type Change = BalanceUpdated | TransferCompleted | HoldPlaced | HoldCaptu
 
 /** What an operation comes to: a committed change, or a refusal (nothing changed). */
 export type Outcome = Change | Refusal;
+
+/** A batch item left untouched: an atomic batch was refused at another item. */
+export interface NotApplied {
+  readonly type: 'NotApplied';
+  message: string;
+}
+
+export const NOT_APPLIED: NotApplied = {
+  type: 'NotApplied',
+  message: 'Not applied: another operation of the atomic batch was refused',
+};
+
+/** Every item of the batch was decided; the accepted ones are committed (all of them, in an atomic batch). */
+export interface BatchApplied {
+  readonly type: 'BatchApplied';
+  results: (Outcome | NotApplied)[];
+}
+
+/** An atomic batch refused at item `index`: nothing was written. */
+export interface BatchRefused {
+  readonly type: 'BatchRefused';
+  index: number;
+  results: (Outcome | NotApplied)[];
+}

@@ -3,7 +3,16 @@ import type { HoldState } from '../core/hold.js';
 import { keyId, type RecordedKeySpace } from '../core/idempotency.js';
 import type { LedgerEntryKind } from '../core/ledger.js';
 import type { UserState } from '../core/user.js';
-import type { BalanceStore, BatchToWrite, CreditToWrite, Failure, HoldToWrite, WrittenBatch } from '../engine/store.js';
+import type { BatchApplied } from '../core/outcomes.js';
+import type {
+  BalanceStore,
+  BatchKey,
+  BatchToWrite,
+  CreditToWrite,
+  Failure,
+  HoldToWrite,
+  WrittenBatch,
+} from '../engine/store.js';
 import { CREDIT, LOAD, LOAD_LOCKED, SELECT_RECORDED, WRITE } from './balance.statements.js';
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from './errors.js';
 import { LOAD_HOLDS, NEW_HOLD_IDS, WRITE_HOLDS } from './hold.statements.js';
@@ -30,7 +39,7 @@ function changed(before: UserState, row: ChangedRow): UserState {
 
 /** Whether a write failed because one of its idempotency keys is recorded for the user already. */
 function isKeyTaken(error: unknown): boolean {
-  return isUniqueViolation(error, 'ledger_entries_key_space_unique');
+  return isUniqueViolation(error, 'ledger_entries_key_space_unique') || isUniqueViolation(error, 'batches_pkey');
 }
 
 /** The balance path's storage on PostgreSQL: the engine's store; every statement runs in the caller's transaction. */
@@ -84,7 +93,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
         e.kind,
         e.reason,
         e.idempotencyKey?.text ?? null,
-        e.transfer?.payee ?? null,
+        e.transfer?.counterparty ?? null,
         e.transfer?.transferId ?? null,
         e.heldAfter - startHeld(b),
         e.hold?.id ?? null,
@@ -185,6 +194,23 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
       });
     }
     return byUser;
+  }
+
+  async findBatch(tx: Tx, key: BatchKey): Promise<{ request: string | null; answer: BatchApplied } | undefined> {
+    const [row] = await this.sql.rows<{ request_digest: string; answer: BatchApplied }>(
+      `select request_digest, answer from batches where key_space = ? and owner_id = ? and idempotency_key = ?`,
+      [key.space, key.owner, key.text],
+      tx,
+    );
+    return row && { request: row.request_digest, answer: row.answer };
+  }
+
+  async recordBatch(tx: Tx, key: BatchKey, answer: BatchApplied): Promise<void> {
+    await this.sql.rows(
+      `insert into batches (key_space, owner_id, idempotency_key, request_digest, answer) values (?, ?, ?, ?, ?)`,
+      [key.space, key.owner, key.text, key.request, JSON.stringify(answer)],
+      tx,
+    );
   }
 
   /** The holds named by [user id, hold id] pairs, by hold id (read in a locked round: their users are locked). */

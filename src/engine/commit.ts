@@ -14,7 +14,7 @@ export interface LockedReads {
 }
 
 /** A hold entry's effect on the holds table. */
-function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
+export function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
   const hold = entry.hold!;
   if (entry.kind === LedgerEntryKind.HOLD) {
     return {
@@ -61,7 +61,14 @@ export async function commitPlans<Tx>(
     stored.has(plan.batch.key)
       ? plan.decided.entries.flatMap((e) =>
           e.transfer
-            ? [{ payee: e.transfer.payee, amount: -e.amount, payer: plan.batch.key, transferId: e.transfer.transferId }]
+            ? [
+                {
+                  payee: e.transfer.counterparty,
+                  amount: -e.amount,
+                  payer: plan.batch.key,
+                  transferId: e.transfer.transferId,
+                },
+              ]
             : [],
         )
       : [],

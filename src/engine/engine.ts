@@ -1,10 +1,13 @@
 import { needsLock, type Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';
 import type { Logger } from '../logger.js';
+import { ItemsWriter, type BatchAnswer, type BatchItem } from './items-writer.js';
 import { RoundQueue } from './round-queue.js';
-import type { BalanceStore } from './store.js';
+import type { BalanceStore, BatchKey } from './store.js';
 import { BatchWriter, type BalanceStats, type BatchObserver } from './writer.js';
 
+export type { BatchAnswer, BatchItem } from './items-writer.js';
+export type { BatchKey } from './store.js';
 export type { BalanceStats, BatchObserver } from './writer.js';
 
 export interface EngineOptions {
@@ -21,13 +24,15 @@ export interface EngineOptions {
 }
 
 /**
- * The one way money moves: every operation joins its user's lane; the lanes that are ready are written together,
+ * The one way money moves: every operation joins its user's lane (a batch of operations is one transaction of its
+ * own, see submitBatch); the lanes that are ready are written together,
  * a round (one transaction) at a time, by the BatchWriter, which decides each user's batch (core/decide.ts),
  * writes it through the store under its guard, retries lost races and answers after the commit.
  */
 export class BalanceEngine<Tx> {
   private readonly writer: BatchWriter<Tx>;
   private readonly lanes: RoundQueue<Operation, Outcome>;
+  private readonly items: ItemsWriter<Tx>;
 
   constructor(store: BalanceStore<Tx>, options: EngineOptions, logger: Logger) {
     this.writer = new BatchWriter(store, options, logger);
@@ -40,11 +45,24 @@ export class BalanceEngine<Tx> {
       // too, in id order) and its holds are read under the locks before deciding.
       needsLock,
     });
+    this.items = new ItemsWriter(
+      store,
+      (userId, state) => this.writer.remember(userId, state),
+      () => this.writer.countDeadlock(),
+    );
   }
 
   /** Applies `op` to `userId`'s account in its lane; resolves with its outcome after the commit. */
   submit(userId: number, op: Operation): Promise<Outcome> {
     return this.lanes.submit(userId, op);
+  }
+
+  /**
+   * Applies a batch of items, across accounts and in order, in one transaction of its own (rows locked in id
+   * order, as the rounds lock them); `atomic`: all of them or, at the first refusal, none.
+   */
+  submitBatch(items: readonly BatchItem[], atomic: boolean, key: BatchKey | null): Promise<BatchAnswer> {
+    return this.items.write(items, atomic, key);
   }
 
   observeBatches(observer: BatchObserver): void {

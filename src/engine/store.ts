@@ -1,4 +1,6 @@
 import type { EntryToWrite, RecordedEntry } from '../core/decide.js';
+import type { IdempotencyKey } from '../core/idempotency.js';
+import type { BatchApplied } from '../core/outcomes.js';
 import type { HoldState, HoldStatus } from '../core/hold.js';
 import type { UserState } from '../core/user.js';
 
@@ -39,6 +41,11 @@ export type HoldToWrite =
       idempotencyKey: string | null;
     }
   | { ended: { userId: number; id: number; status: HoldStatus; captured: number | null } };
+
+/** A batch's idempotency key: unique per key space and owner (a user's own batches, or 0: staff's). */
+export interface BatchKey extends IdempotencyKey {
+  owner: number;
+}
 
 /** What a failed transaction means to the engine. */
 export type Failure =
@@ -81,6 +88,10 @@ export interface BalanceStore<Tx> {
   newHoldIds(tx: Tx, count: number): Promise<number[]>;
   /** Writes new holds and endings of open ones; throws (aborting the transaction) if a hold to end was not open. */
   writeHolds(tx: Tx, holds: readonly HoldToWrite[]): Promise<Map<number, HoldState>>;
+  /** The batch recorded under `key`: the request it came with, and its answer. */
+  findBatch(tx: Tx, key: BatchKey): Promise<{ request: string | null; answer: BatchApplied } | undefined>;
+  /** Records a batch's answer under `key` (a race lost to another writer is a 'key-taken' failure). */
+  recordBatch(tx: Tx, key: BatchKey, answer: BatchApplied): Promise<void>;
   /** What an error thrown by this store means. */
   classify(error: unknown): Failure;
 }

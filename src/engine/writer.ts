@@ -100,6 +100,16 @@ export class BatchWriter<Tx> {
     return { ...this.counters };
   }
 
+  /** A transaction of a batch of items that PostgreSQL aborted (deadlock, serialization) and that went again. */
+  countDeadlock(): void {
+    this.counters.deadlocks++;
+  }
+
+  /** A user as a batch of items left it (or undefined: forget it), written outside the rounds. */
+  remember(userId: number, state: UserState | undefined): void {
+    this.remembered.set(userId, state);
+  }
+
   /** One round; every user in it has no other batch in flight in this process. */
   async write(round: Round<Operation>): Promise<Answer[]> {
     this.counters.rounds++;
@@ -249,7 +259,7 @@ export class BatchWriter<Tx> {
             }
             plans.push(decision.plan);
             const { decided } = decision.plan;
-            for (const entry of decided.entries) if (entry.transfer) credited.add(entry.transfer.payee);
+            for (const entry of decided.entries) if (entry.transfer) credited.add(entry.transfer.counterparty);
           }
           await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), reads);
           return batches.map((batch) => outcomes.get(batch)!);

@@ -101,3 +101,31 @@ export const ownHold: AccessRule = (principal, args) => {
   if (!ownId(principal, args['userId'])) throw new ForbiddenError('A user may make holds only on its own account');
   if (args['payeeId'] != null) throw new ForbiddenError('Only a service or admin may name the payee of a hold');
 };
+
+/**
+ * The rules of the balance mutations, by mutation name: each mutation declares its own, and a batch item (named
+ * like the mutation it stands for) is allowed exactly when that mutation would be.
+ */
+export const MUTATION_RULES = {
+  updateBalance: ownSpending((args) => Number(args['amount'])),
+  deposit: staffOnly('deposit'),
+  withdraw: ownSpending((args) => -Math.abs(Number(args['amount']))),
+  resetBalance: staffOnly('reset a balance'),
+  setBalance: staffOnly('set a balance'),
+  transfer: ownTransfer,
+  hold: ownHold,
+  captureHold: staffOnly('capture a hold'),
+  // Another user's hold reads as none: ownership is decided with the hold (HoldNotFound), not here.
+  voidHold: anyone,
+} satisfies Record<string, AccessRule>;
+
+/** A batch: every item by the rule of the mutation it names. */
+export const batchAccess: AccessRule = (principal, args) => {
+  for (const item of (args['operations'] as readonly Record<string, unknown>[] | undefined) ?? []) {
+    for (const [name, itemArgs] of Object.entries(item)) {
+      const rule = MUTATION_RULES[name as keyof typeof MUTATION_RULES];
+      if (!rule) throw new ForbiddenError(`No batch item may be ${name}`);
+      rule(principal, itemArgs as Record<string, unknown>);
+    }
+  }
+};

@@ -2,7 +2,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
-import { Access, ownSpending, staffOnly } from '../auth/access.js';
+import { Access, MUTATION_RULES } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
 import { clientKey } from '../auth/key-space.js';
 import { UpdateBalanceResult } from './balance.types.js';
@@ -26,7 +26,7 @@ export class BalanceResolver {
       'Adds (positive amount) or withdraws (negative amount) credits. Answers after the change is durably ' +
       'committed; business failures are typed members of the result union.',
   })
-  @Access(ownSpending((args) => Number(args['amount'])))
+  @Access(MUTATION_RULES.updateBalance)
   updateBalance(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
@@ -38,7 +38,7 @@ export class BalanceResolver {
   }
 
   @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
-  @Access(staffOnly('deposit'))
+  @Access(MUTATION_RULES.deposit)
   deposit(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
@@ -51,7 +51,7 @@ export class BalanceResolver {
   @Mutation(() => UpdateBalanceResult, {
     description: 'Takes credits away; `amount` must be positive. InsufficientFunds when the balance would go negative.',
   })
-  @Access(ownSpending((args) => -Math.abs(Number(args['amount']))))
+  @Access(MUTATION_RULES.withdraw)
   withdraw(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
@@ -64,7 +64,7 @@ export class BalanceResolver {
   @Mutation(() => UpdateBalanceResult, {
     description: 'Sets the balance to 0; the ledger entry records the actual change (a reset of 120 writes -120).',
   })
-  @Access(staffOnly('reset a balance'))
+  @Access(MUTATION_RULES.resetBalance)
   resetBalance(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
@@ -77,7 +77,7 @@ export class BalanceResolver {
     description:
       'Sets an absolute balance (at least 0), e.g. from an external source of truth; `reason` is kept in the ledger.',
   })
-  @Access(staffOnly('set a balance'))
+  @Access(MUTATION_RULES.setBalance)
   setBalance(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,

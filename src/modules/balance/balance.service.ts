@@ -4,15 +4,23 @@ import { keyOfRequest, type ClientKey } from '../../core/idempotency.js';
 import { LedgerEntryKind } from '../../core/ledger.js';
 import type { Operation } from '../../core/operations.js';
 import type { Outcome } from '../../core/outcomes.js';
+import type { Item } from '../../core/sequence.js';
 import { invalidAmount, selfTransfer, userNotFound, type Refusal } from '../../core/refusals.js';
-import type { BalanceEngine, BalanceStats, BatchObserver, EngineOptions } from '../../engine/engine.js';
+import type {
+  BalanceEngine,
+  BalanceStats,
+  BatchAnswer,
+  BatchKey,
+  BatchObserver,
+  EngineOptions,
+} from '../../engine/engine.js';
 import { checkText } from '../common/text.js';
 import { parseUserId } from '../common/user-id.js';
 
 export type { BalanceStats, BatchObserver } from '../../engine/engine.js';
 
 const MAX_REASON_LENGTH = 1000;
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /** The engine's settings from the configuration. */
 export function engineOptions(config: Config): EngineOptions {
@@ -25,39 +33,34 @@ export function engineOptions(config: Config): EngineOptions {
   };
 }
 
+/** An operation ready for its lane (its arguments checked), or why it was refused before it got there. */
+export type Prepared = Item | Refusal;
+
+export const isRefused = (prepared: Prepared): prepared is Refusal => 'type' in prepared;
+
 /**
- * The balance operations as the API sends them: arguments checked (refusals as values), then each becomes an
- * operation of the engine, applied in its user's lane.
+ * The balance operations as the API sends them: each is prepared (arguments checked, refusals as values, the
+ * operation made with its idempotency key), then applied in its user's lane, or as an item of a batch.
  */
 export class BalanceService {
   constructor(private readonly engine: BalanceEngine<unknown>) {}
 
   /** Adds (positive) or takes away (negative) `amount`. */
   updateBalance(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
-    if (!Number.isSafeInteger(amount) || amount === 0) {
-      return this.refuse(rawUserId, invalidAmount(amount, 'The amount must be a non-zero whole number'));
-    }
-    return this.submit(rawUserId, { kind: 'adjust', amount, idempotencyKey: this.key(key, 'UPDATE', [amount]) });
+    return this.run(this.prepareUpdate(rawUserId, amount, key));
   }
 
   deposit(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
-    if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return this.refuse(rawUserId, invalidAmount(amount, 'A deposit must be a positive whole number'));
-    }
-    return this.submit(rawUserId, { kind: 'deposit', amount, idempotencyKey: this.key(key, 'DEPOSIT', [amount]) });
+    return this.run(this.prepareDeposit(rawUserId, amount, key));
   }
 
   withdraw(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
-    if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return this.refuse(rawUserId, invalidAmount(amount, 'A withdrawal must be a positive whole number'));
-    }
-    const idempotencyKey = this.key(key, 'WITHDRAWAL', [amount]);
-    return this.submit(rawUserId, { kind: 'withdraw', amount, idempotencyKey });
+    return this.run(this.prepareWithdraw(rawUserId, amount, key));
   }
 
   /** Sets the balance to 0 (the ledger records the actual change). */
   resetBalance(rawUserId: string, key: ClientKey | null = null): Promise<Outcome> {
-    return this.submit(rawUserId, { kind: 'reset', idempotencyKey: this.key(key, 'RESET', []) });
+    return this.run(this.prepareReset(rawUserId, key));
   }
 
   /** Sets an absolute balance, e.g. from an external source of truth; `reason` is kept in the ledger. */
@@ -67,11 +70,7 @@ export class BalanceService {
     reason: string | null,
     key: ClientKey | null = null,
   ): Promise<Outcome> {
-    if (!Number.isSafeInteger(balance) || balance < 0) {
-      return this.refuse(rawUserId, invalidAmount(balance, 'A balance must be a whole number of at least 0'));
-    }
-    const idempotencyKey = this.key(key, 'SET', [balance, reason]);
-    return this.submit(rawUserId, { kind: 'set', balance, reason, idempotencyKey });
+    return this.run(this.prepareSet(rawUserId, balance, reason, key));
   }
 
   /**
@@ -79,13 +78,56 @@ export class BalanceService {
    * payee's TRANSFER_IN entries share a transfer id and name each other. Applied in the payer's lane (its
    * balance decides); the idempotency key is a key of the payer's account.
    */
-  async transfer(
+  transfer(
     rawFromUserId: string,
     rawToUserId: string,
     amount: number,
     key: ClientKey | null = null,
     reason: string | null = null,
   ): Promise<Outcome> {
+    return this.run(this.prepareTransfer(rawFromUserId, rawToUserId, amount, key, reason));
+  }
+
+  prepareUpdate(rawUserId: string, amount: number, key: ClientKey | null): Prepared {
+    if (!Number.isSafeInteger(amount) || amount === 0) {
+      return this.refuse(rawUserId, invalidAmount(amount, 'The amount must be a non-zero whole number'));
+    }
+    return this.item(rawUserId, { kind: 'adjust', amount, idempotencyKey: this.key(key, 'UPDATE', [amount]) });
+  }
+
+  prepareDeposit(rawUserId: string, amount: number, key: ClientKey | null): Prepared {
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      return this.refuse(rawUserId, invalidAmount(amount, 'A deposit must be a positive whole number'));
+    }
+    return this.item(rawUserId, { kind: 'deposit', amount, idempotencyKey: this.key(key, 'DEPOSIT', [amount]) });
+  }
+
+  prepareWithdraw(rawUserId: string, amount: number, key: ClientKey | null): Prepared {
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      return this.refuse(rawUserId, invalidAmount(amount, 'A withdrawal must be a positive whole number'));
+    }
+    return this.item(rawUserId, { kind: 'withdraw', amount, idempotencyKey: this.key(key, 'WITHDRAWAL', [amount]) });
+  }
+
+  prepareReset(rawUserId: string, key: ClientKey | null): Prepared {
+    return this.item(rawUserId, { kind: 'reset', idempotencyKey: this.key(key, 'RESET', []) });
+  }
+
+  prepareSet(rawUserId: string, balance: number, reason: string | null, key: ClientKey | null): Prepared {
+    if (!Number.isSafeInteger(balance) || balance < 0) {
+      return this.refuse(rawUserId, invalidAmount(balance, 'A balance must be a whole number of at least 0'));
+    }
+    const idempotencyKey = this.key(key, 'SET', [balance, reason]);
+    return this.item(rawUserId, { kind: 'set', balance, reason, idempotencyKey });
+  }
+
+  prepareTransfer(
+    rawFromUserId: string,
+    rawToUserId: string,
+    amount: number,
+    key: ClientKey | null,
+    reason: string | null,
+  ): Prepared {
     const from = parseUserId(rawFromUserId);
     if (from === undefined) return userNotFound(rawFromUserId, 'PAYER');
     const to = parseUserId(rawToUserId);
@@ -95,7 +137,14 @@ export class BalanceService {
       return invalidAmount(amount, 'A transfer must be a positive whole number');
     }
     const idempotencyKey = this.key(key, 'TRANSFER_OUT', [to, amount, reason]);
-    return this.apply(from, { kind: 'transfer', payee: to, amount, reason, transferId: randomUUID(), idempotencyKey });
+    return this.checked(from, {
+      kind: 'transfer',
+      payee: to,
+      amount,
+      reason,
+      transferId: randomUUID(),
+      idempotencyKey,
+    });
   }
 
   /** The daily grant: `amount` once per user and UTC day, whoever runs it and however often. */
@@ -107,15 +156,26 @@ export class BalanceService {
     });
   }
 
+  /** Applies a prepared operation in its user's lane (a refusal is answered at once). */
+  run(prepared: Prepared): Promise<Outcome> {
+    return isRefused(prepared) ? Promise.resolve(prepared) : this.engine.submit(prepared.userId, prepared.op);
+  }
+
   /**
-   * Applies an operation made by another feature's service (the holds'); `reason` and the idempotency key are
-   * checked here as for every operation.
+   * Applies prepared items in order, in one transaction (all of them, or with `atomic` none at a refusal); under a
+   * key at most once.
    */
-  apply(userId: number, op: Operation): Promise<Outcome> {
+  runBatch(items: readonly Prepared[], atomic: boolean, key: BatchKey | null): Promise<BatchAnswer> {
+    return this.engine.submitBatch(items, atomic, key);
+  }
+
+  /**
+   * An operation of `userId` made by another feature's service (the holds'), with `reason` and the idempotency key
+   * checked as for every operation.
+   */
+  checked(userId: number, op: Operation): Prepared {
     const reason = 'reason' in op ? op.reason : null;
-    const invalid = this.checkTexts(op.idempotencyKey?.text ?? null, reason);
-    if (invalid) return Promise.resolve(invalid);
-    return this.engine.submit(userId, op);
+    return this.checkTexts(op.idempotencyKey?.text ?? null, reason) ?? { userId, op };
   }
 
   /** The key of a request of `kind` (its parameters as sent), in the caller's key space. */
@@ -123,10 +183,10 @@ export class BalanceService {
     return keyOfRequest(key, LedgerEntryKind[kind], parameters);
   }
 
-  /** Checks what a client sent, then applies it in the user's lane. */
-  private submit(rawUserId: string, op: Operation): Promise<Outcome> {
+  /** The operation of the user `rawUserId` names, checked; UserNotFound for an id no user can have. */
+  private item(rawUserId: string, op: Operation): Prepared {
     const userId = parseUserId(rawUserId);
-    return userId === undefined ? Promise.resolve(userNotFound(rawUserId)) : this.apply(userId, op);
+    return userId === undefined ? userNotFound(rawUserId) : this.checked(userId, op);
   }
 
   /** Checked before the lane: text the database cannot store as sent would fail (or, worse, mismatch) in a batch. */
@@ -138,8 +198,8 @@ export class BalanceService {
   }
 
   /** A request refused before it reaches a lane; an unknown user still takes precedence, as in a lane. */
-  private refuse(rawUserId: string, result: Refusal): Promise<Outcome> {
-    return Promise.resolve(parseUserId(rawUserId) === undefined ? userNotFound(rawUserId) : result);
+  private refuse(rawUserId: string, result: Refusal): Prepared {
+    return parseUserId(rawUserId) === undefined ? userNotFound(rawUserId) : result;
   }
 
   observeBatches(observer: BatchObserver): void {

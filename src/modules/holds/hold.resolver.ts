@@ -2,7 +2,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
-import { Access, anyone, CheckArguments, mayRead, ownHold, staffOnly } from '../auth/access.js';
+import { Access, anyone, CheckArguments, mayRead, MUTATION_RULES } from '../auth/access.js';
 import { clientKey } from '../auth/key-space.js';
 import { checkPageArguments } from '../common/connection.types.js';
 import { User } from '../users/user.entity.js';
@@ -33,7 +33,7 @@ export class HoldResolver {
       'Answers after the commit; InsufficientFunds when less is available. Role `user` may hold only its own ' +
       'credits and may not name a payee.',
   })
-  @Access(ownHold)
+  @Access(MUTATION_RULES.hold)
   placeHold(
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, { description: 'The user whose credits are held.' }) userId: string,
@@ -62,7 +62,7 @@ export class HoldResolver {
       'Takes credits of an open hold (a CAPTURE ledger entry; paid to its payee, if it has one) and releases ' +
       'the rest. A service or admin only.',
   })
-  @Access(staffOnly('capture a hold'))
+  @Access(MUTATION_RULES.captureHold)
   captureHold(
     @Ctx() { principal }: RequestContext,
     @Arg('holdId', () => ID, holdIdArg) holdId: string,
@@ -81,7 +81,7 @@ export class HoldResolver {
       'Releases an open hold entirely (a VOID ledger entry). Role `user` may void only its own holds: any other ' +
       'hold id is HoldNotFound to it.',
   })
-  @Access(anyone)
+  @Access(MUTATION_RULES.voidHold)
   voidHold(
     @Ctx() { principal }: RequestContext,
     @Arg('holdId', () => ID, holdIdArg) holdId: string,

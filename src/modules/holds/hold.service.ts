@@ -6,7 +6,7 @@ import { LedgerEntryKind } from '../../core/ledger.js';
 import type { Outcome } from '../../core/outcomes.js';
 import { holdNotFound, invalidAmount, invalidInput, userNotFound } from '../../core/refusals.js';
 import type { Sql } from '../../db/sql.js';
-import type { BalanceService } from '../balance/balance.service.js';
+import type { BalanceService, Prepared } from '../balance/balance.service.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
 import { parseUserId } from '../common/user-id.js';
 import { HoldStore } from './hold.store.js';
@@ -47,25 +47,53 @@ export class HoldService {
     reason: string | null,
     rawPayeeId: string | null,
   ): Promise<Outcome> {
+    return this.balances.run(this.prepareHold(rawUserId, amount, expiresIn, key, reason, rawPayeeId));
+  }
+
+  /** Takes `amount` of the hold (null: all of it), pays it to the hold's payee if it has one, releases the rest. */
+  async captureHold(
+    rawHoldId: string,
+    amount: number | null,
+    key: ClientKey | null,
+    sees: SeesAccount,
+  ): Promise<Outcome> {
+    return this.balances.run(await this.prepareCapture(rawHoldId, amount, key, sees));
+  }
+
+  /** Releases the whole hold. */
+  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<Outcome> {
+    return this.balances.run(await this.prepareVoid(rawHoldId, key, sees));
+  }
+
+  /** Releases an expired hold (the sweeper); answered HoldExpired with `releasedNow` when this released it. */
+  expire(userId: number, holdId: number): Promise<Outcome> {
+    return this.balances.run({ userId, op: { kind: 'expire', holdId, idempotencyKey: null } });
+  }
+
+  prepareHold(
+    rawUserId: string,
+    amount: number,
+    expiresIn: number,
+    key: ClientKey | null,
+    reason: string | null,
+    rawPayeeId: string | null,
+  ): Prepared {
     const userId = parseUserId(rawUserId);
-    if (userId === undefined) return Promise.resolve(userNotFound(rawUserId));
-    if (!Number.isSafeInteger(amount) || amount <= 0) {
-      return Promise.resolve(invalidAmount(amount, 'A hold must be a positive whole number'));
-    }
+    if (userId === undefined) return userNotFound(rawUserId);
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      return invalidAmount(amount, 'A hold must be a positive whole number');
     if (!Number.isSafeInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_HOLD_SECONDS) {
-      return Promise.resolve(
-        invalidInput('expiresIn', `expiresIn must be a whole number of seconds from 1 to ${MAX_HOLD_SECONDS}`),
-      );
+      return invalidInput('expiresIn', `expiresIn must be a whole number of seconds from 1 to ${MAX_HOLD_SECONDS}`);
     }
     let payee: number | null = null;
     if (rawPayeeId !== null) {
       const parsed = parseUserId(rawPayeeId);
-      if (parsed === undefined) return Promise.resolve(userNotFound(rawPayeeId, 'PAYEE'));
-      if (parsed === userId) return Promise.resolve(invalidInput('payeeId', 'A hold may not pay its own user'));
+      if (parsed === undefined) return userNotFound(rawPayeeId, 'PAYEE');
+      if (parsed === userId) return invalidInput('payeeId', 'A hold may not pay its own user');
       payee = parsed;
     }
     const idempotencyKey = keyOfRequest(key, LedgerEntryKind.HOLD, [amount, expiresIn, reason, payee]);
-    return this.balances.apply(userId, {
+    return this.balances.checked(userId, {
       kind: 'placeHold',
       amount,
       expiresIn,
@@ -76,20 +104,19 @@ export class HoldService {
     });
   }
 
-  /** Takes `amount` of the hold (null: all of it), pays it to the hold's payee if it has one, releases the rest. */
-  async captureHold(
+  async prepareCapture(
     rawHoldId: string,
     amount: number | null,
     key: ClientKey | null,
     sees: SeesAccount,
-  ): Promise<Outcome> {
+  ): Promise<Prepared> {
     if (amount !== null && (!Number.isSafeInteger(amount) || amount <= 0)) {
       return invalidAmount(amount, 'A capture must be a positive whole number (or omitted: all of the hold)');
     }
     const hold = await this.visibleHold(rawHoldId, sees);
     if (!hold) return holdNotFound(rawHoldId);
     // "All of it" (omitted) is another request than the same amount given: the hold may have changed between.
-    return this.balances.apply(hold.userId, {
+    return this.balances.checked(hold.userId, {
       kind: 'capture',
       holdId: hold.id,
       amount,
@@ -99,17 +126,11 @@ export class HoldService {
     });
   }
 
-  /** Releases the whole hold. */
-  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<Outcome> {
+  async prepareVoid(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<Prepared> {
     const hold = await this.visibleHold(rawHoldId, sees);
     if (!hold) return holdNotFound(rawHoldId);
     const idempotencyKey = keyOfRequest(key, LedgerEntryKind.VOID, [hold.id]);
-    return this.balances.apply(hold.userId, { kind: 'void', holdId: hold.id, idempotencyKey });
-  }
-
-  /** Releases an expired hold (the sweeper); answered HoldExpired with `releasedNow` when this released it. */
-  expire(userId: number, holdId: number): Promise<Outcome> {
-    return this.balances.apply(userId, { kind: 'expire', holdId, idempotencyKey: null });
+    return this.balances.checked(hold.userId, { kind: 'void', holdId: hold.id, idempotencyKey });
   }
 
   /** Open holds past their expiry, the longest expired first (for the sweeper). */

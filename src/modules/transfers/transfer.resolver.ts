@@ -2,7 +2,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
-import { Access, ownTransfer } from '../auth/access.js';
+import { Access, MUTATION_RULES } from '../auth/access.js';
 import { BalanceService } from '../balance/balance.service.js';
 import { clientKey } from '../auth/key-space.js';
 import { TransferResult } from './transfer.types.js';
@@ -17,7 +17,7 @@ export class TransferResolver {
       'TRANSFER_IN) that name each other. Answers after the commit; business failures are typed members of the ' +
       'result union. Role `user` may transfer only from its own account.',
   })
-  @Access(ownTransfer)
+  @Access(MUTATION_RULES.transfer)
   transfer(
     @Ctx() { principal }: RequestContext,
     @Arg('fromUserId', () => ID, { description: 'The payer: the user the credits come from.' }) fromUserId: string,
