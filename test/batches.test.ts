@@ -152,6 +152,22 @@ describe('batch', () => {
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 
+  it('stores texts exactly as sent: quotes, backslashes, placeholders and unicode in reasons and keys', async () => {
+    const [a, b] = [await insertUser(t.orm, 100), await insertUser(t.orm, 0)];
+    const texts = [`it's`, 'C:\\path\\', "\\' or 1=1 --", 'what? $1 ?? \\?', 'é 💸 "quoted"', '\\\\x00'];
+    const answer = await batch(
+      texts.map((reason) => ({ transfer: { fromUserId: a, toUserId: b, amount: 1, reason } })),
+      { idempotencyKey: `key ' \\ ? $1 ${Date.now()}` },
+    );
+    expect(answer.__typename).toBe('BatchApplied');
+    const stored = await query<{ reason: string }>(
+      t.orm,
+      `select reason from ledger_entries where user_id = ? and kind = 'TRANSFER_OUT' order by id`,
+      [Number(a)],
+    );
+    expect(stored.map((row) => row.reason)).toEqual(texts);
+  });
+
   it('refuses an empty batch and one over the limit, before anything runs', async () => {
     const user = await insertUser(t.orm, 10);
     expect(await batch([])).toMatchObject({ __typename: 'InvalidInput', field: 'operations' });

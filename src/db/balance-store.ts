@@ -60,7 +60,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
   /** The users among `userIds` that exist, by id; with `forUpdate`, row-locked (in id order) until the end. */
   async load(tx: Tx, userIds: readonly number[], forUpdate = false): Promise<Map<number, UserState>> {
     const statement = forUpdate ? LOAD_LOCKED : LOAD;
-    const rows = await this.sql.rows<UserRow>(statement.call, [JSON.stringify(userIds)], tx);
+    const rows = await this.sql.rows<UserRow>(statement.call([JSON.stringify(userIds)]), [], tx);
     return new Map(rows.map((row) => [row.id, toUserState(row)]));
   }
 
@@ -101,12 +101,17 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
         e.idempotencyKey?.request ?? null,
       ]),
     );
-    const rows = await this.sql.rows<UserRow & { entry_ids: string[] }>(
-      WRITE.call,
-      [JSON.stringify(users), JSON.stringify(entries)],
+    const [answer] = await this.sql.rows<{ users: UserRow[]; entries: [number, number][] }>(
+      WRITE.call([JSON.stringify(users), JSON.stringify(entries)]),
+      [],
       tx,
     );
-    return new Map(rows.map((row) => [row.id, { state: toUserState(row), entryIds: row.entry_ids.map(String) }]));
+    const written = new Map<number, WrittenBatch>(
+      answer!.users.map((row) => [row.id, { state: toUserState(row), entryIds: [] }]),
+    );
+    // In id order, which is each user's order in the batch.
+    for (const [userId, id] of answer!.entries) written.get(userId)!.entryIds.push(String(id));
+    return written;
   }
 
   /**
@@ -127,7 +132,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
       entry_id: string;
       balance_after: string;
       version_after: number;
-    }>(CREDIT.call, [JSON.stringify(credits.map((c) => [c.payee, c.amount, c.payer, c.transferId]))], tx);
+    }>(CREDIT.call([JSON.stringify(credits.map((c) => [c.payee, c.amount, c.payer, c.transferId]))]), [], tx);
     return new Map(
       rows.map((row) => [
         row.transfer_id,
@@ -166,7 +171,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
       hold_id: string | null;
       hold_amount: string | null;
       hold_payee_id: number | null;
-    }>(SELECT_RECORDED.call, [JSON.stringify(keys.map((k) => [k.userId, k.key]))], tx);
+    }>(SELECT_RECORDED.call([JSON.stringify(keys.map((k) => [k.userId, k.key]))]), [], tx);
     const byUser = new Map<number, Map<string, RecordedEntry>>();
     for (const row of rows) {
       let recorded = byUser.get(row.user_id);
@@ -217,15 +222,15 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
   async lockedHolds(tx: Tx, holds: readonly { userId: number; id: number }[]): Promise<Map<number, HoldState>> {
     if (holds.length === 0) return new Map();
     const rows = await this.sql.rows<HoldRow>(
-      LOAD_HOLDS.call,
-      [JSON.stringify(holds.map((h) => [h.userId, h.id]))],
+      LOAD_HOLDS.call([JSON.stringify(holds.map((h) => [h.userId, h.id]))]),
+      [],
       tx,
     );
     return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
   }
 
   async newHoldIds(tx: Tx, count: number): Promise<number[]> {
-    const rows = await this.sql.rows<{ id: string }>(NEW_HOLD_IDS.call, [count], tx);
+    const rows = await this.sql.rows<{ id: string }>(NEW_HOLD_IDS.call([count]), [], tx);
     return rows.map((row) => Number(row.id));
   }
 
@@ -243,7 +248,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
     const ended = holds.flatMap((h) =>
       'ended' in h ? [[h.ended.userId, h.ended.id, h.ended.status, h.ended.captured]] : [],
     );
-    const rows = await this.sql.rows<HoldRow>(WRITE_HOLDS.call, [JSON.stringify(made), JSON.stringify(ended)], tx);
+    const rows = await this.sql.rows<HoldRow>(WRITE_HOLDS.call([JSON.stringify(made), JSON.stringify(ended)]), [], tx);
     if (rows.length !== holds.length) {
       throw new Error(`holds: ${holds.length} to write, ${rows.length} written (a hold to end was not open)`);
     }

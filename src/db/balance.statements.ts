@@ -62,6 +62,9 @@ export const SELECT_RECORDED = new PreparedStatement(
 //   row as it is once locked (a row another transaction was changing: as that one committed it), and the
 //   conditions are checked against those values, not against the statement's snapshot taken before the wait.
 // - The version moves by the number of entries: one version per committed change.
+// - The answer is one row: the updated users and the new entries' [user id, id] pairs, as JSON. Not a join of
+//   the two: their sizes are unknown to the planner (it assumes one row each), and a nested loop over a round of
+//   2,000 users took 0.6 s where the whole statement takes 40 ms.
 /**
  * A batch's condition on its user's row: the state it was decided against (guarded), or every running change
  * within range (relative). Checked on the row as locked and again by the update itself, on the very row
@@ -107,10 +110,9 @@ export const WRITE = new PreparedStatement(
        join updated on updated.id = (e.item->>0)::integer
       order by e.position
      returning user_id, id
-   ), ids as (
-     select user_id, array_agg(id order by id) as entry_ids from entries group by user_id
    )
-   select updated.*, ids.entry_ids from updated left join ids on ids.user_id = updated.id`,
+   select (select coalesce(json_agg(updated), '[]') from updated) as users,
+          (select coalesce(json_agg(json_build_array(user_id, id) order by id), '[]') from entries) as entries`,
 );
 
 // The payees' side of a round's transfers, after their payers' entries are written and with every row already

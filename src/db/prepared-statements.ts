@@ -12,9 +12,6 @@ import { PG } from './errors.js';
 export class PreparedStatement {
   private static readonly registered = new Map<string, PreparedStatement>();
 
-  /** What a store passes to `Sql.rows`: `execute name(?, ?, ...)`. */
-  readonly call: string;
-
   /** `text` uses `$1..$n` for the parameters, whose PostgreSQL types `types` lists. */
   constructor(
     readonly name: string,
@@ -23,7 +20,18 @@ export class PreparedStatement {
   ) {
     if (PreparedStatement.registered.has(name)) throw new Error(`prepared statement ${name} is defined twice`);
     PreparedStatement.registered.set(name, this);
-    this.call = `execute ${name}(${types.map(() => '?').join(', ')})`;
+  }
+
+  /**
+   * What a store passes to `Sql.rows` (without parameters): `execute name('...', ...)` with the values quoted
+   * here. MikroORM's quoting walks a string a character at a time; a batch's statement carries a quarter of a
+   * megabyte of JSON, and quoting it that way took 13 ms of the 2 ms it takes here.
+   */
+  call(values: readonly (string | number | null)[]): string {
+    if (values.length !== this.types.length) {
+      throw new Error(`${this.name} takes ${this.types.length} values, not ${values.length}`);
+    }
+    return `execute ${this.name}(${values.map(literal).join(', ')})`;
   }
 
   static all(): readonly PreparedStatement[] {
@@ -48,4 +56,15 @@ export async function prepareStatementsOn(connection: DatabaseConnection): Promi
       if (!SCHEMA_NOT_READY.has(String((error as { code?: unknown }).code))) throw error;
     }
   }
+}
+
+/** A value as an SQL literal, as libpq's PQescapeLiteral writes it (E'' with doubled backslashes when it has any). */
+function literal(value: string | number | null): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+    return String(value);
+  }
+  const quoted = value.replaceAll("'", "''");
+  return value.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
