@@ -135,6 +135,7 @@ try {
     }
     log(`--- ${fault}`);
     const phaseMs = seconds * 1000;
+    const since = await lastEntry();
     const faulting = inject(fault, phaseMs);
     const workload = await runWorkload({
       clients,
@@ -150,7 +151,7 @@ try {
     const checker = new pg.Client({ connectionString: cluster.databaseUrl });
     await checker.connect();
     try {
-      const verdict = await check(checker, workload, expectedTotal, wallets);
+      const verdict = await check(checker, workload, expectedTotal, wallets, since);
       results.push({ fault, verdict, events });
       log(`${fault}: ${verdict.violations.length === 0 ? 'no violations' : `${verdict.violations.length} VIOLATIONS`}`);
       for (const violation of verdict.violations.slice(0, 20)) log(`  ${violation}`);
@@ -164,6 +165,18 @@ try {
 } finally {
   await Promise.all(clients.map((client) => client.close()));
   await cluster.close();
+}
+
+/** The id of the newest ledger entry (a workload's entries come after it). */
+async function lastEntry(): Promise<string> {
+  const db = new pg.Client({ connectionString: cluster.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>('select coalesce(max(id), 0)::text as id from ledger_entries');
+    return rows[0]!.id;
+  } finally {
+    await db.end();
+  }
 }
 
 function emptyVerdict(): Verdict {

@@ -1,4 +1,5 @@
 // Atomic batches of operations (issue 22): all or nothing, in order, each item as its mutation alone.
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { insertUser, JWT_ENV, ledgerViolations, query, signToken, useTestApp } from './helpers.js';
 import { startServers } from './server-process.js';
@@ -222,6 +223,13 @@ describe('batch', () => {
     expect(await batch(operations, { atomic: true, idempotencyKey: 'batch-1' })).toMatchObject({
       __typename: 'IdempotencyKeyReused',
     });
+    // The key is looked at before the items: another batch under it is IdempotencyKeyReused even when one of its
+    // items is refused before anything runs (found by the model fuzz).
+    const selfTransfer = [{ transfer: { fromUserId: a, toUserId: a, amount: 1 } }];
+    expect(await batch(selfTransfer, { idempotencyKey: 'batch-1' })).toMatchObject({
+      __typename: 'IdempotencyKeyReused',
+    });
+    expect(await batch(selfTransfer, { idempotencyKey: 'batch-1b' })).toMatchObject({ __typename: 'BatchRefused' });
     expect(await balances(a, b)).toEqual([7, 3]);
     // Ten at once under one key (a burst of retries): applied once, ten identical answers.
     const answers = await Promise.all(
@@ -237,6 +245,43 @@ describe('batch', () => {
       'BatchApplied',
     );
     expect(await ledgerViolations(t.orm)).toEqual([]);
+  });
+});
+
+describe('a batch retried while its first attempt commits', () => {
+  it('finds the first attempt under the rows locks and replays it, instead of refusing what it applied', async () => {
+    const payer = await insertUser(t.orm, 5);
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    const watcher = new pg.Client({ connectionString: t.databaseUrl });
+    await Promise.all([blocker.connect(), watcher.connect()]);
+    try {
+      // Another transaction holds the payer's row: the first attempt and its retry queue behind it, in order.
+      await blocker.query('begin');
+      await blocker.query('select id from users where id = $1 for update', [Number(payer)]);
+      /** Resolves once `n` of the service's transactions wait for a row lock. */
+      const waiting = async (n: number) => {
+        for (;;) {
+          const { rows } = await watcher.query<{ n: string }>(
+            `select count(*) as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+          );
+          if (Number(rows[0]!.n) >= n) return;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      };
+      const operations = [{ withdraw: { userId: payer, amount: 5 } }];
+      const first = batch(operations, { idempotencyKey: 'retried-while-committing' });
+      await waiting(1);
+      const retry = batch(operations, { idempotencyKey: 'retried-while-committing' });
+      await waiting(2);
+      await blocker.query('commit');
+      const answers = await Promise.all([first, retry]);
+      expect(answers.map((answer) => answer.__typename)).toEqual(['BatchApplied', 'BatchApplied']);
+      expect(answers[1]).toEqual(answers[0]);
+      expect(await balances(payer)).toEqual([0]);
+    } finally {
+      await Promise.all([blocker.end(), watcher.end()]);
+    }
   });
 });
 

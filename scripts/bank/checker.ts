@@ -22,6 +22,7 @@ const ENTRY_KIND: Record<BankOperation['kind'], string> = {
   deposit: 'DEPOSIT',
   withdraw: 'WITHDRAWAL',
   set: 'SET',
+  batch: 'TRANSFER_OUT',
 };
 
 /** The ledger amount an applied operation must have written, as asked (a set: its balance after, below). */
@@ -86,13 +87,18 @@ async function expiredOpenHolds(db: pg.Client, timeoutMs: number): Promise<strin
  *   expiry), and left its hold as answered; a refused one is not in it at all;
  * - every refusal states facts that were true: an InsufficientFunds names a balance and available amount the user
  *   had (by the ledger and its commit times) while the request was in flight, and less than was asked; a
- *   HoldExpired names a hold that had expired; no other refusal can happen in this workload.
+ *   HoldExpired names a hold that had expired; no other refusal can happen in this workload;
+ * - batches (batchProblems): an applied one is recorded once under its key, with the answer its client got, and
+ *   every transfer it answered is in the ledger as asked; a refused one is not recorded; and every transfer
+ *   without a key of its own (only batches write those here) is one that an acknowledged batch answered.
  */
 export async function check(
   db: pg.Client,
   workload: WorkloadResult,
   expectedTotal: number,
   wallets: readonly number[],
+  /** The last ledger entry before this workload began: entries up to it are earlier workloads'. */
+  since: string,
 ): Promise<Verdict> {
   const { operations, snapshots } = workload;
   const violations: string[] = [];
@@ -138,8 +144,13 @@ export async function check(
     ).rows.map((hold) => [hold.id, hold]),
   );
 
+  violations.push(...(await batchProblems(db, operations, since)));
   let applied = 0;
   for (const op of operations) {
+    if (op.kind === 'batch') {
+      if (op.outcome === 'applied') applied++;
+      continue;
+    }
     const found = byKey.get(op.key) ?? [];
     if (found.length > 0) applied++;
     const what = `${op.kind} ${op.key} (${op.outcome}${op.answer ? `: ${op.answer}` : ''})`;
@@ -244,4 +255,100 @@ function refusalProblem(
     return undefined;
   }
   return `no refusal ${op.answer} can be right here: ${JSON.stringify(refusal)}`;
+}
+
+interface TransferEntry {
+  id: string;
+  user_id: number;
+  amount: string;
+  counterparty_id: number | null;
+  payee_entry: string | null;
+  payee_id: number | null;
+  payee_amount: string | null;
+}
+
+/**
+ * What is wrong with the batches: each acknowledged batch against its record and the ledger, and every transfer
+ * without a key of its own (written only by batches in this workload) against the batches that answered it.
+ */
+async function batchProblems(db: pg.Client, operations: readonly BankOperation[], since: string): Promise<string[]> {
+  const batches = operations.filter((op) => op.kind === 'batch');
+  const problems: string[] = [];
+  const recorded = new Map(
+    (
+      await db.query<{ idempotency_key: string; answer: { results: { type: string; fromEntryId?: string }[] } }>(
+        `select idempotency_key, answer from batches where idempotency_key = any($1::text[])`,
+        [batches.map((op) => op.key)],
+      )
+    ).rows.map((row) => [row.idempotency_key, row.answer]),
+  );
+  const transfers = new Map(
+    (
+      await db.query<TransferEntry>(
+        `select e.id::text, e.user_id, e.amount, e.counterparty_id, p.id::text as payee_entry, p.user_id as payee_id,
+                p.amount as payee_amount
+           from ledger_entries e
+           left join ledger_entries p on p.transfer_id = e.transfer_id and p.kind = 'TRANSFER_IN'
+          where e.kind = 'TRANSFER_OUT' and e.idempotency_key is null and e.id > $1::bigint`,
+        [since],
+      )
+    ).rows.map((row) => [row.id, row]),
+  );
+  const answered = new Set<string>();
+  for (const op of batches) {
+    const { items, atomic, results = [], refusedAt } = op.batch!;
+    const what = `batch ${op.key} (${atomic ? 'atomic' : 'not atomic'}, ${op.outcome}${op.answer ? `: ${op.answer}` : ''})`;
+    const record = recorded.get(op.key);
+    if (op.outcome === 'unknown') problems.push(`${what}: never answered`);
+    if (op.outcome === 'refused') {
+      if (record) problems.push(`${what}: refused, but recorded as applied`);
+      if (op.answer !== 'BatchRefused' || !atomic) {
+        problems.push(`${what}: no such refusal can be right here`);
+        continue;
+      }
+      results.forEach((result, i) => {
+        const expected = i === refusedAt ? 'InsufficientFunds' : 'NotApplied';
+        if (result.__typename !== expected) problems.push(`${what}: item ${i} answered ${result.__typename}`);
+      });
+    }
+    if (op.outcome !== 'applied') continue;
+    if (!record) problems.push(`${what}: acknowledged, but not recorded under its key`);
+    const replayed = record?.results.map((r) => `${r.type}:${r.fromEntryId ?? ''}`);
+    const got = results.map((r) => `${r.__typename}:${r.fromEntryId ?? ''}`);
+    if (record && JSON.stringify(replayed) !== JSON.stringify(got)) {
+      problems.push(`${what}: recorded ${JSON.stringify(replayed)}, answered ${JSON.stringify(got)}`);
+    }
+    if (results.length !== items.length) problems.push(`${what}: ${results.length} results for ${items.length} items`);
+    results.forEach((result, i) => {
+      const item = items[i]!;
+      if (result.__typename === 'InsufficientFunds' && !atomic) {
+        if (result.requested !== item.amount || result.available! >= item.amount) {
+          problems.push(`${what}: item ${i} refused ${JSON.stringify(result)} for ${item.amount}`);
+        }
+        return;
+      }
+      if (result.__typename !== 'TransferCompleted') {
+        problems.push(`${what}: item ${i} answered ${result.__typename}`);
+        return;
+      }
+      answered.add(result.fromEntryId!);
+      const entry = transfers.get(result.fromEntryId!);
+      const asked = [item.from, -item.amount, item.to, item.to, item.amount, result.toEntryId];
+      const found = entry && [
+        entry.user_id,
+        Number(entry.amount),
+        entry.counterparty_id,
+        entry.payee_id,
+        Number(entry.payee_amount),
+        entry.payee_entry,
+      ];
+      if (JSON.stringify(found) !== JSON.stringify(asked)) {
+        problems.push(`${what}: item ${i} in the ledger as ${JSON.stringify(found)}, asked ${JSON.stringify(asked)}`);
+      }
+    });
+  }
+  for (const id of transfers.keys()) {
+    if (!answered.has(id)) problems.push(`transfer entry ${id} has no key and no batch answered it`);
+  }
+  return problems;
 }

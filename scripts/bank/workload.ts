@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   BankSnapshotDocument,
+  BatchDocument,
   CaptureHoldDocument,
   DepositDocument,
   HoldDocument,
@@ -15,7 +16,7 @@ import {
 
 /** One client operation as the checker sees it: what was asked, and what was answered when. */
 export interface BankOperation {
-  kind: 'transfer' | 'hold' | 'capture' | 'void' | 'deposit' | 'withdraw' | 'set';
+  kind: 'transfer' | 'hold' | 'capture' | 'void' | 'deposit' | 'withdraw' | 'set' | 'batch';
   /** Its idempotency key (unique in the run). */
   key: string;
   /** The user whose lane it goes through (the payer; the hold's user; the wallet). */
@@ -38,6 +39,24 @@ export interface BankOperation {
   answeredAt?: number;
   /** Requests sent after the first (to another server, with the same key). */
   retries: number;
+  /** For a batch: its transfers as asked, whether it was atomic, and each item's answer. */
+  batch?: { items: BankTransfer[]; atomic: boolean; refusedAt?: number; results?: BankItemResult[] };
+}
+
+/** A transfer inside a batch (items carry no key of their own: the batch's key covers them). */
+export interface BankTransfer {
+  from: number;
+  to: number;
+  amount: number;
+}
+
+/** A batch item's answer: its type, a transfer's entries, a refusal's facts. */
+export interface BankItemResult {
+  __typename: string;
+  fromEntryId?: string;
+  toEntryId?: string;
+  available?: number;
+  requested?: number;
 }
 
 /** A read of every balance in one snapshot, and what was wrong with it. */
@@ -69,10 +88,18 @@ export interface WorkloadResult {
   unansweredSnapshots: number;
 }
 
-const APPLIED = new Set(['TransferCompleted', 'HoldPlaced', 'HoldCaptured', 'HoldVoided', 'BalanceUpdated']);
+const APPLIED = new Set([
+  'TransferCompleted',
+  'HoldPlaced',
+  'HoldCaptured',
+  'HoldVoided',
+  'BalanceUpdated',
+  'BatchApplied',
+]);
 
 /**
- * Random transfers and holds (captured in part, voided, or left to expire) between random accounts; deposits,
+ * Random transfers, batches of 2-4 transfers (chained: a later one may spend what an earlier one paid; atomic or
+ * not) and holds (captured in part, voided, or left to expire) between random accounts; deposits,
  * withdrawals and set-balances on wallets with small balances (so that refusals and the insufficient-funds
  * boundary happen under faults too); and snapshot reads of every balance, from `workers` concurrent clients spread
  * over the servers. A request that fails (no answer, a GraphQL error, ConcurrentUpdate) goes again to the next
@@ -167,6 +194,30 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     }
   }
 
+  /** 2-4 transfers in one batch under one key; each item's payee often pays the next item. */
+  async function batch(): Promise<void> {
+    const items: BankTransfer[] = [];
+    let [from, to] = pair();
+    for (let n = 2 + randomInt(3); n > 0; n--) {
+      items.push({ from, to, amount: 1 + randomInt(8) });
+      if (randomInt(2) === 0) [from, to] = [to, pick()];
+      else [from, to] = pair();
+      while (to === from) to = pick();
+    }
+    const atomic = randomInt(4) !== 0;
+    const op = record({ kind: 'batch', key: key(), userId: items[0]!.from, payee: null, amount: 0 });
+    op.batch = { items, atomic };
+    const operations = items.map((t) => ({
+      transfer: { fromUserId: String(t.from), toUserId: String(t.to), amount: t.amount },
+    }));
+    const answer = (await send(BatchDocument, { operations, atomic, idempotencyKey: op.key }, op))?.batch;
+    settle(op, answer);
+    if (answer?.__typename === 'BatchApplied' || answer?.__typename === 'BatchRefused') {
+      op.batch.results = answer.results as BankItemResult[];
+      if (answer.__typename === 'BatchRefused') op.batch.refusedAt = answer.index;
+    }
+  }
+
   /** A deposit (1-5), a withdrawal (1-8: often more than a small wallet has) or, rarely, a set-balance (0-20). */
   async function walletChange(): Promise<void> {
     const wallet = options.wallets[randomInt(options.wallets.length)]!;
@@ -207,7 +258,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   async function worker(): Promise<void> {
     while (performance.now() < options.until) {
       const dice = randomInt(100);
-      if (dice < 35) await transfer();
+      if (dice < 25) await transfer();
+      else if (dice < 35) await batch();
       else if (dice < 60) await holdAndEnd();
       else if (dice < 80) await walletChange();
       else await snapshot();

@@ -36,8 +36,9 @@ export class ItemsWriter<Tx> {
 
   async write(batch: readonly BatchItem[], atomic: boolean, key: BatchKey | null): Promise<BatchAnswer> {
     const refusedFirst = batch.findIndex((item) => !isItem(item));
-    if (atomic && refusedFirst >= 0) {
-      // Refused while being prepared: nothing to run, and a refused batch is not recorded.
+    if (atomic && refusedFirst >= 0 && !key) {
+      // Refused while being prepared: nothing to run, and a refused batch is not recorded. (Under a key, the key
+      // is looked at first: another request under a recorded key is IdempotencyKeyReused, whatever its items.)
       return refusedAt(refusedFirst, batch[refusedFirst] as Refusal, batch.length);
     }
     const items = batch.filter(isItem);
@@ -65,15 +66,22 @@ export class ItemsWriter<Tx> {
     key: BatchKey | null,
   ): Promise<{ answer: BatchAnswer; states: Map<number, UserState> }> {
     const none = new Map<number, UserState>();
+    const ids = [...new Set(items.flatMap((item) => [item.userId, payeeOf(item.op) ?? []].flat()))];
+    const users = await this.store.load(tx, ids, true);
     if (key) {
+      // Looked up under the rows' locks: a first attempt of the same batch (the same rows) still committing, on
+      // this process or another, has committed or failed by now, so a retry finds its record instead of
+      // deciding again against the state it left (and answering a refusal for a batch that was applied).
       const recorded = await this.store.findBatch(tx, key);
       if (recorded) {
         const same = recorded.request === key.request;
         return { answer: same ? recorded.answer : idempotencyKeyReused(key.text), states: none };
       }
     }
-    const ids = [...new Set(items.flatMap((item) => [item.userId, payeeOf(item.op) ?? []].flat()))];
-    const users = await this.store.load(tx, ids, true);
+    const refusedFirst = batch.findIndex((item) => !isItem(item));
+    if (atomic && refusedFirst >= 0) {
+      return { answer: refusedAt(refusedFirst, batch[refusedFirst] as Refusal, batch.length), states: none };
+    }
     const unnamed = items.flatMap(({ op }) => (op.kind === 'placeHold' && op.holdId === 0 ? [op] : []));
     if (unnamed.length > 0) {
       const newIds = await this.store.newHoldIds(tx, unnamed.length);
