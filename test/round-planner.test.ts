@@ -95,3 +95,21 @@ describe('planRound', () => {
     expect(planRound(ready, limits)).toEqual(withMode);
   });
 });
+
+describe('planRound at its edges', () => {
+  it('a lane with nothing to send is passed over', () => {
+    expect(planRound([lane(1, 0), lane(2, 1)], limits)).toEqual({
+      locked: false,
+      batches: [{ key: 2, size: 1, attempt: 1, retry: false, locked: false }],
+    });
+  });
+
+  it('a batch larger than a round goes alone when it comes first; behind another it waits', () => {
+    const wide: RoundLimits = { maxBatchSize: 10, maxRoundOperations: 5, lockedAttempt: 4 };
+    expect(planRound([lane(4, 8)], wide)).toEqual({
+      locked: false,
+      batches: [{ key: 4, size: 8, attempt: 1, retry: false, locked: false }],
+    });
+    expect(planRound([lane(5, 1), lane(4, 8)], wide)?.batches.map((b) => b.key)).toEqual([5]);
+  });
+});

@@ -169,15 +169,15 @@ export function decideBatch(
   };
   const decisions = ops.map((op, index): Decision => {
     const requestKey = op.idempotencyKey;
-    const key = requestKey && keyId(requestKey.space, requestKey.text);
-    if (requestKey !== null && key !== null) {
+    const key = requestKey === null ? null : keyId(requestKey.space, requestKey.text);
+    if (requestKey !== null) {
       // A legacy key (recorded before key spaces) is refused whoever repeats it: its request is unknown.
-      const entry = recorded.get(key) ?? recorded.get(keyId('legacy', requestKey.text));
+      const entry = recorded.get(key!) ?? recorded.get(keyId('legacy', requestKey.text));
       if (entry) {
         const same = entry.space !== 'legacy' && entry.request === requestKey.request;
         return same ? { type: 'recorded', entry } : reused(requestKey);
       }
-      const earlier = acceptedKeys?.get(key);
+      const earlier = acceptedKeys?.get(key!);
       if (earlier !== undefined) {
         const same = ops[earlier]!.idempotencyKey!.request === requestKey.request;
         return same ? { type: 'repeat', of: earlier } : reused(requestKey);
@@ -187,7 +187,7 @@ export function decideBatch(
     if ('type' in effect) return { type: 'rejected', result: effect };
     running += effect.amount;
     held += effect.held;
-    if (key !== null && effect.keepKey) (acceptedKeys ??= new Map()).set(key, index);
+    if (requestKey !== null && effect.keepKey) (acceptedKeys ??= new Map()).set(key!, index);
     if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {
       const hold = account.hold(effect.hold.id)!;
       (endedInBatch ??= new Map()).set(effect.hold.id, endedAs(hold, effect.kind, effect.amount));

@@ -1,0 +1,139 @@
+// How the engine plans a user's batch without a read (relative) and checks it once written: pure, no database.
+import { describe, expect, it } from 'vitest';
+import { keyOfRequest } from '../src/core/idempotency.js';
+import { LedgerEntryKind } from '../src/core/ledger.js';
+import type { Operation } from '../src/core/operations.js';
+import { insufficientFunds, idempotencyKeyReused } from '../src/core/refusals.js';
+import { MAX_BALANCE, type UserState } from '../src/core/user.js';
+import { dependsOnBalance, relativePlan, settled } from '../src/engine/plan.js';
+
+const adjust = (amount: number, key: string | null = null): Operation => ({
+  kind: 'adjust',
+  amount,
+  idempotencyKey: keyOfRequest(key === null ? null : { text: key, space: 'staff' }, LedgerEntryKind.UPDATE, [amount]),
+});
+const batch = (...ops: Operation[]) => ({ key: 7, ops, attempt: 1 });
+const state = (balance: number, version: number, held = 0): UserState => ({
+  id: 7,
+  username: 'u7',
+  email: null,
+  name: null,
+  balance,
+  held,
+  version,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+});
+const MID = Math.floor(MAX_BALANCE / 2);
+
+describe('relativePlan', () => {
+  it('plans changes from a balance of 0: each entry after the batch start', () => {
+    const plan = relativePlan(batch(adjust(5), adjust(-3), adjust(-10)), undefined)!;
+    expect(plan.state).toBeUndefined();
+    expect(plan.fromMemory).toBe(false);
+    expect(plan.decided.balance).toBe(-8);
+    expect(plan.decided.held).toBe(0);
+    expect(plan.decided.entries.map((e) => [e.amount, e.balanceAfter, e.heldAfter])).toEqual([
+      [5, 5, 0],
+      [-3, 2, 0],
+      [-10, -8, 0],
+    ]);
+  });
+
+  it('shifts a batch decided from memory instead of deciding it again', () => {
+    const plan = relativePlan(batch(adjust(-4)), undefined, {
+      balance: 10,
+      held: 2,
+      decided: {
+        balance: 6,
+        held: 2,
+        decisions: [{ type: 'accepted', amount: -4, balanceAfter: 6, entry: 0 }],
+        entries: [
+          {
+            amount: -4,
+            balanceAfter: 6,
+            held: 0,
+            heldAfter: 2,
+            kind: LedgerEntryKind.UPDATE,
+            reason: null,
+            idempotencyKey: null,
+          },
+        ],
+      },
+    })!;
+    expect(plan.decided).toMatchObject({ balance: -4, held: 0, entries: [{ balanceAfter: -4, heldAfter: 0 }] });
+  });
+
+  it('needs a read for sets, transfers and holds, for refusals that depend on the balance, and for nothing to write', () => {
+    const set: Operation = { kind: 'set', balance: 3, reason: null, idempotencyKey: null };
+    const pay: Operation = {
+      kind: 'transfer',
+      payee: 2,
+      amount: 1,
+      reason: null,
+      transferId: 't',
+      idempotencyKey: null,
+    };
+    expect(relativePlan(batch(adjust(1), set), undefined)).toBeUndefined();
+    expect(relativePlan(batch(pay), undefined)).toBeUndefined();
+    expect(relativePlan(batch(adjust(-MID - 1)), undefined)).toBeUndefined();
+    expect(relativePlan(batch(adjust(MAX_BALANCE)), undefined)).toBeUndefined();
+    // One change that fits and one that a balance could refuse: the whole batch needs a read.
+    expect(relativePlan(batch(adjust(1), adjust(-MID - 10)), undefined)).toBeUndefined();
+    // Only repeats of recorded keys: nothing to write, so nothing to plan.
+    const recorded = new Map([
+      [
+        'staff:r',
+        {
+          id: '1',
+          space: 'staff' as const,
+          request: adjust(3, 'r').idempotencyKey!.request,
+          amount: 3,
+          balanceAfter: 3,
+          kind: LedgerEntryKind.UPDATE,
+          reason: null,
+        },
+      ],
+    ]);
+    expect(relativePlan(batch(adjust(3, 'r')), recorded)).toBeUndefined();
+    const reused = adjust(2, 'k');
+    // A refusal that is not about the balance (a reused key) does not need a read; nothing else to write does.
+    expect(relativePlan(batch(adjust(1, 'k'), reused), undefined)?.decided.entries).toHaveLength(1);
+    expect(relativePlan(batch(adjust(1, 'k'), adjust(1, 'k')), undefined)?.decided.entries).toHaveLength(1);
+  });
+});
+
+describe('dependsOnBalance', () => {
+  it('is true of a lack of funds or an amount out of range, not of a reused key', () => {
+    expect(dependsOnBalance(insufficientFunds(1, 2))).toBe(true);
+    expect(dependsOnBalance({ type: 'InvalidAmount', code: 'INVALID_AMOUNT', message: '', amount: 1 })).toBe(true);
+    expect(dependsOnBalance(idempotencyKeyReused('k'))).toBe(false);
+  });
+});
+
+describe('settled', () => {
+  it('gives the user before a relative batch and its decision against that balance', () => {
+    const plan = relativePlan(batch(adjust(5), adjust(-2)), undefined)!;
+    const { before, decided } = settled(plan, state(13, 9));
+    expect(before).toMatchObject({ balance: 10, version: 7 });
+    expect(decided.entries.map((e) => e.balanceAfter)).toEqual([15, 13]);
+  });
+
+  it('refuses a write its decision would not accept: a relative batch must never go through otherwise', () => {
+    const plan = relativePlan(batch(adjust(-5)), undefined)!;
+    // After it the row says 1: it started from 6, where the withdrawal is accepted.
+    expect(settled(plan, state(1, 2)).before.balance).toBe(6);
+    // A row that started from 4 could not have taken it: the decision refuses, and settled says so.
+    const tampered = { ...plan, decided: { ...plan.decided, balance: -3 } };
+    expect(() => settled(tampered, state(1, 2))).toThrow(
+      'a relative batch was written that its decision does not accept',
+    );
+    // The same number of entries, one of them for another amount: also refused.
+    const two = relativePlan(batch(adjust(5), adjust(-2)), undefined)!;
+    const changed = {
+      ...two,
+      decided: { ...two.decided, entries: [two.decided.entries[0]!, { ...two.decided.entries[1]!, amount: -3 }] },
+    };
+    expect(() => settled(changed, state(13, 9))).toThrow('does not accept');
+  });
+});
