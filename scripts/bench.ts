@@ -24,6 +24,7 @@ import { runLiveBench, type LiveBenchResult } from './bench/live.js';
 import { runLoad, type LoadResult } from './bench/load.js';
 import { cpuMs, rssMb } from './bench/process-stats.js';
 import { insertUsers } from './bench/users.js';
+import { seededRandom } from './lib/random.js';
 import { spawnServer, type SpawnedServer } from './lib/spawn-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -297,17 +298,6 @@ const withdrawHalf = async (db: pg.Pool | undefined, requests: number): Promise<
   };
 };
 
-/** Deterministic pseudo-random numbers, so every system gets the same traffic. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const scenarios: Record<ScenarioName, Scenario> = {
   burst: { name: 'burst', runs: 3, requests: 10_000, inFlight: 'all', connections: () => 100, prepare: withdrawHalf },
   storm: {
@@ -348,7 +338,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
     connections: () => 200,
     async prepare(db, requests) {
       const ids = await insertUsers(db, 10_000, 1000);
-      const random = mulberry32(42);
+      const random = seededRandom(42);
       const ops = Array.from({ length: requests }, () => ({
         userId: ids[Math.floor(random() * ids.length)]!,
         amount: random() < 0.5 ? -1 : 1,
@@ -375,7 +365,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
     // Random transfers among 1,000 users: the total is conserved whatever succeeds.
     async prepare(db, requests) {
       const ids = await insertUsers(db, 1000, 1000);
-      const random = mulberry32(7);
+      const random = seededRandom(7);
       const ops = Array.from({ length: requests }, (): Op => {
         const from = Math.floor(random() * ids.length);
         const to = (from + 1 + Math.floor(random() * (ids.length - 1))) % ids.length;

@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { answers, stateAfterEntry } from '../src/core/answers.js';
 import { decideBatch, type RecordedEntry } from '../src/core/decide.js';
-import { HoldStatus, type HoldState } from '../src/core/hold.js';
+import type { HoldState } from '../src/core/hold.js';
 import { keyOfRequest, type KeySpace } from '../src/core/idempotency.js';
 import { LedgerEntryKind } from '../src/core/ledger.js';
 import type { Operation } from '../src/core/operations.js';
 import { MAX_BALANCE, type UserState } from '../src/core/user.js';
+import { holdState } from './fixtures.js';
 
 const { UPDATE, DEPOSIT, WITHDRAWAL, RESET, SET, GRANT } = LedgerEntryKind;
 
@@ -193,20 +194,8 @@ describe('answers', () => {
 
 describe('decideBatch with holds', () => {
   const { HOLD, CAPTURE, VOID, EXPIRY } = LedgerEntryKind;
-  const open = (id: number, amount: number, expired = false): HoldState => ({
-    id,
-    userId: 1,
-    payeeId: null,
-    amount,
-    status: HoldStatus.OPEN,
-    captured: null,
-    reason: null,
-    idempotencyKey: null,
-    expiresAt: new Date(0),
-    createdAt: new Date(0),
-    endedAt: null,
-    expired,
-  });
+  const open = (id: number, amount: number, expired = false): HoldState =>
+    holdState(id, 1, amount, { expiresAt: new Date(0), expired })[1];
   const holdOp = (kind: LedgerEntryKind, id: number, value = 0): Operation => {
     const idempotencyKey = null;
     if (kind === HOLD)

@@ -6,6 +6,7 @@
 // FUZZ_SEED=n repeats a run; FUZZ_GROUPS=n makes it longer.
 import { expect, it } from 'vitest';
 import { insertUser, JWT_ENV, ledgerViolations, query, signToken } from './helpers.js';
+import { seededRandom } from '../scripts/lib/random.js';
 import { startServers } from './server-process.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
@@ -172,13 +173,7 @@ function expectBatch(step: Extract<Step, { type: 'batch' }>, m: Model, placed: (
 
 /** Deterministic random numbers from the seed. */
 function generator(seed: number) {
-  let a = seed;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { int, pick: <T>(items: readonly T[]) => items[int(items.length)]! };
 }

@@ -6,6 +6,7 @@ import type { Operation } from '../src/core/operations.js';
 import { insufficientFunds, idempotencyKeyReused } from '../src/core/refusals.js';
 import { MAX_BALANCE, type UserState } from '../src/core/user.js';
 import { dependsOnBalance, relativePlan, settled } from '../src/engine/plan.js';
+import { userState } from './fixtures.js';
 
 const adjust = (amount: number, key: string | null = null): Operation => ({
   kind: 'adjust',
@@ -13,17 +14,7 @@ const adjust = (amount: number, key: string | null = null): Operation => ({
   idempotencyKey: keyOfRequest(key === null ? null : { text: key, space: 'staff' }, LedgerEntryKind.UPDATE, [amount]),
 });
 const batch = (...ops: Operation[]) => ({ key: 7, ops, attempt: 1 });
-const state = (balance: number, version: number, held = 0): UserState => ({
-  id: 7,
-  username: 'u7',
-  email: null,
-  name: null,
-  balance,
-  held,
-  version,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-});
+const state = (balance: number, version: number): UserState => ({ ...userState(7, balance)[1], version });
 const MID = Math.floor(MAX_BALANCE / 2);
 
 describe('relativePlan', () => {

@@ -17,42 +17,13 @@ import {
   userNotFound,
 } from '../src/core/refusals.js';
 import { decideItems, type Item } from '../src/core/sequence.js';
-import { MAX_BALANCE, type UserState } from '../src/core/user.js';
+import { MAX_BALANCE } from '../src/core/user.js';
+import { holdState, userState } from './fixtures.js';
 
 const { DEPOSIT, WITHDRAWAL, TRANSFER_OUT, TRANSFER_IN, HOLD, CAPTURE, VOID, SET } = LedgerEntryKind;
 
-const user = (id: number, balance: number, held = 0): [number, UserState] => [
-  id,
-  {
-    id,
-    username: `u${id}`,
-    email: null,
-    name: null,
-    balance,
-    held,
-    version: 1,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-  },
-];
-const hold = (id: number, userId: number, amount: number, extra: Partial<HoldState> = {}): [number, HoldState] => [
-  id,
-  {
-    id,
-    userId,
-    payeeId: null,
-    amount,
-    status: HoldStatus.OPEN,
-    captured: null,
-    reason: null,
-    idempotencyKey: null,
-    expiresAt: new Date(1000),
-    createdAt: new Date(0),
-    endedAt: null,
-    expired: false,
-    ...extra,
-  },
-];
+const user = userState;
+const hold = holdState;
 const deposit = (userId: number, amount: number): Item => ({
   userId,
   op: { kind: 'deposit', amount, idempotencyKey: null },

@@ -5,6 +5,7 @@ import { checkInvariants } from '../../src/db/invariants.js';
 import { runLoad } from './load.js';
 import { cpuMs } from './process-stats.js';
 import { insertUsers } from './users.js';
+import { seededRandom } from '../lib/random.js';
 
 // The `batch` scenario: batches of 1,000 transfers among 10,000 users, 4 in flight, through the service's `batch`
 // mutation, and the same batches through node-postgres straight to PostgreSQL (the plain-SQL reference: one
@@ -36,17 +37,6 @@ export interface BatchBenchResult {
   reference: BatchSystemResult;
 }
 
-/** Deterministic pseudo-random numbers, so both systems get the same batches. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Transfer {
   from: number;
   to: number;
@@ -55,7 +45,7 @@ interface Transfer {
 
 /** `count` batches of `size` transfers of 1-5 among `ids`: the total is conserved whatever is refused. */
 function makeBatches(ids: readonly number[], count: number, size: number): Transfer[][] {
-  const random = mulberry32(22);
+  const random = seededRandom(22);
   return Array.from({ length: count }, () =>
     Array.from({ length: size }, () => {
       const from = Math.floor(random() * ids.length);

@@ -1,0 +1,45 @@
+import { HoldStatus, type HoldState } from '../src/core/hold.js';
+import type { UserState } from '../src/core/user.js';
+
+// States as the stores read them, for the tests of the pure decisions.
+
+/** User `id` at version 1, as a [id, state] pair for a Map. */
+export const userState = (id: number, balance: number, held = 0): [number, UserState] => [
+  id,
+  {
+    id,
+    username: `u${id}`,
+    email: null,
+    name: null,
+    balance,
+    held,
+    version: 1,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  },
+];
+
+/** An open hold of `userId`, as a [id, hold] pair for a Map; `extra` overrides any field. */
+export const holdState = (
+  id: number,
+  userId: number,
+  amount: number,
+  extra: Partial<HoldState> = {},
+): [number, HoldState] => [
+  id,
+  {
+    id,
+    userId,
+    payeeId: null,
+    amount,
+    status: HoldStatus.OPEN,
+    captured: null,
+    reason: null,
+    idempotencyKey: null,
+    expiresAt: new Date(1000),
+    createdAt: new Date(0),
+    endedAt: null,
+    expired: false,
+    ...extra,
+  },
+];
