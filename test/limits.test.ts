@@ -61,6 +61,17 @@ describe('query limits (graphql-armor), configurable', () => {
     expect(body.errors[0]?.extensions.code).toMatch(/GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT|GRAPHQL_PARSE_FAILED/);
   });
 
+  it('a batch written out in the document counts against the limits: its items are tokens like any others', async () => {
+    const items = Array.from({ length: 20 }, () => '{ deposit: { userId: "1", amount: 1 } }').join(' ');
+    const query = `mutation { batch(operations: [${items}]) { __typename } }`;
+    const before = await post(t, { query: '{ user(id: "1") { balance } }' });
+    const { status, body } = await post(t, { query });
+    expect(status).toBe(400);
+    expect(body.errors[0]?.message).toMatch(/more th[ae][nt] 200 tokens/);
+    // Nothing ran: the balance is what it was. (As variables, items are bounded by BATCH_OPERATIONS_MAX instead.)
+    expect(await post(t, { query: '{ user(id: "1") { balance } }' })).toEqual(before);
+  });
+
   it('accepts documents within every limit', async () => {
     const { status, body } = await post(t, { query: `{ ${aliases(3)} }` });
     expect(status).toBe(200);
