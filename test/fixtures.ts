@@ -1,4 +1,5 @@
 import { HoldStatus, type HoldState } from '../src/core/hold.js';
+import type { Transfer } from '../src/core/operations.js';
 import type { UserState } from '../src/core/user.js';
 
 // States as the stores read them, for the tests of the pure decisions.
@@ -43,3 +44,13 @@ export const holdState = (
     ...extra,
   },
 ];
+
+/** A transfer of `amount` to `payee`, without a key; its transfer id is `t` and the amount. */
+export const transferOp = (payee: number, amount: number): Transfer => ({
+  kind: 'transfer',
+  payee,
+  amount,
+  reason: null,
+  transferId: `t${amount}`,
+  idempotencyKey: null,
+});

@@ -6,7 +6,7 @@ import type { Operation } from '../src/core/operations.js';
 import { insufficientFunds, idempotencyKeyReused } from '../src/core/refusals.js';
 import { MAX_BALANCE, type UserState } from '../src/core/user.js';
 import { dependsOnBalance, relativePlan, settled } from '../src/engine/plan.js';
-import { userState } from './fixtures.js';
+import { transferOp, userState } from './fixtures.js';
 
 const adjust = (amount: number, key: string | null = null): Operation => ({
   kind: 'adjust',
@@ -57,14 +57,7 @@ describe('relativePlan', () => {
 
   it('needs a read for sets, transfers and holds, for refusals that depend on the balance, and for nothing to write', () => {
     const set: Operation = { kind: 'set', balance: 3, reason: null, idempotencyKey: null };
-    const pay: Operation = {
-      kind: 'transfer',
-      payee: 2,
-      amount: 1,
-      reason: null,
-      transferId: 't',
-      idempotencyKey: null,
-    };
+    const pay = transferOp(2, 1);
     expect(relativePlan(batch(adjust(1), set), undefined)).toBeUndefined();
     expect(relativePlan(batch(pay), undefined)).toBeUndefined();
     expect(relativePlan(batch(adjust(-MID - 1)), undefined)).toBeUndefined();

@@ -18,7 +18,7 @@ import {
 } from '../src/core/refusals.js';
 import { decideItems, type Item } from '../src/core/sequence.js';
 import { MAX_BALANCE } from '../src/core/user.js';
-import { holdState, userState } from './fixtures.js';
+import { holdState, transferOp, userState } from './fixtures.js';
 
 const { DEPOSIT, WITHDRAWAL, TRANSFER_OUT, TRANSFER_IN, HOLD, CAPTURE, VOID, SET } = LedgerEntryKind;
 
@@ -330,14 +330,7 @@ describe('decideBatch: keys and transfers within one account', () => {
     amount,
     idempotencyKey: keyOfRequest({ text, space: 'staff' }, WITHDRAWAL, [amount]),
   });
-  const pay = (payee: number, amount: number): Operation => ({
-    kind: 'transfer',
-    payee,
-    amount,
-    reason: null,
-    transferId: `t${amount}`,
-    idempotencyKey: null,
-  });
+  const pay = transferOp;
 
   it('a key accepted earlier in the batch: the same request repeats it, another is refused; refusals keep no key', () => {
     const decided = decideBatch(10, [keyed('a', 20), keyed('a', 4), keyed('a', 4), keyed('a', 5), keyed('b', 1)]);
@@ -425,14 +418,7 @@ describe('decideBatch: what else it keeps', () => {
   });
 
   it('a transfer without payees to look at is to an unknown payee', () => {
-    const pay: Operation = {
-      kind: 'transfer',
-      payee: 2,
-      amount: 1,
-      reason: null,
-      transferId: 't',
-      idempotencyKey: null,
-    };
+    const pay = transferOp(2, 1);
     expect(decideBatch(10, [pay]).decisions).toEqual([{ type: 'rejected', result: userNotFound('2', 'PAYEE') }]);
   });
 
