@@ -158,7 +158,15 @@ export async function check(
     if (found.length > 1) violations.push(`${what}: applied ${found.length} times`);
     const entry = found[0];
     if (op.outcome === 'refused') {
-      if (entry) violations.push(`${what}: refused, but applied`);
+      if (entry) {
+        // When, against the request: committed after the refusal was answered (a late attempt applied), or
+        // before it (the refusal missed a commit).
+        const at = (ms: number | undefined) => (ms === undefined ? '?' : `${Math.round(ms - op.sentAt)} ms`);
+        violations.push(
+          `${what}: refused, but applied (sent at 0, refusal answered at ${at(op.answeredAt)}, ` +
+            `entry committed at ${at(entry.committed_ms)}; ${op.retries} retries)`,
+        );
+      }
       const untrue = refusalProblem(op, history.get(op.userId) ?? [], holds);
       if (untrue) violations.push(`${what}: ${untrue}`);
       continue;
