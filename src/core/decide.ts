@@ -104,6 +104,21 @@ function refusedByRules(
   return undefined;
 }
 
+/** The ledger entry an accepted `effect` of `op` writes, leaving the account at `balanceAfter` and `heldAfter`. */
+export function entryOf(op: Operation, effect: Effect, balanceAfter: number, heldAfter: number): EntryToWrite {
+  return {
+    amount: effect.amount,
+    balanceAfter,
+    held: effect.held,
+    heldAfter,
+    kind: effect.kind,
+    reason: effect.reason,
+    idempotencyKey: effect.keepKey ? op.idempotencyKey : null,
+    transfer: effect.transfer && { counterparty: effect.transfer.payee, transferId: effect.transfer.transferId },
+    hold: effect.hold,
+  };
+}
+
 /** An account as a decision sees it: where the operations before this one left it. */
 export interface AccountView {
   balance: number;
@@ -196,17 +211,7 @@ export function decideBatch(
       credited ??= new Map();
       credited.set(effect.transfer.payee, (credited.get(effect.transfer.payee) ?? 0) - effect.amount);
     }
-    entries.push({
-      amount: effect.amount,
-      balanceAfter: running,
-      held: effect.held,
-      heldAfter: held,
-      kind: effect.kind,
-      reason: effect.reason,
-      idempotencyKey: effect.keepKey ? op.idempotencyKey : null,
-      transfer: effect.transfer && { counterparty: effect.transfer.payee, transferId: effect.transfer.transferId },
-      hold: effect.hold,
-    });
+    entries.push(entryOf(op, effect, running, held));
     return { type: 'accepted', amount: effect.amount, balanceAfter: running, entry: entries.length - 1 };
   });
   return { balance: running, held, decisions, entries };

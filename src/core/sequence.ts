@@ -1,4 +1,4 @@
-import { decideStep, type AccountView, type EntryToWrite } from './decide.js';
+import { decideStep, entryOf, type AccountView, type EntryToWrite } from './decide.js';
 import { endedAs } from './decisions.js';
 import type { HoldState } from './hold.js';
 import { LedgerEntryKind } from './ledger.js';
@@ -76,17 +76,7 @@ export function decideItems(
     }
     account.balance += effect.amount;
     account.held += effect.held;
-    account.entries.push({
-      amount: effect.amount,
-      balanceAfter: account.balance,
-      held: effect.held,
-      heldAfter: account.held,
-      kind: effect.kind,
-      reason: effect.reason,
-      idempotencyKey: effect.keepKey ? op.idempotencyKey : null,
-      transfer: effect.transfer && { counterparty: effect.transfer.payee, transferId: effect.transfer.transferId },
-      hold: effect.hold,
-    });
+    account.entries.push(entryOf(op, effect, account.balance, account.held));
     const own = { userId, index: account.entries.length - 1 };
     if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {
       ended.set(effect.hold.id, endedAs(view.hold(effect.hold.id)!, effect.kind, effect.amount));

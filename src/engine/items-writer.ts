@@ -35,16 +35,17 @@ export class ItemsWriter<Tx> {
   ) {}
 
   async write(batch: readonly BatchItem[], atomic: boolean, key: BatchKey | null): Promise<BatchAnswer> {
-    const refusedFirst = batch.findIndex((item) => !isItem(item));
-    if (atomic && refusedFirst >= 0 && !key) {
-      // Refused while being prepared: nothing to run, and a refused batch is not recorded. (Under a key, the key
-      // is looked at first: another request under a recorded key is IdempotencyKeyReused, whatever its items.)
-      return refusedAt(refusedFirst, batch[refusedFirst] as Refusal, batch.length);
-    }
+    // Atomic with an item refused while being prepared: nothing to run, and a refused batch is not recorded. (Under
+    // a key, the key is looked at first: another request under a recorded key is IdempotencyKeyReused.)
+    const refusedFirst = atomic ? batch.findIndex((item) => !isItem(item)) : -1;
+    const prepared = refusedFirst >= 0 ? refusedAt(refusedFirst, batch[refusedFirst] as Refusal, batch.length) : null;
+    if (prepared && !key) return prepared;
     const items = batch.filter(isItem);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { answer, states } = await this.store.transaction((tx) => this.attempt(tx, batch, items, atomic, key));
+        const { answer, states } = await this.store.transaction((tx) =>
+          this.attempt(tx, batch, items, atomic, key, prepared),
+        );
         for (const [userId, state] of states) this.remember(userId, state);
         return answer;
       } catch (error) {
@@ -64,6 +65,7 @@ export class ItemsWriter<Tx> {
     items: readonly Item[],
     atomic: boolean,
     key: BatchKey | null,
+    prepared: BatchRefused | null,
   ): Promise<{ answer: BatchAnswer; states: Map<number, UserState> }> {
     const none = new Map<number, UserState>();
     const ids = [...new Set(items.flatMap((item) => [item.userId, payeeOf(item.op) ?? []].flat()))];
@@ -78,10 +80,7 @@ export class ItemsWriter<Tx> {
         return { answer: same ? recorded.answer : idempotencyKeyReused(key.text), states: none };
       }
     }
-    const refusedFirst = batch.findIndex((item) => !isItem(item));
-    if (atomic && refusedFirst >= 0) {
-      return { answer: refusedAt(refusedFirst, batch[refusedFirst] as Refusal, batch.length), states: none };
-    }
+    if (prepared) return { answer: prepared, states: none };
     const unnamed = items.flatMap(({ op }) => (op.kind === 'placeHold' && op.holdId === 0 ? [op] : []));
     if (unnamed.length > 0) {
       const newIds = await this.store.newHoldIds(tx, unnamed.length);
