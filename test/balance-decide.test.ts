@@ -122,10 +122,10 @@ describe('decideBatch', () => {
       { balance: 11, outcomes: [1, 'IdempotencyKeyReused'] },
     ],
     [
-      'a refused operation does not record its key',
+      'a refused operation holds its key: the same request again gets the same refusal, after a deposit too',
       0,
-      [op(UPDATE, -1, 'k'), op(DEPOSIT, 1), op(UPDATE, -1, 'k')],
-      { balance: 0, outcomes: ['InsufficientFunds', 1, -1] },
+      [op(UPDATE, -1, 'k'), op(DEPOSIT, 1), op(UPDATE, -1, 'k'), op(UPDATE, -2, 'k')],
+      { balance: 1, outcomes: ['InsufficientFunds', 1, 'InsufficientFunds', 'IdempotencyKeyReused'] },
     ],
   ];
   it.each(cases)('%s', (_name, balance, ops, expected) => {

@@ -237,13 +237,17 @@ describe('batch', () => {
     );
     expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
     expect(await balances(b)).toEqual([8]);
-    // An atomic batch refused as a whole is not recorded: a retry may succeed.
-    const refused = await batch([{ withdraw: { userId: b, amount: 9 } }], { idempotencyKey: 'batch-3' });
+    // An atomic batch refused as a whole is recorded too: a retry gets the same refusal, even once it would go
+    // through (a first attempt that comes late must not apply after its retry was refused); a new key may.
+    const withdrawNine = [{ withdraw: { userId: b, amount: 9 } }];
+    const refused = await batch(withdrawNine, { idempotencyKey: 'batch-3' });
     expect(refused.__typename).toBe('BatchRefused');
     await batch([{ deposit: { userId: b, amount: 1 } }]);
-    expect((await batch([{ withdraw: { userId: b, amount: 9 } }], { idempotencyKey: 'batch-3' })).__typename).toBe(
-      'BatchApplied',
-    );
+    expect(await batch(withdrawNine, { idempotencyKey: 'batch-3' })).toEqual(refused);
+    expect((await batch(withdrawNine, { idempotencyKey: 'batch-4' })).__typename).toBe('BatchApplied');
+    // So is a batch refused while its items were prepared.
+    expect(await batch(selfTransfer, { idempotencyKey: 'batch-1b' })).toMatchObject({ __typename: 'BatchRefused' });
+    expect(await balances(a, b)).toEqual([7, 0]);
     expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 });

@@ -48,12 +48,28 @@ describe('idempotency keys', () => {
     expect(await update(other, -11, 'k')).toMatchObject({ __typename: 'BalanceUpdated', balance: 89 });
   });
 
-  it('do not record refused operations: a retry with the same key can succeed later', async () => {
+  it('record refusals too: a retry with the same key gets the same refusal, even once it would go through', async () => {
     const userId = await insertUser(t.orm, 5);
-    expect(await withdraw(userId, 10, 'retry-me')).toMatchObject({ __typename: 'InsufficientFunds' });
+    const refused = await withdraw(userId, 10, 'retry-me');
+    expect(refused).toMatchObject({ __typename: 'InsufficientFunds', balance: 5, requested: 10 });
     await t.client.graphql.request(DepositDocument, { userId, amount: 10 });
-    expect(await withdraw(userId, 10, 'retry-me')).toMatchObject({ __typename: 'BalanceUpdated', balance: 5 });
-    expect(await entriesWithKey(userId, 'retry-me')).toBe(1);
+    // As first answered (the balance it states is the one it was decided on), and nothing written.
+    expect(await withdraw(userId, 10, 'retry-me')).toEqual(refused);
+    expect(await withdraw(userId, 11, 'retry-me')).toMatchObject({ __typename: 'IdempotencyKeyReused' });
+    expect(await entriesWithKey(userId, 'retry-me')).toBe(0);
+    // A new key is a new request.
+    expect(await withdraw(userId, 10, 'retry-me-2')).toMatchObject({ __typename: 'BalanceUpdated', balance: 5 });
+    // Ten at once under a key that will be refused: one refusal recorded, ten identical answers.
+    const answers = await Promise.all(Array.from({ length: 10 }, () => withdraw(userId, 6, 'burst-refused')));
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ __typename: 'InsufficientFunds' });
+    const [row] = await query<{ n: string }>(
+      t.orm,
+      'select count(*) as n from refused_requests where user_id = ? and idempotency_key = ?',
+      [Number(userId), 'burst-refused'],
+    );
+    expect(row!.n).toBe('1');
+    expect(await ledgerViolations(t.orm)).toEqual([]);
   });
 
   it('hold under concurrency: 100 concurrent requests with one key give one entry and 100 identical answers', async () => {

@@ -43,9 +43,9 @@ interface Model {
   balance: Map<number, number>;
   held: Map<number, number>;
   holds: Map<number, HoldModel>;
-  /** Applied single operations under a key: by "account:key", the request and its answer's type. */
+  /** Single operations decided under a key (applied or refused): by "account:key", the request and its answer's type. */
   opKeys: Map<string, { request: string; answer: string }>;
-  /** Applied batches under a key: the request and the answer (types, in order). */
+  /** Batches answered under a key (applied or refused): the request and the answer (types, in order). */
   batchKeys: Map<string, { request: string; answer: string }>;
 }
 
@@ -129,7 +129,8 @@ function expectSingle(step: Extract<Step, { type: 'single' }>, m: Model, placed?
   if (preparedRefusal(step.op, m)) return preparedRefusal(step.op, m)!;
   if (recorded) return recorded.request === request(step.op) ? recorded.answer : 'IdempotencyKeyReused';
   const answer = decide(step.op, m, placed);
-  if (keyId !== undefined && APPLIED.has(answer)) m.opKeys.set(keyId, { request: request(step.op), answer });
+  // Decided in the engine, applied or refused: recorded under the key (a repeat gets the same answer).
+  if (keyId !== undefined) m.opKeys.set(keyId, { request: request(step.op), answer });
   return answer;
 }
 
@@ -169,7 +170,7 @@ function expectBatch(step: Extract<Step, { type: 'batch' }>, m: Model, placed: (
     answer = { type: 'BatchApplied', results: step.items.map((op, i) => decide(op, m, placed[i])) };
   }
   const text = request(answer);
-  if (step.key !== null && answer.type === 'BatchApplied') m.batchKeys.set(step.key, { request: asked, answer: text });
+  if (step.key !== null) m.batchKeys.set(step.key, { request: asked, answer: text });
   return text;
 }
 

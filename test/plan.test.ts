@@ -55,7 +55,7 @@ describe('relativePlan', () => {
     expect(plan.decided).toMatchObject({ balance: -4, held: 0, entries: [{ balanceAfter: -4, heldAfter: 0 }] });
   });
 
-  it('needs a read for sets, transfers and holds, for refusals that depend on the balance, and for nothing to write', () => {
+  it('needs a read for sets, transfers, holds and keys, and for refusals that depend on the balance', () => {
     const set: Operation = { kind: 'set', balance: 3, reason: null, idempotencyKey: null };
     const pay = transferOp(2, 1);
     expect(relativePlan(batch(adjust(1), set), undefined)).toBeUndefined();
@@ -64,26 +64,10 @@ describe('relativePlan', () => {
     expect(relativePlan(batch(adjust(MAX_BALANCE)), undefined)).toBeUndefined();
     // One change that fits and one that a balance could refuse: the whole batch needs a read.
     expect(relativePlan(batch(adjust(1), adjust(-MID - 10)), undefined)).toBeUndefined();
-    // Only repeats of recorded keys: nothing to write, so nothing to plan.
-    const recorded = new Map([
-      [
-        'staff:r',
-        {
-          id: '1',
-          space: 'staff' as const,
-          request: adjust(3, 'r').idempotencyKey!.request,
-          amount: 3,
-          balanceAfter: 3,
-          kind: LedgerEntryKind.UPDATE,
-          reason: null,
-        },
-      ],
-    ]);
-    expect(relativePlan(batch(adjust(3, 'r')), recorded)).toBeUndefined();
-    const reused = adjust(2, 'k');
-    // A refusal that is not about the balance (a reused key) does not need a read; nothing else to write does.
-    expect(relativePlan(batch(adjust(1, 'k'), reused), undefined)?.decided.entries).toHaveLength(1);
-    expect(relativePlan(batch(adjust(1, 'k'), adjust(1, 'k')), undefined)?.decided.entries).toHaveLength(1);
+    // An operation under a key is decided under its row lock, where its key's record is read and written: never
+    // relative, alone or beside others.
+    expect(relativePlan(batch(adjust(1, 'k')), undefined)).toBeUndefined();
+    expect(relativePlan(batch(adjust(1), adjust(1, 'k')), undefined)).toBeUndefined();
   });
 });
 

@@ -1,7 +1,14 @@
 // The pure decisions of batches and of every operation's rules (core/sequence.ts, core/decide.ts, core/decisions.ts):
 // no database, no server. Each case states the whole result: entries, refusals with their messages, accounts.
 import { describe, expect, it } from 'vitest';
-import { decideBatch, decideStep, keysOf, type RecordedEntry } from '../src/core/decide.js';
+import {
+  decideBatch,
+  decideStep,
+  keysOf,
+  refusalsToRecord,
+  type RecordedAnswer,
+  type RecordedEntry,
+} from '../src/core/decide.js';
 import { endedAs } from '../src/core/decisions.js';
 import { HoldStatus, type HoldState } from '../src/core/hold.js';
 import { keyId, keyOfRequest } from '../src/core/idempotency.js';
@@ -332,16 +339,25 @@ describe('decideBatch: keys and transfers within one account', () => {
   });
   const pay = transferOp;
 
-  it('a key accepted earlier in the batch: the same request repeats it, another is refused; refusals keep no key', () => {
-    const decided = decideBatch(10, [keyed('a', 20), keyed('a', 4), keyed('a', 4), keyed('a', 5), keyed('b', 1)]);
+  it('a key decided earlier in the batch: the same request gets the same answer (a refusal too), another is refused', () => {
+    const ops = [keyed('a', 20), keyed('a', 20), keyed('a', 4), keyed('b', 4), keyed('b', 4), keyed('b', 5)];
+    const decided = decideBatch(10, ops);
     expect(decided.decisions).toEqual([
       { type: 'rejected', result: insufficientFunds(10, 20) },
-      { type: 'accepted', amount: -4, balanceAfter: 6, entry: 0 },
-      { type: 'repeat', of: 1 },
+      { type: 'rejected', result: insufficientFunds(10, 20), replay: true },
       { type: 'rejected', result: idempotencyKeyReused('a') },
-      { type: 'accepted', amount: -1, balanceAfter: 5, entry: 1 },
+      { type: 'accepted', amount: -4, balanceAfter: 6, entry: 0 },
+      { type: 'repeat', of: 3 },
+      { type: 'rejected', result: idempotencyKeyReused('b') },
     ]);
-    expect(decided.entries.map((e) => e.idempotencyKey?.text)).toEqual(['a', 'b']);
+    expect(decided.entries.map((e) => e.idempotencyKey?.text)).toEqual(['b']);
+    // Only the refusal decided now is recorded: not its replay, not a reused key, nothing without a key.
+    const unkeyed: Operation = { ...keyed('c', 50), idempotencyKey: null };
+    const withUnkeyed = decideBatch(10, [...ops, unkeyed]);
+    const results = withUnkeyed.decisions.map((d) => (d.type === 'rejected' ? d.result : { type: 'BalanceUpdated' }));
+    expect(refusalsToRecord([...ops, unkeyed], withUnkeyed.decisions, results)).toEqual([
+      { key: ops[0]!.idempotencyKey, refusal: insufficientFunds(10, 20) },
+    ]);
   });
 
   it('a key recorded before: the same request is answered as recorded, another is refused', () => {
@@ -362,6 +378,22 @@ describe('decideBatch: keys and transfers within one account', () => {
       { type: 'rejected', result: idempotencyKeyReused('k') },
     ]);
     expect(decided.entries).toEqual([]);
+  });
+
+  it('a refusal recorded before: the same request gets it again (even with the funds there now), another is refused', () => {
+    const request = keyed('k', 30).idempotencyKey!;
+    const refusal = insufficientFunds(10, 30);
+    const byKey = new Map<string, RecordedAnswer>([
+      [keyId('staff', 'k'), { space: 'staff', request: request.request, refusal }],
+    ]);
+    const decided = decideBatch(100, [keyed('k', 30), keyed('k', 4)], byKey);
+    expect(decided.decisions).toEqual([
+      { type: 'rejected', result: refusal, replay: true },
+      { type: 'rejected', result: idempotencyKeyReused('k') },
+    ]);
+    expect(decided.entries).toEqual([]);
+    const results = decided.decisions.map((d) => (d.type === 'rejected' ? d.result : { type: 'BalanceUpdated' }));
+    expect(refusalsToRecord([keyed('k', 30), keyed('k', 4)], decided.decisions, results)).toEqual([]);
   });
 
   it("transfers credit the payee as the batch goes: a payee's limit counts what the batch paid it already", () => {
@@ -399,6 +431,16 @@ describe('decideBatch: what else it keeps', () => {
     const decided = decideBatch(10, [keyedCapture], new Map(), undefined, holding);
     expect(decided.entries).toMatchObject([{ kind: LedgerEntryKind.EXPIRY, held: -6, idempotencyKey: null }]);
     expect(decided.held).toBe(0);
+  });
+
+  it('records the HoldExpired a keyed capture was answered (it released the hold), without the release flag', () => {
+    const decided = decideBatch(10, [keyedCapture], new Map(), undefined, holding);
+    const answered = holdExpired(4, expiredHold.expiresAt, true);
+    expect(refusalsToRecord([keyedCapture], decided.decisions, [answered])).toEqual([
+      { key: keyedCapture.idempotencyKey, refusal: { ...answered, releasedNow: false } },
+    ]);
+    // A change answered is no refusal: nothing to record.
+    expect(refusalsToRecord([keyedCapture], decided.decisions, [{ type: 'HoldCaptured' }])).toEqual([]);
   });
 
   it('a hold placed in the batch cannot be ended in it: its id is not one the batch read', () => {

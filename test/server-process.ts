@@ -34,16 +34,21 @@ export interface ServerCluster {
 
 /**
  * Starts `count` server processes on a fresh database, together (as separate deployments do: one migrates and
- * seeds), `env(i)` added to the environment of process i.
+ * seeds), `env(i, databaseUrl)` added to the environment of process i (a DATABASE_URL there reaches the same
+ * database another way, e.g. through a proxy).
  */
 export async function startServers(
   count: number,
-  env: Record<string, string> | ((i: number) => Record<string, string>) = {},
+  env:
+    | Record<string, string>
+    | ((i: number, databaseUrl: string) => Record<string, string> | Promise<Record<string, string>>) = {},
 ): Promise<ServerCluster> {
   const databaseUrl = await createTestDatabase();
   const envOf = typeof env === 'function' ? env : () => env;
   const servers = await Promise.all(
-    Array.from({ length: count }, (_, i) => startServerProcess({ ...envOf(i), DATABASE_URL: databaseUrl })),
+    Array.from({ length: count }, async (_, i) =>
+      startServerProcess({ DATABASE_URL: databaseUrl, ...(await envOf(i, databaseUrl)) }),
+    ),
   );
   const orm = await initOrm(databaseUrl, 2);
   const stop = () => Promise.all(servers.map((server) => server.stop()));

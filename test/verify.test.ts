@@ -67,6 +67,13 @@ describe('npm run verify', () => {
        values (?, 0, 11, 'SET', 'twice', 'staff', 'a'), (?, 0, 11, 'SET', 'twice', 'staff', 'b')`,
       [tampered, tampered],
     );
+    // A key recorded as refused beside its entry (the engine decides both under the row lock: never both).
+    await query(
+      t.orm,
+      `insert into refused_requests (user_id, key_space, idempotency_key, request_digest, refusal)
+       values (?, 'staff', 'twice', 'a', '{"type": "InsufficientFunds"}')`,
+      [tampered],
+    );
     await query(t.orm, `insert into ledger_entries (user_id, amount, balance_after, kind) values (?, 0, 99, 'SET')`, [
       tampered,
     ]);
@@ -83,6 +90,7 @@ describe('npm run verify', () => {
         `balance-equals-ledger ${negative}`,
         `balance-after-chain ${tampered}`,
         `unique-idempotency-key ${tampered}`,
+        `refused-or-applied ${tampered}`,
         `non-negative-available ${negative}`,
         `held-equals-open-holds ${held}`,
         `held-after-chain ${held}`,

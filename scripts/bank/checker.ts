@@ -84,12 +84,13 @@ async function expiredOpenHolds(db: pg.Client, timeoutMs: number): Promise<strin
  * - every snapshot had the total and nothing negative, and every request (snapshots too) was answered;
  * - the total is conserved now, every invariant of `npm run verify` holds, every expired hold has ended;
  * - every acknowledged operation is in the ledger exactly once, as asked (kind, user, amount, payee, hold,
- *   expiry), and left its hold as answered; a refused one is not in it at all;
+ *   expiry), and left its hold as answered; a refused one is not in it at all, and its refusal is recorded under
+ *   its key as answered (so a late first attempt cannot apply after it);
  * - every refusal states facts that were true: an InsufficientFunds names a balance and available amount the user
  *   had (by the ledger and its commit times) while the request was in flight, and less than was asked; a
  *   HoldExpired names a hold that had expired; no other refusal can happen in this workload;
  * - batches (batchProblems): an applied one is recorded once under its key, with the answer its client got, and
- *   every transfer it answered is in the ledger as asked; a refused one is not recorded; and every transfer
+ *   every transfer it answered is in the ledger as asked; a refused one is recorded with its refusal; and every transfer
  *   without a key of its own (only batches write those here) is one that an acknowledged batch answered.
  */
 export async function check(
@@ -144,6 +145,15 @@ export async function check(
     ).rows.map((hold) => [hold.id, hold]),
   );
 
+  const refusedUnderKey = new Map(
+    (
+      await db.query<{ idempotency_key: string; type: string }>(
+        `select idempotency_key, refusal->>'type' as type from refused_requests where idempotency_key = any($1::text[])`,
+        [operations.filter((op) => op.outcome === 'refused').map((op) => op.key)],
+      )
+    ).rows.map((row) => [row.idempotency_key, row.type]),
+  );
+
   violations.push(...(await batchProblems(db, operations, since)));
   let applied = 0;
   for (const op of operations) {
@@ -166,6 +176,9 @@ export async function check(
           `${what}: refused, but applied (sent at 0, refusal answered at ${at(op.answeredAt)}, ` +
             `entry committed at ${at(entry.committed_ms)}; ${op.retries} retries)`,
         );
+      }
+      if (refusedUnderKey.get(op.key) !== op.answer) {
+        violations.push(`${what}: refused, but recorded under its key as ${refusedUnderKey.get(op.key) ?? 'nothing'}`);
       }
       const untrue = refusalProblem(op, history.get(op.userId) ?? [], holds);
       if (untrue) violations.push(`${what}: ${untrue}`);
@@ -284,10 +297,12 @@ async function batchProblems(db: pg.Client, operations: readonly BankOperation[]
   const problems: string[] = [];
   const recorded = new Map(
     (
-      await db.query<{ idempotency_key: string; answer: { results: { type: string; fromEntryId?: string }[] } }>(
-        `select idempotency_key, answer from batches where idempotency_key = any($1::text[])`,
-        [batches.map((op) => op.key)],
-      )
+      await db.query<{
+        idempotency_key: string;
+        answer: { type: string; index?: number; results: { type: string; fromEntryId?: string }[] };
+      }>(`select idempotency_key, answer from batches where idempotency_key = any($1::text[])`, [
+        batches.map((op) => op.key),
+      ])
     ).rows.map((row) => [row.idempotency_key, row.answer]),
   );
   const transfers = new Map(
@@ -309,7 +324,10 @@ async function batchProblems(db: pg.Client, operations: readonly BankOperation[]
     const record = recorded.get(op.key);
     if (op.outcome === 'unknown') problems.push(`${what}: never answered`);
     if (op.outcome === 'refused') {
-      if (record) problems.push(`${what}: refused, but recorded as applied`);
+      const recordedAs = record && `${record.type} at ${record.index}: ${record.results.map((r) => r.type).join(',')}`;
+      const answeredAs = `BatchRefused at ${refusedAt}: ${results.map((r) => r.__typename).join(',')}`;
+      if (recordedAs !== answeredAs)
+        problems.push(`${what}: answered ${answeredAs}, recorded ${recordedAs ?? 'nothing'}`);
       if (op.answer !== 'BatchRefused' || !atomic) {
         problems.push(`${what}: no such refusal can be right here`);
         continue;
@@ -320,7 +338,8 @@ async function batchProblems(db: pg.Client, operations: readonly BankOperation[]
       });
     }
     if (op.outcome !== 'applied') continue;
-    if (!record) problems.push(`${what}: acknowledged, but not recorded under its key`);
+    if (record?.type !== 'BatchApplied')
+      problems.push(`${what}: acknowledged, but recorded as ${record?.type ?? 'nothing'}`);
     const replayed = record?.results.map((r) => `${r.type}:${r.fromEntryId ?? ''}`);
     const got = results.map((r) => `${r.__typename}:${r.fromEntryId ?? ''}`);
     if (record && JSON.stringify(replayed) !== JSON.stringify(got)) {

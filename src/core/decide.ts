@@ -3,7 +3,15 @@ import type { HoldState } from './hold.js';
 import { keyId, type IdempotencyKey, type RecordedKeySpace } from './idempotency.js';
 import { LedgerEntryKind } from './ledger.js';
 import type { Operation } from './operations.js';
-import { idempotencyKeyReused, insufficientFunds, invalidAmount, userNotFound, type Refusal } from './refusals.js';
+import {
+  idempotencyKeyReused,
+  insufficientFunds,
+  invalidAmount,
+  isRecordedUnderKey,
+  isRefusal,
+  userNotFound,
+  type Refusal,
+} from './refusals.js';
 import { MAX_BALANCE } from './user.js';
 
 /** A ledger entry recorded under an idempotency key. */
@@ -21,6 +29,18 @@ export interface RecordedEntry {
   /** For a hold entry: the hold. */
   hold?: { id: number; amount: number; payee: number | null };
 }
+
+/** A refusal recorded under an idempotency key: a repeat of the same request gets it again. */
+export interface RecordedRefusal {
+  space: RecordedKeySpace;
+  request: string | null;
+  refusal: Refusal;
+}
+
+/** What a key was recorded with: the entry its request wrote, or the refusal it was answered. */
+export type RecordedAnswer = RecordedEntry | RecordedRefusal;
+
+export const isRecordedRefusal = (recorded: RecordedAnswer): recorded is RecordedRefusal => 'refusal' in recorded;
 
 /** One accepted change, ready to write as a ledger row. */
 export interface EntryToWrite {
@@ -56,7 +76,8 @@ export const NO_HOLDS: Holding = { held: 0, get: () => undefined };
 
 export type Decision =
   | { type: 'accepted'; amount: number; balanceAfter: number; entry: number }
-  | { type: 'rejected'; result: Refusal }
+  /** Refused; `replay`: the refusal recorded under the key before (or earlier in the batch), not decided now. */
+  | { type: 'rejected'; result: Refusal; replay?: true }
   /** Repeats an idempotency key accepted earlier in the same batch. */
   | { type: 'repeat'; of: number }
   /** Repeats an idempotency key recorded in the ledger before. */
@@ -150,14 +171,14 @@ export function decideStep(
 /**
  * Applies `ops` (one account's, in order) to `balance`: each decided by its kind's decision, then by the account's
  * rules, accepted or refused on its own. An idempotency key already `recorded` (by key id, see keyId), or
- * accepted earlier in the batch, is answered as the first time when the request is the same (every parameter as
- * sent), else IdempotencyKeyReused: the same answer however the two requests were grouped into batches. Pure: no
- * I/O, no clock (a hold's expiry comes with it, read by the database's clock).
+ * decided earlier in the batch, is answered as the first time (its entry, or its refusal) when the request is the
+ * same (every parameter as sent), else IdempotencyKeyReused: the same answer however the two requests were grouped
+ * into batches. Pure: no I/O, no clock (a hold's expiry comes with it, read by the database's clock).
  */
 export function decideBatch(
   balance: number,
   ops: readonly Operation[],
-  recorded: ReadonlyMap<string, RecordedEntry> = new Map(),
+  recorded: ReadonlyMap<string, RecordedAnswer> = new Map(),
   payees: Payees = NO_PAYEES,
   holding: Holding = NO_HOLDS,
 ): BatchDecision {
@@ -168,7 +189,8 @@ export function decideBatch(
   /** Holds this batch ended, as they are after it. */
   let endedInBatch: Map<number, HoldState> | undefined;
   const entries: EntryToWrite[] = [];
-  let acceptedKeys: Map<string, number> | undefined;
+  /** Keys decided earlier in this batch: the index of the operation that was accepted or refused under each. */
+  let decidedKeys: Map<string, number> | undefined;
   const account: AccountView = {
     get balance() {
       return running;
@@ -182,27 +204,38 @@ export function decideBatch(
     const balance = payees.balanceOf(payee);
     return balance === undefined ? undefined : balance + (credited?.get(payee) ?? 0);
   };
-  const decisions = ops.map((op, index): Decision => {
+  const decisions: Decision[] = [];
+  ops.forEach((op, index) => decisions.push(decide(op, index)));
+  function decide(op: Operation, index: number): Decision {
     const requestKey = op.idempotencyKey;
     const key = requestKey === null ? null : keyId(requestKey.space, requestKey.text);
     if (requestKey !== null) {
       // A legacy key (recorded before key spaces) is refused whoever repeats it: its request is unknown.
-      const entry = recorded.get(key!) ?? recorded.get(keyId('legacy', requestKey.text));
-      if (entry) {
-        const same = entry.space !== 'legacy' && entry.request === requestKey.request;
-        return same ? { type: 'recorded', entry } : reused(requestKey);
+      const first = recorded.get(key!) ?? recorded.get(keyId('legacy', requestKey.text));
+      if (first) {
+        if (first.space === 'legacy' || first.request !== requestKey.request) return reused(requestKey);
+        return isRecordedRefusal(first)
+          ? { type: 'rejected', result: first.refusal, replay: true }
+          : { type: 'recorded', entry: first };
       }
-      const earlier = acceptedKeys?.get(key!);
+      const earlier = decidedKeys?.get(key!);
       if (earlier !== undefined) {
-        const same = ops[earlier]!.idempotencyKey!.request === requestKey.request;
-        return same ? { type: 'repeat', of: earlier } : reused(requestKey);
+        if (ops[earlier]!.idempotencyKey!.request !== requestKey.request) return reused(requestKey);
+        const decided = decisions[earlier]!;
+        return decided.type === 'rejected'
+          ? { type: 'rejected', result: decided.result, replay: true }
+          : { type: 'repeat', of: earlier };
       }
     }
     const effect = decideStep(op, account, payeeBalance);
-    if ('type' in effect) return { type: 'rejected', result: effect };
+    if ('type' in effect) {
+      // A decision's refusal is about the request itself (isRecordedUnderKey): it holds the key like an entry.
+      if (key !== null) (decidedKeys ??= new Map()).set(key, index);
+      return { type: 'rejected', result: effect };
+    }
     running += effect.amount;
     held += effect.held;
-    if (requestKey !== null && effect.keepKey) (acceptedKeys ??= new Map()).set(key!, index);
+    if (requestKey !== null && effect.keepKey) (decidedKeys ??= new Map()).set(key!, index);
     if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {
       const hold = account.hold(effect.hold.id)!;
       (endedInBatch ??= new Map()).set(effect.hold.id, endedAs(hold, effect.kind, effect.amount));
@@ -213,8 +246,35 @@ export function decideBatch(
     }
     entries.push(entryOf(op, effect, running, held));
     return { type: 'accepted', amount: effect.amount, balanceAfter: running, entry: entries.length - 1 };
-  });
+  }
   return { balance: running, held, decisions, entries };
+}
+
+/** A refusal decided now under an idempotency key, to record beside the batch's writes. */
+export interface RefusalToRecord {
+  key: IdempotencyKey;
+  refusal: Refusal;
+}
+
+/**
+ * The refusals answered to `ops` (`results`, from `decided`) to record under their keys: decided now (not replays)
+ * and answers about the request itself (isRecordedUnderKey); a capture or void that found its hold expired too
+ * (accepted: it wrote the release). Once recorded, a repeat of the request, or a first attempt that comes late,
+ * gets the same refusal instead of being decided again.
+ */
+export function refusalsToRecord(
+  ops: readonly Operation[],
+  decisions: readonly Decision[],
+  results: readonly { type: string }[],
+): RefusalToRecord[] {
+  return decisions.flatMap((decision, i) => {
+    const key = ops[i]!.idempotencyKey;
+    const result = results[i]!;
+    const decidedNow = decision.type === 'accepted' || (decision.type === 'rejected' && !decision.replay);
+    if (key === null || !decidedNow || !isRefusal(result) || !isRecordedUnderKey(result)) return [];
+    // Whether this request released the hold is the sweeper's count, not part of the answer to repeat.
+    return [{ key, refusal: result.type === 'HoldExpired' ? { ...result, releasedNow: false } : result }];
+  });
 }
 
 function reused(key: IdempotencyKey): Decision {

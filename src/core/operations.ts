@@ -93,10 +93,13 @@ export function holdEndedBy(op: Operation): number | undefined {
 
 /**
  * Whether an operation is decided only under its rows' locks: it touches another user's row (a payee) or a hold,
- * read with its user's row locked.
+ * read with its user's row locked; or it carries an idempotency key, whose record (entry or refusal) is read and
+ * written under that lock, so that two attempts of one request are decided one after the other.
  */
 export function needsLock(op: Operation): boolean {
-  return op.kind === 'transfer' || op.kind === 'placeHold' || holdEndedBy(op) !== undefined;
+  return (
+    op.idempotencyKey !== null || op.kind === 'transfer' || op.kind === 'placeHold' || holdEndedBy(op) !== undefined
+  );
 }
 
 /** Whether an operation sets the balance to a value (rather than adding to it). */

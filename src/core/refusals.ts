@@ -80,6 +80,20 @@ export type Refusal =
   | UsernameTaken
   | EmailTaken;
 
+/** Whether an answer is a refusal (every refusal carries a code; no change does). */
+export function isRefusal<T extends { type: string }>(answer: T | Refusal): answer is Refusal {
+  return 'code' in answer;
+}
+
+/**
+ * Whether a refusal answers the request itself, and so is recorded under its idempotency key (a repeat gets it
+ * again; a first attempt that comes late cannot apply after it): not a key that belongs to another request, and
+ * not the service giving up on a busy row (the request was not decided; a retry may go through).
+ */
+export function isRecordedUnderKey(refusal: Refusal): boolean {
+  return refusal.type !== 'IdempotencyKeyReused' && refusal.type !== 'ConcurrentUpdate';
+}
+
 export function insufficientFunds(balance: number, requested: number, available = balance): InsufficientFunds {
   const message =
     available === balance

@@ -1,9 +1,10 @@
-import type { RecordedEntry } from '../core/decide.js';
+import type { RecordedAnswer, RefusalToRecord } from '../core/decide.js';
 import type { HoldState } from '../core/hold.js';
 import { keyId, type RecordedKeySpace } from '../core/idempotency.js';
 import type { LedgerEntryKind } from '../core/ledger.js';
 import type { UserState } from '../core/user.js';
-import type { BatchApplied } from '../core/outcomes.js';
+import type { BatchApplied, BatchRefused } from '../core/outcomes.js';
+import type { Refusal } from '../core/refusals.js';
 import type {
   BalanceStore,
   BatchKey,
@@ -13,7 +14,7 @@ import type {
   HoldToWrite,
   WrittenBatch,
 } from '../engine/store.js';
-import { CREDIT, LOAD, LOAD_LOCKED, SELECT_RECORDED, WRITE } from './balance.statements.js';
+import { CREDIT, LOAD, LOAD_LOCKED, RECORD_REFUSALS, SELECT_RECORDED, WRITE } from './balance.statements.js';
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from './errors.js';
 import { LOAD_HOLDS, NEW_HOLD_IDS, WRITE_HOLDS } from './hold.statements.js';
 import { toHoldState, toUserState, type HoldRow, type UserRow } from './rows.js';
@@ -150,11 +151,11 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
     );
   }
 
-  /** The ledger entries recorded under the given idempotency key texts (in every key space), by user id and key id. */
+  /** What was recorded under the given key texts (in every key space): entries and refusals, by user id and key id. */
   async findRecorded(
     tx: Tx,
     keys: readonly { userId: number; key: string }[],
-  ): Promise<Map<number, Map<string, RecordedEntry>>> {
+  ): Promise<Map<number, Map<string, RecordedAnswer>>> {
     const rows = await this.sql.rows<{
       user_id: number;
       id: string;
@@ -171,12 +172,18 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
       hold_id: string | null;
       hold_amount: string | null;
       hold_payee_id: number | null;
+      refusal: Refusal | null;
     }>(SELECT_RECORDED.call([JSON.stringify(keys.map((k) => [k.userId, k.key]))]), [], tx);
-    const byUser = new Map<number, Map<string, RecordedEntry>>();
+    const byUser = new Map<number, Map<string, RecordedAnswer>>();
     for (const row of rows) {
       let recorded = byUser.get(row.user_id);
       if (!recorded) byUser.set(row.user_id, (recorded = new Map()));
-      recorded.set(keyId(row.key_space, row.idempotency_key), {
+      const id = keyId(row.key_space, row.idempotency_key);
+      if (row.refusal) {
+        recorded.set(id, { space: row.key_space, request: row.request_digest, refusal: refusalOf(row.refusal) });
+        continue;
+      }
+      recorded.set(id, {
         id: String(row.id),
         space: row.key_space,
         request: row.request_digest,
@@ -201,16 +208,27 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
     return byUser;
   }
 
-  async findBatch(tx: Tx, key: BatchKey): Promise<{ request: string | null; answer: BatchApplied } | undefined> {
-    const [row] = await this.sql.rows<{ request_digest: string; answer: BatchApplied }>(
+  async recordRefusals(tx: Tx, refusals: readonly (RefusalToRecord & { userId: number })[]): Promise<void> {
+    if (refusals.length === 0) return;
+    const rows = refusals.map((r) => [r.userId, r.key.space, r.key.text, r.key.request, r.refusal]);
+    await this.sql.rows(RECORD_REFUSALS.call([JSON.stringify(rows)]), [], tx);
+  }
+
+  async findBatch(
+    tx: Tx,
+    key: BatchKey,
+  ): Promise<{ request: string | null; answer: BatchApplied | BatchRefused } | undefined> {
+    const [row] = await this.sql.rows<{ request_digest: string; answer: BatchApplied | BatchRefused }>(
       `select request_digest, answer from batches where key_space = ? and owner_id = ? and idempotency_key = ?`,
       [key.space, key.owner, key.text],
       tx,
     );
-    return row && { request: row.request_digest, answer: row.answer };
+    if (!row) return undefined;
+    const results = row.answer.results.map((result) => (result.type === 'HoldExpired' ? refusalOf(result) : result));
+    return { request: row.request_digest, answer: { ...row.answer, results } };
   }
 
-  async recordBatch(tx: Tx, key: BatchKey, answer: BatchApplied): Promise<void> {
+  async recordBatch(tx: Tx, key: BatchKey, answer: BatchApplied | BatchRefused): Promise<void> {
     await this.sql.rows(
       `insert into batches (key_space, owner_id, idempotency_key, request_digest, answer) values (?, ?, ?, ?, ?)`,
       [key.space, key.owner, key.text, key.request, JSON.stringify(answer)],
@@ -254,4 +272,9 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
     }
     return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
   }
+}
+
+/** A refusal as stored (JSON): its dates back as dates. */
+function refusalOf(stored: Refusal): Refusal {
+  return stored.type === 'HoldExpired' ? { ...stored, expiresAt: new Date(stored.expiresAt) } : stored;
 }

@@ -26,18 +26,38 @@ export const LOAD_LOCKED = new PreparedStatement(
 /** A recorded key's space; keys recorded before key spaces existed (none stored) are the grant's or `legacy`. */
 const RECORDED_KEY_SPACE = `coalesce(e.key_space, case when e.kind = 'GRANT' then 'system' else 'legacy' end) as key_space`;
 
+/** What keys (user id and text, in every space) were recorded with: entries written, then refusals answered. */
 export const SELECT_RECORDED = new PreparedStatement(
   'balance_recorded',
   ['jsonb'],
-  `select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, ${RECORDED_KEY_SPACE},
+  `with wanted as (select (pair->>0)::integer as user_id, pair->>1 as idempotency_key
+                     from jsonb_array_elements($1) as pair)
+   select e.user_id, e.id, e.amount, e.balance_after, e.kind, e.reason, e.idempotency_key, ${RECORDED_KEY_SPACE},
           e.request_digest, e.counterparty_id,
           e.transfer_id, (select c.id from ledger_entries c
                             where c.transfer_id = e.transfer_id and c.kind = 'TRANSFER_IN') as counterpart_id,
-          e.hold_id, h.amount as hold_amount, h.payee_id as hold_payee_id
+          e.hold_id, h.amount as hold_amount, h.payee_id as hold_payee_id, null::jsonb as refusal
      from ledger_entries e
      left join holds h on h.user_id = e.user_id and h.id = e.hold_id
-    where (e.user_id, e.idempotency_key) in
-          (select (pair->>0)::integer, pair->>1 from jsonb_array_elements($1) as pair)`,
+    where (e.user_id, e.idempotency_key) in (select user_id, idempotency_key from wanted)
+   union all
+   select r.user_id, null, null, null, null, null, r.idempotency_key, r.key_space,
+          r.request_digest, null, null, null, null, null, null, r.refusal
+     from refused_requests r
+    where (r.user_id, r.idempotency_key) in (select user_id, idempotency_key from wanted)`,
+);
+
+/**
+ * Refusals under their keys, `$1`: [user id, key space, key, request digest, refusal]. Every attempt of a keyed
+ * request is decided under its user's row lock, so a key is never both refused and applied; `do nothing` only
+ * meets a refusal of a user that does not exist (no row to lock), recorded by another attempt meanwhile.
+ */
+export const RECORD_REFUSALS = new PreparedStatement(
+  'balance_record_refusals',
+  ['jsonb'],
+  `insert into refused_requests (user_id, key_space, idempotency_key, request_digest, refusal)
+   select (r->>0)::integer, r->>1, r->>2, r->>3, r->4 from jsonb_array_elements($1) as r
+   on conflict do nothing`,
 );
 
 // One statement, atomic on its own, for every user of a round: the guarded updates and all their ledger rows.

@@ -4,7 +4,7 @@ export type RunQuery = (sql: string) => Promise<Record<string, unknown>[]>;
 export interface InvariantViolation {
   /**
    * Which invariant: balance-equals-ledger, non-negative-balance, balance-after-chain, unique-idempotency-key,
-   * transfer-pairs, non-negative-available, held-equals-open-holds, held-after-chain, hold-endings.
+   * refused-or-applied, transfer-pairs, non-negative-available, held-equals-open-holds, held-after-chain, hold-endings.
    */
   invariant: string;
   userId: number;
@@ -50,6 +50,16 @@ const CHECKS: [string, string][] = [
       group by user_id, idempotency_key
      having count(*) > count(distinct space) or (count(*) > 1 and bool_or(space = 'legacy'))
       order by user_id limit 1000`,
+  ],
+  [
+    // A key is refused or applied, never both (both are decided under the account's row lock).
+    'refused-or-applied',
+    `select r.user_id, 'idempotency key ' || quote_literal(r.idempotency_key) || ' (' || r.key_space
+            || ') refused ' || (r.refusal->>'type') || ' and applied as entry ' || e.id as detail
+       from refused_requests r
+       join ledger_entries e
+         on e.user_id = r.user_id and e.idempotency_key = r.idempotency_key and e.key_space = r.key_space
+      order by 1 limit 1000`,
   ],
   [
     // Each transfer (or capture paid to a payee): one debit (TRANSFER_OUT or CAPTURE) and one TRANSFER_IN of the
@@ -114,7 +124,7 @@ export const INVARIANTS: readonly string[] = CHECKS.map(([name]) => name);
 
 /**
  * Checks what must always hold for a balance database: balance == sum of the ledger, no negative balance, a
- * consistent balance_after chain, idempotency keys used once per user, both sides of every transfer (and of
+ * consistent balance_after chain, idempotency keys used once per user (refused or applied, never both), both sides of every transfer (and of
  * every capture paid to a payee), nothing negative available, held == the sum of open holds (and the ledger's
  * held_after chain agrees), and every hold made once and ended at most once, as its status says. Read-only; safe on a live database
  * (each check is one statement; under concurrent writes run it on a replica or a quiet moment for exactness).

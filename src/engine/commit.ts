@@ -1,5 +1,5 @@
 import { answers } from '../core/answers.js';
-import type { EntryToWrite } from '../core/decide.js';
+import type { BatchDecision, EntryToWrite } from '../core/decide.js';
 import { HOLD_ENDINGS, HoldStatus, type HoldState } from '../core/hold.js';
 import { LedgerEntryKind } from '../core/ledger.js';
 import type { Outcome } from '../core/outcomes.js';
@@ -33,10 +33,16 @@ export function holdWrite(userId: number, entry: EntryToWrite): HoldToWrite {
   return { ended: { userId, id: hold.id, status, captured: status === HoldStatus.CAPTURED ? -entry.amount : null } };
 }
 
+export interface WrittenPlan {
+  state: UserState;
+  decided: BatchDecision;
+  results: Outcome[];
+}
+
 /** What writing a round's decided batches did. A plan missing from `written` had nothing written. */
 export interface Committed {
-  /** Per written plan: its user right after the batch, and the answers of its operations. */
-  written: Map<Plan, { state: UserState; results: Outcome[] }>;
+  /** Per written plan: its user right after the batch, the decision written, and the answers of its operations. */
+  written: Map<Plan, WrittenPlan>;
   /** Payees credited in this transaction, as they are at its end. */
   payeesAfter: Map<number, UserState>;
 }
@@ -95,13 +101,14 @@ export async function commitPlans<Tx>(
     payeeNow: (payee: number) => payeesAfter.get(payee) ?? stored.get(payee)?.state ?? locked?.get(payee),
     hold: (holdId: number) => holdsAfter.get(holdId) ?? reads?.holds.get(holdId),
   };
-  const written = new Map<Plan, { state: UserState; results: Outcome[] }>();
+  const written = new Map<Plan, WrittenPlan>();
   for (const plan of plans) {
     const batch = stored.get(plan.batch.key);
     if (!batch) continue;
     const { before, decided } = plan.state ? { before: plan.state, decided: plan.decided } : settled(plan, batch.state);
     written.set(plan, {
       state: batch.state,
+      decided,
       results: answers(decided, before, batch.state, batch.entryIds, outcomes),
     });
   }

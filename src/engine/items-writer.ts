@@ -35,8 +35,8 @@ export class ItemsWriter<Tx> {
   ) {}
 
   async write(batch: readonly BatchItem[], atomic: boolean, key: BatchKey | null): Promise<BatchAnswer> {
-    // Atomic with an item refused while being prepared: nothing to run, and a refused batch is not recorded. (Under
-    // a key, the key is looked at first: another request under a recorded key is IdempotencyKeyReused.)
+    // Atomic with an item refused while being prepared: nothing to run. Under a key, the key is looked at first
+    // (another request under a recorded key is IdempotencyKeyReused), and the refusal is recorded under it.
     const refusedFirst = atomic ? batch.findIndex((item) => !isItem(item)) : -1;
     const prepared = refusedFirst >= 0 ? refusedAt(refusedFirst, batch[refusedFirst] as Refusal, batch.length) : null;
     if (prepared && !key) return prepared;
@@ -80,7 +80,7 @@ export class ItemsWriter<Tx> {
         return { answer: same ? recorded.answer : idempotencyKeyReused(key.text), states: none };
       }
     }
-    if (prepared) return { answer: prepared, states: none };
+    if (prepared) return { answer: await this.recorded(tx, key, prepared), states: none };
     const unnamed = items.flatMap(({ op }) => (op.kind === 'placeHold' && op.holdId === 0 ? [op] : []));
     if (unnamed.length > 0) {
       const newIds = await this.store.newHoldIds(tx, unnamed.length);
@@ -94,10 +94,8 @@ export class ItemsWriter<Tx> {
     const decided = decideItems(users, holds, items);
     if (atomic && decided.firstRefused >= 0) {
       const refused = decided.items[decided.firstRefused]!;
-      return {
-        answer: refusedAt(decided.firstRefused, (refused as { result: Refusal }).result, batch.length),
-        states: none,
-      };
+      const answer = refusedAt(decided.firstRefused, (refused as { result: Refusal }).result, batch.length);
+      return { answer: await this.recorded(tx, key, answer), states: none };
     }
     const batches = [...decided.accounts]
       .filter(([, account]) => account.entries.length > 0)
@@ -114,8 +112,19 @@ export class ItemsWriter<Tx> {
       type: 'BatchApplied',
       results: batch.map((item) => (isItem(item) ? ran[next++]! : item)),
     };
+    return {
+      answer: await this.recorded(tx, key, answer),
+      states: new Map([...written].map(([userId, b]) => [userId, b.state])),
+    };
+  }
+
+  /**
+   * `answer`, recorded under `key` (if any) in the batch's transaction: applied or refused, a repeat gets it again,
+   * and a first attempt that comes late finds it instead of being decided after its retry was answered.
+   */
+  private async recorded<A extends BatchApplied | BatchRefused>(tx: Tx, key: BatchKey | null, answer: A): Promise<A> {
     if (key) await this.store.recordBatch(tx, key, answer);
-    return { answer, states: new Map([...written].map(([userId, b]) => [userId, b.state])) };
+    return answer;
   }
 }
 

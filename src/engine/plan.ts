@@ -1,4 +1,4 @@
-import { decideBatch, NO_HOLDS, type BatchDecision, type RecordedEntry } from '../core/decide.js';
+import { decideBatch, NO_HOLDS, type BatchDecision, type RecordedAnswer } from '../core/decide.js';
 import { isAbsolute, needsLock, type Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';
 import { MAX_BALANCE, type UserState } from '../core/user.js';
@@ -18,7 +18,7 @@ export interface Plan {
   decided: BatchDecision;
   /** Decided against the remembered state rather than a read made in this transaction. */
   fromMemory: boolean;
-  recorded: ReadonlyMap<string, RecordedEntry> | undefined;
+  recorded: ReadonlyMap<string, RecordedAnswer> | undefined;
 }
 
 /** Whether a refusal depends on the balance it was decided against (not, e.g., on a reused key). */
@@ -39,7 +39,7 @@ const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
  */
 export function relativePlan(
   batch: RoundBatch<Operation>,
-  recorded: ReadonlyMap<string, RecordedEntry> | undefined,
+  recorded: ReadonlyMap<string, RecordedAnswer> | undefined,
   /** The batch already decided against a known balance (the process's memory), to shift instead of deciding again. */
   known?: { balance: number; held: number; decided: BatchDecision },
 ): Plan | undefined {
@@ -48,7 +48,7 @@ export function relativePlan(
   const startHeld = known?.held ?? 0;
   const decided = known?.decided ?? decideBatch(MID_BALANCE, batch.ops, recorded);
   const balanceDependent = decided.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
-  if (balanceDependent || decided.entries.length === 0) return undefined;
+  if (balanceDependent) return undefined;
   const fromZero = {
     ...decided,
     balance: decided.balance - start,

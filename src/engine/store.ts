@@ -1,6 +1,6 @@
-import type { EntryToWrite, RecordedEntry } from '../core/decide.js';
+import type { EntryToWrite, RecordedAnswer, RefusalToRecord } from '../core/decide.js';
 import type { IdempotencyKey } from '../core/idempotency.js';
-import type { BatchApplied } from '../core/outcomes.js';
+import type { BatchApplied, BatchRefused } from '../core/outcomes.js';
 import type { HoldState, HoldStatus } from '../core/hold.js';
 import type { UserState } from '../core/user.js';
 
@@ -77,21 +77,29 @@ export interface BalanceStore<Tx> {
     credits: readonly CreditToWrite[],
     payees: ReadonlyMap<number, UserState>,
   ): Promise<Map<string, { payee: UserState; entryId: string }>>;
-  /** The entries recorded under the given idempotency key texts (in every key space), by user id and key id. */
+  /**
+   * What was recorded under the given idempotency key texts (in every key space): the entries written and the
+   * refusals answered, by user id and key id.
+   */
   findRecorded(
     tx: Tx,
     keys: readonly { userId: number; key: string }[],
-  ): Promise<Map<number, Map<string, RecordedEntry>>>;
+  ): Promise<Map<number, Map<string, RecordedAnswer>>>;
+  /** Records refusals under their keys, each on the account `userId` (whose row this transaction locked). */
+  recordRefusals(tx: Tx, refusals: readonly (RefusalToRecord & { userId: number })[]): Promise<void>;
   /** The holds named by [user id, hold id] pairs, by hold id (their users' rows are locked). */
   lockedHolds(tx: Tx, holds: readonly { userId: number; id: number }[]): Promise<Map<number, HoldState>>;
   /** `count` fresh hold ids. */
   newHoldIds(tx: Tx, count: number): Promise<number[]>;
   /** Writes new holds and endings of open ones; throws (aborting the transaction) if a hold to end was not open. */
   writeHolds(tx: Tx, holds: readonly HoldToWrite[]): Promise<Map<number, HoldState>>;
-  /** The batch recorded under `key`: the request it came with, and its answer. */
-  findBatch(tx: Tx, key: BatchKey): Promise<{ request: string | null; answer: BatchApplied } | undefined>;
+  /** The batch recorded under `key`: the request it came with, and its answer (applied or refused). */
+  findBatch(
+    tx: Tx,
+    key: BatchKey,
+  ): Promise<{ request: string | null; answer: BatchApplied | BatchRefused } | undefined>;
   /** Records a batch's answer under `key` (a race lost to another writer is a 'key-taken' failure). */
-  recordBatch(tx: Tx, key: BatchKey, answer: BatchApplied): Promise<void>;
+  recordBatch(tx: Tx, key: BatchKey, answer: BatchApplied | BatchRefused): Promise<void>;
   /** What an error thrown by this store means. */
   classify(error: unknown): Failure;
 }

@@ -1,9 +1,18 @@
 import { answers } from '../core/answers.js';
-import { decideBatch, keysOf, NO_HOLDS, type Holding, type Payees, type RecordedEntry } from '../core/decide.js';
+import {
+  decideBatch,
+  keysOf,
+  NO_HOLDS,
+  refusalsToRecord,
+  type Holding,
+  type Payees,
+  type RecordedAnswer,
+  type RefusalToRecord,
+} from '../core/decide.js';
 import type { HoldState } from '../core/hold.js';
 import { holdEndedBy, payeeOf, type Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';
-import { concurrentUpdate, userNotFound } from '../core/refusals.js';
+import { concurrentUpdate, userNotFound, type UserNotFound } from '../core/refusals.js';
 import type { UserState } from '../core/user.js';
 import type { Logger } from '../logger.js';
 import { BoundedCache } from '../core/bounded-cache.js';
@@ -41,6 +50,8 @@ const LOCKED_ATTEMPTS = 3;
 
 type Answer = BatchOutcome<Outcome>;
 type Results = (Outcome | OperationFailed)[];
+/** A refusal to record under its key, on its user's account. */
+type AccountRefusal = RefusalToRecord & { userId: number };
 
 const LOST_RACE: Answer = { retry: { backoff: true } };
 const STALE_MEMORY: Answer = { retry: { backoff: false } };
@@ -199,6 +210,7 @@ export class BatchWriter<Tx> {
           plans.push({ batch, state: known, decided: decided!, fromMemory: true, recorded: keys });
         } else toRead.push(batch);
       }
+      const refused: AccountRefusal[] = [];
       if (toRead.length > 0) {
         const states = await this.store.load(
           tx,
@@ -207,10 +219,13 @@ export class BatchWriter<Tx> {
         for (const batch of toRead) {
           const decision = this.decideAgainstRead(batch, states, recorded.get(batch.key));
           if ('plan' in decision) plans.push(decision.plan);
-          else outcomes.set(batch, decision.outcome);
+          else {
+            outcomes.set(batch, decision.outcome);
+            refused.push(...decision.refusals);
+          }
         }
       }
-      await this.commit(tx, plans, outcomes, (plan) => {
+      await this.commit(tx, plans, outcomes, refused, (plan) => {
         this.remembered.set(plan.batch.key, undefined);
         // A relative batch that did not fit (or a user that does not exist) is decided again after a read.
         if (!plan.state) {
@@ -247,6 +262,7 @@ export class BatchWriter<Tx> {
           // this round pays is decided in a later round, after the credit, so that no decision here (a refusal
           // above all) misses a credit that comes before it.
           const credited = new Set<number>();
+          const refused: AccountRefusal[] = [];
           for (const batch of batches) {
             if (credited.has(batch.key)) {
               outcomes.set(batch, NEEDS_READ);
@@ -255,13 +271,14 @@ export class BatchWriter<Tx> {
             const decision = this.decideAgainstRead(batch, states, recorded.get(batch.key), payeeBalances, holds);
             if ('outcome' in decision) {
               outcomes.set(batch, decision.outcome);
+              refused.push(...decision.refusals);
               continue;
             }
             plans.push(decision.plan);
             const { decided } = decision.plan;
             for (const entry of decided.entries) if (entry.transfer) credited.add(entry.transfer.counterparty);
           }
-          await this.commit(tx, plans, outcomes, (plan) => this.gaveUp(plan.batch), reads);
+          await this.commit(tx, plans, outcomes, refused, (plan) => this.gaveUp(plan.batch), reads);
           return batches.map((batch) => outcomes.get(batch)!);
         });
       } catch (error) {
@@ -272,18 +289,26 @@ export class BatchWriter<Tx> {
     }
   }
 
-  /** A batch decided against its user as read in this transaction: answered at once when it writes nothing. */
+  /**
+   * A batch decided against its user as read in this transaction: answered at once when it writes nothing (with
+   * the refusals to record under their keys).
+   */
   private decideAgainstRead(
     batch: RoundBatch<Operation>,
     states: ReadonlyMap<number, UserState>,
-    keys: ReadonlyMap<string, RecordedEntry> | undefined,
+    keys: ReadonlyMap<string, RecordedAnswer> | undefined,
     payees?: Payees,
     holds?: ReadonlyMap<number, HoldState>,
-  ): { outcome: Answer } | { plan: Plan } {
+  ): { outcome: Answer; refusals: AccountRefusal[] } | { plan: Plan } {
     const state = states.get(batch.key);
     this.remembered.set(batch.key, state);
     this.needsRead.delete(batch.key);
-    if (!state) return { outcome: { results: batch.ops.map((op) => notFound(batch.key, op)) } };
+    const userId = batch.key;
+    if (!state) {
+      const results = batch.ops.map((op) => notFound(userId, op));
+      const decisions = results.map((result) => ({ type: 'rejected' as const, result }));
+      return { outcome: { results }, refusals: onAccount(userId, refusalsToRecord(batch.ops, decisions, results)) };
+    }
     const decided = decideBatch(state.balance, batch.ops, keys, payees, holdingOf(state, holds));
     if (decided.entries.length > 0) return { plan: { batch, state, decided, fromMemory: false, recorded: keys } };
     const outcomes = {
@@ -291,7 +316,11 @@ export class BatchWriter<Tx> {
       payeeNow: (payee: number) => states.get(payee),
       hold: (holdId: number) => holds?.get(holdId),
     };
-    return { outcome: { results: answers(decided, state, state, [], outcomes) } };
+    const results = answers(decided, state, state, [], outcomes);
+    return {
+      outcome: { results },
+      refusals: onAccount(userId, refusalsToRecord(batch.ops, decided.decisions, results)),
+    };
   }
 
   /**
@@ -301,7 +330,7 @@ export class BatchWriter<Tx> {
   private async readHolds(
     tx: Tx,
     batches: readonly RoundBatch<Operation>[],
-    recorded: ReadonlyMap<number, ReadonlyMap<string, RecordedEntry>>,
+    recorded: ReadonlyMap<number, ReadonlyMap<string, RecordedAnswer>>,
   ): Promise<Map<number, HoldState>> {
     const unnamed = batches.flatMap((b) =>
       b.ops.flatMap((op) => (op.kind === 'placeHold' && op.holdId === 0 ? [op] : [])),
@@ -312,7 +341,9 @@ export class BatchWriter<Tx> {
     }
     const named = batches.flatMap((b) => [
       ...b.ops.flatMap((op) => (holdEndedBy(op) !== undefined ? [{ userId: b.key, id: holdEndedBy(op)! }] : [])),
-      ...[...(recorded.get(b.key)?.values() ?? [])].flatMap((e) => (e.hold ? [{ userId: b.key, id: e.hold.id }] : [])),
+      ...[...(recorded.get(b.key)?.values() ?? [])].flatMap((e) =>
+        'hold' in e && e.hold ? [{ userId: b.key, id: e.hold.id }] : [],
+      ),
     ]);
     return this.store.lockedHolds(tx, named);
   }
@@ -332,23 +363,37 @@ export class BatchWriter<Tx> {
   private async findRecorded(
     tx: Tx,
     batches: readonly RoundBatch<Operation>[],
-  ): Promise<Map<number, Map<string, RecordedEntry>>> {
+  ): Promise<Map<number, Map<string, RecordedAnswer>>> {
     const keys = batches.flatMap((batch) => keysOf(batch.ops).map((key) => ({ userId: batch.key, key })));
     return keys.length > 0 ? this.store.findRecorded(tx, keys) : new Map();
   }
 
   /**
    * Writes the decided batches (balance.commit), remembers the states they leave, and sets each batch's outcome;
-   * a batch not written gets `notWritten`'s.
+   * a batch not written gets `notWritten`'s. Records under their keys the refusals of the written batches and
+   * `refused` (those of batches that write nothing), in the same transaction.
    */
   private async commit(
     tx: Tx,
     plans: readonly Plan[],
     outcomes: Map<RoundBatch<Operation>, Answer>,
+    refused: readonly AccountRefusal[],
     notWritten: (plan: Plan) => Answer,
     reads?: LockedReads,
   ): Promise<void> {
-    if (plans.length === 0) return;
+    const toRecord = [...refused];
+    if (plans.length > 0) await this.writePlans(tx, plans, outcomes, toRecord, notWritten, reads);
+    await this.store.recordRefusals(tx, toRecord);
+  }
+
+  private async writePlans(
+    tx: Tx,
+    plans: readonly Plan[],
+    outcomes: Map<RoundBatch<Operation>, Answer>,
+    toRecord: AccountRefusal[],
+    notWritten: (plan: Plan) => Answer,
+    reads?: LockedReads,
+  ): Promise<void> {
     const { written, payeesAfter } = await commitPlans(this.store, tx, plans, reads);
     // A payee's row now holds its credits: remember it as it is at the end of this transaction.
     for (const [payee, state] of payeesAfter) this.remembered.set(payee, state);
@@ -360,11 +405,18 @@ export class BatchWriter<Tx> {
       }
       if (!payeesAfter.has(plan.batch.key)) this.remembered.set(plan.batch.key, batch.state);
       outcomes.set(plan.batch, { results: batch.results });
+      toRecord.push(
+        ...onAccount(plan.batch.key, refusalsToRecord(plan.batch.ops, batch.decided.decisions, batch.results)),
+      );
     }
   }
 }
 
 /** UserNotFound for an operation of a user that does not exist: for a transfer, its payer's side. */
-function notFound(userId: number, op: Operation): Outcome {
+function notFound(userId: number, op: Operation): UserNotFound {
   return userNotFound(String(userId), op.kind === 'transfer' ? 'PAYER' : null);
+}
+
+function onAccount(userId: number, refusals: readonly RefusalToRecord[]): AccountRefusal[] {
+  return refusals.map((refusal) => ({ ...refusal, userId }));
 }

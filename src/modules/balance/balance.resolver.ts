@@ -12,8 +12,8 @@ const idempotencyKeyArg = {
   nullable: true,
   description:
     "Apply at most once for this user and the caller's key space: a repeat with the same parameters gets the " +
-    'first answer, with any parameter different IdempotencyKeyReused. Refused operations are not recorded, so a ' +
-    'retry may still succeed.',
+    'first answer (a refusal too: send a new key to try again), with any parameter different ' +
+    'IdempotencyKeyReused.',
 } as const;
 
 /** Every balance mutation answers with the one union, after the change is durably committed. */

@@ -30,7 +30,7 @@ export class BatchResolver {
       nullable: true,
       description:
         'Apply the batch at most once: a repeat with the same operations gets the first answer, with anything ' +
-        'different IdempotencyKeyReused. A batch refused as a whole is not recorded.',
+        'different IdempotencyKeyReused. A refused batch is recorded too: send a new key to try again.',
     })
     idempotencyKey?: string | null,
   ): Promise<BatchOutcome> {

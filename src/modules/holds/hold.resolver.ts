@@ -17,8 +17,8 @@ const idempotencyKeyArg = {
   nullable: true,
   description:
     "Apply at most once (a key of the hold's account, in the caller's key space): a repeat with the same " +
-    'parameters gets the first answer, with any parameter different IdempotencyKeyReused. Refused operations are ' +
-    'not recorded, so a retry may still succeed.',
+    'parameters gets the first answer (a refusal too: send a new key to try again), with any parameter ' +
+    'different IdempotencyKeyReused.',
 } as const;
 
 /** Holds: reserve now, capture or release later; each hold ends exactly once. */

@@ -28,8 +28,8 @@ export class TransferResolver {
       nullable: true,
       description:
         "Apply at most once (a key of the payer's account, in the caller's key space): a repeat with the same " +
-        'parameters gets the first answer, with any parameter different IdempotencyKeyReused. Refused transfers ' +
-        'are not recorded, so a retry may still succeed.',
+        'parameters gets the first answer (a refusal too: send a new key to try again), with any parameter ' +
+        'different IdempotencyKeyReused.',
     })
     idempotencyKey?: string | null,
     @Arg('reason', () => String, { nullable: true, description: "Kept in the payer's ledger entry." })
