@@ -12,6 +12,7 @@ import { assertGuarded } from './modules/auth/operation-guard.js';
 import { BalanceChangeResolver, feedPubSub } from './modules/live/balance-change.resolver.js';
 import type { BalanceFeed } from './modules/live/balance-feed.js';
 import { BalanceResolver } from './modules/balance/balance.resolver.js';
+import { VersionMismatchResolver } from './modules/balance/version-mismatch.resolver.js';
 import type { BalanceService } from './modules/balance/balance.service.js';
 import { HoldResolver } from './modules/holds/hold.resolver.js';
 import type { HoldService } from './modules/holds/hold.service.js';
@@ -35,6 +36,7 @@ export interface Services {
 const resolvers = [
   UserResolver,
   BalanceResolver,
+  VersionMismatchResolver,
   TransferResolver,
   HoldResolver,
   BatchResolver,
@@ -49,6 +51,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
       ? [
           [UserResolver, new UserResolver(services.users)],
           [BalanceResolver, new BalanceResolver(services.balances)],
+          [VersionMismatchResolver, new VersionMismatchResolver(services.users)],
           [TransferResolver, new TransferResolver(services.balances)],
           [HoldResolver, new HoldResolver(services.holds)],
           [BatchResolver, new BatchResolver(services.batches)],

@@ -295,6 +295,7 @@ describe("another user's account, to a role user", () => {
       'TransferCompleted.to',
       'UserCreated.user',
       'UserEdge.node',
+      'VersionMismatch.user (own)',
     ]);
   });
 });

@@ -22,9 +22,10 @@ import {
   insufficientFunds,
   invalidAmount,
   userNotFound,
+  versionMismatch,
 } from '../src/core/refusals.js';
 import { decideItems, type Item } from '../src/core/sequence.js';
-import { MAX_BALANCE } from '../src/core/user.js';
+import { MAX_BALANCE, type UserState } from '../src/core/user.js';
 import { holdState, transferOp, userState } from './fixtures.js';
 
 const { DEPOSIT, WITHDRAWAL, TRANSFER_OUT, TRANSFER_IN, HOLD, CAPTURE, VOID, SET } = LedgerEntryKind;
@@ -490,5 +491,54 @@ describe('decideBatch: what else it keeps', () => {
     const open = hold(4, 1, 6)[1];
     expect(endedAs(open, VOID, 0)).toMatchObject({ status: HoldStatus.VOIDED, captured: null });
     expect(endedAs(open, CAPTURE, -5)).toMatchObject({ status: HoldStatus.CAPTURED, captured: 5 });
+  });
+});
+
+describe('expectedVersion (compare-and-set)', () => {
+  const withdraw = (amount: number, expectedVersion?: number): Operation => ({
+    kind: 'withdraw',
+    amount,
+    idempotencyKey: null,
+    ...(expectedVersion === undefined ? {} : { expectedVersion }),
+  });
+  const read = { held: 0, get: () => undefined, account: { id: 3, version: 7 } };
+
+  it('one batch: each operation expects the version the ones before left (one per entry; a refusal adds none)', () => {
+    const ops = [withdraw(1, 7), withdraw(1, 7), withdraw(50), withdraw(1, 8), withdraw(1, 9)];
+    const decided = decideBatch(10, ops, new Map(), undefined, read);
+    expect(decided.decisions.map((d) => (d.type === 'rejected' ? d.result : d.type))).toEqual([
+      'accepted',
+      versionMismatch(3, 7, 8),
+      insufficientFunds(9, 50),
+      'accepted',
+      'accepted',
+    ]);
+  });
+
+  it('is decided before the kind and the funds, and only against an account read under its lock', () => {
+    expect(
+      decideStep(
+        withdraw(100, 6),
+        { balance: 1, held: 0, hold: () => undefined, read: { id: 3, version: 7 } },
+        () => undefined,
+      ),
+    ).toEqual(versionMismatch(3, 6, 7));
+    expect(() => decideBatch(10, [withdraw(1, 7)])).toThrow(/without reading its account/);
+  });
+
+  it('in a batch of items, a credit from another account counts in the payee version', () => {
+    const at = ([id, user]: [number, UserState], version: number): [number, UserState] => [id, { ...user, version }];
+    const users = new Map([at(userState(1, 10), 4), at(userState(2, 10), 9)]);
+    const items: Item[] = [
+      { userId: 1, op: transferOp(2, 3) },
+      { userId: 2, op: withdraw(1, 9) },
+      { userId: 2, op: withdraw(1, 10) },
+    ];
+    const decided = decideItems(users, new Map(), items);
+    expect(decided.items.map((i) => (i.type === 'rejected' ? i.result : i.type))).toEqual([
+      'accepted',
+      versionMismatch(2, 9, 10),
+      'accepted',
+    ]);
   });
 });

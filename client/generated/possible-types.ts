@@ -18,7 +18,8 @@
       "InvalidInput",
       "SelfTransfer",
       "UserNotFound",
-      "UsernameTaken"
+      "UsernameTaken",
+      "VersionMismatch"
     ],
     "BatchItemResult": [
       "BalanceUpdated",
@@ -35,7 +36,8 @@
       "NotApplied",
       "SelfTransfer",
       "TransferCompleted",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "BatchResult": [
       "BatchApplied",
@@ -52,7 +54,8 @@
       "HoldNotFound",
       "IdempotencyKeyReused",
       "InvalidAmount",
-      "InvalidInput"
+      "InvalidInput",
+      "VersionMismatch"
     ],
     "CreateUserResult": [
       "EmailTaken",
@@ -72,7 +75,8 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "TransferResult": [
       "ConcurrentUpdate",
@@ -82,7 +86,8 @@
       "InvalidInput",
       "SelfTransfer",
       "TransferCompleted",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "UpdateBalanceResult": [
       "BalanceUpdated",
@@ -91,7 +96,8 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "VoidHoldResult": [
       "ConcurrentUpdate",
@@ -101,7 +107,8 @@
       "HoldNotFound",
       "HoldVoided",
       "IdempotencyKeyReused",
-      "InvalidInput"
+      "InvalidInput",
+      "VersionMismatch"
     ]
   }
 };
@@ -124,7 +131,8 @@
       "InvalidInput",
       "SelfTransfer",
       "UserNotFound",
-      "UsernameTaken"
+      "UsernameTaken",
+      "VersionMismatch"
     ],
     "BatchItemResult": [
       "BalanceUpdated",
@@ -141,7 +149,8 @@
       "NotApplied",
       "SelfTransfer",
       "TransferCompleted",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "BatchResult": [
       "BatchApplied",
@@ -158,7 +167,8 @@
       "HoldNotFound",
       "IdempotencyKeyReused",
       "InvalidAmount",
-      "InvalidInput"
+      "InvalidInput",
+      "VersionMismatch"
     ],
     "CreateUserResult": [
       "EmailTaken",
@@ -178,7 +188,8 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "TransferResult": [
       "ConcurrentUpdate",
@@ -188,7 +199,8 @@
       "InvalidInput",
       "SelfTransfer",
       "TransferCompleted",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "UpdateBalanceResult": [
       "BalanceUpdated",
@@ -197,7 +209,8 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
-      "UserNotFound"
+      "UserNotFound",
+      "VersionMismatch"
     ],
     "VoidHoldResult": [
       "ConcurrentUpdate",
@@ -207,7 +220,8 @@
       "HoldNotFound",
       "HoldVoided",
       "IdempotencyKeyReused",
-      "InvalidInput"
+      "InvalidInput",
+      "VersionMismatch"
     ]
   }
 };

@@ -10,6 +10,7 @@ import {
   isRecordedUnderKey,
   isRefusal,
   userNotFound,
+  versionMismatch,
   type Refusal,
 } from './refusals.js';
 import { MAX_BALANCE } from './user.js';
@@ -67,6 +68,11 @@ export interface Payees {
 /** What a batch's decision needs of holds: the user's held credits and its holds as read under the row lock. */
 export interface Holding {
   held: number;
+  /**
+   * The account's id and version as read in this transaction; absent where nothing was read (a relative plan),
+   * which no operation expecting a version ever gets (needsLock).
+   */
+  account?: { id: number; version: number };
   /** The hold as read in this transaction (with `expired` by the database's clock), if it is this user's. */
   get(holdId: number): HoldState | undefined;
 }
@@ -144,6 +150,8 @@ export function entryOf(op: Operation, effect: Effect, balanceAfter: number, hel
 export interface AccountView {
   balance: number;
   held: number;
+  /** The account's id and version as the operations before left it (one version per entry); absent: not read. */
+  read?: { id: number; version: number };
   /** The hold as read under the row lock, or as the operations before ended it; undefined when not this user's. */
   hold(holdId: number): HoldState | undefined;
 }
@@ -157,6 +165,12 @@ export function decideStep(
   account: AccountView,
   payeeBalance: (payee: number) => number | undefined,
 ): Effect | Refusal {
+  if (op.expectedVersion !== undefined) {
+    // Compared with the row as locked (needsLock): a version from memory could be another process's past.
+    if (!account.read) throw new Error('an operation that expects a version was decided without reading its account');
+    const { id, version } = account.read;
+    if (version !== op.expectedVersion) return versionMismatch(id, op.expectedVersion, version);
+  }
   const context = {
     balance: account.balance,
     held: account.held,
@@ -199,6 +213,10 @@ export function decideBatch(
       return held;
     },
     hold: (holdId: number) => endedInBatch?.get(holdId) ?? holding.get(holdId),
+    get read() {
+      const read = holding.account;
+      return read && { id: read.id, version: read.version + entries.length };
+    },
   };
   const payeeBalance = (payee: number) => {
     const balance = payees.balanceOf(payee);

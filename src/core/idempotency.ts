@@ -47,3 +47,14 @@ export function keyOfRequest(
 export function keyId(space: RecordedKeySpace, text: string): string {
   return `${space}:${text}`;
 }
+
+/**
+ * The key of a request that also expects a version (compare-and-set): another request than the same parameters
+ * without it, or with another version. A request without one keeps its digest as it always was.
+ */
+export function keyExpectingVersion(key: IdempotencyKey, expectedVersion: number): IdempotencyKey {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([key.request, 'expectedVersion', expectedVersion]))
+    .digest('base64url');
+  return { ...key, request: digest.slice(0, 22) };
+}

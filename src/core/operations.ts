@@ -3,9 +3,12 @@ import type { IdempotencyKey } from './idempotency.js';
 // Every money movement as a value: one member per kind, each decided by its own pure function
 // (decisions.ts). An operation belongs to one user's account (its lane): the payer, the holder.
 
+/** What any operation may carry besides its own parameters. */
 interface Keyed {
   /** Applies at most once per account and key space; a repeat of the same request gets the first answer. */
   idempotencyKey: IdempotencyKey | null;
+  /** Compare-and-set: applies only if the account's version is this one when the operation is decided. */
+  expectedVersion?: number;
 }
 
 /** updateBalance: adds `amount` (negative to take away). */
@@ -93,12 +96,17 @@ export function holdEndedBy(op: Operation): number | undefined {
 
 /**
  * Whether an operation is decided only under its rows' locks: it touches another user's row (a payee) or a hold,
- * read with its user's row locked; or it carries an idempotency key, whose record (entry or refusal) is read and
- * written under that lock, so that two attempts of one request are decided one after the other.
+ * read with its user's row locked; it carries an idempotency key, whose record (entry or refusal) is read and
+ * written under that lock, so that two attempts of one request are decided one after the other; or it expects a
+ * version, compared with the row as locked.
  */
 export function needsLock(op: Operation): boolean {
   return (
-    op.idempotencyKey !== null || op.kind === 'transfer' || op.kind === 'placeHold' || holdEndedBy(op) !== undefined
+    op.idempotencyKey !== null ||
+    op.expectedVersion !== undefined ||
+    op.kind === 'transfer' ||
+    op.kind === 'placeHold' ||
+    holdEndedBy(op) !== undefined
   );
 }
 

@@ -57,6 +57,12 @@ export interface HoldExpired extends Refused<'HoldExpired', 'HOLD_EXPIRED'> {
 export interface HoldNotExpired extends Refused<'HoldNotExpired', 'HOLD_NOT_EXPIRED'> {
   holdId: number;
 }
+export interface VersionMismatch extends Refused<'VersionMismatch', 'VERSION_MISMATCH'> {
+  userId: string;
+  /** The version the request expected, and the account's version when the request was decided. */
+  expectedVersion: number;
+  actualVersion: number;
+}
 export interface UsernameTaken extends Refused<'UsernameTaken', 'USERNAME_TAKEN'> {
   username: string;
 }
@@ -77,6 +83,7 @@ export type Refusal =
   | HoldAlreadyVoided
   | HoldExpired
   | HoldNotExpired
+  | VersionMismatch
   | UsernameTaken
   | EmailTaken;
 
@@ -156,6 +163,18 @@ export function holdExpired(holdId: number, expiresAt: Date, releasedNow = false
 
 export function holdNotExpired(holdId: number): HoldNotExpired {
   return { type: 'HoldNotExpired', code: 'HOLD_NOT_EXPIRED', message: `Hold ${holdId} has not expired yet`, holdId };
+}
+
+export function versionMismatch(userId: number, expectedVersion: number, actualVersion: number): VersionMismatch {
+  const message = `User ${userId} is at version ${actualVersion}, not ${expectedVersion}: review the balance and retry`;
+  return {
+    type: 'VersionMismatch',
+    code: 'VERSION_MISMATCH',
+    message,
+    userId: String(userId),
+    expectedVersion,
+    actualVersion,
+  };
 }
 
 export function usernameTaken(username: string): UsernameTaken {

@@ -63,6 +63,7 @@ export function decideItems(
     const view: AccountView = {
       balance: account.balance,
       held: account.held,
+      read: { id: userId, version: users.get(userId)!.version + account.entries.length },
       hold: (holdId) => {
         const hold = ended.get(holdId) ?? holds.get(holdId);
         return hold?.userId === userId ? hold : undefined;

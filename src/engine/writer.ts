@@ -59,9 +59,11 @@ const NEEDS_READ: Answer = { retry: { backoff: false } };
 
 /** What a decision against `state` needs of its holds (those read in this round, if it read any). */
 function holdingOf(state: UserState, holds?: ReadonlyMap<number, HoldState>): Holding {
-  if (!holds) return { ...NO_HOLDS, held: state.held };
+  const account = { id: state.id, version: state.version };
+  if (!holds) return { ...NO_HOLDS, held: state.held, account };
   return {
     held: state.held,
+    account,
     get: (holdId) => {
       const hold = holds.get(holdId);
       return hold?.userId === state.id ? hold : undefined;

@@ -17,7 +17,7 @@ export function App({ settings }: { settings: Settings }) {
         </p>
       </header>
       <BalanceCard userId={settings.userId} onVersion={setVersion} />
-      <MoneyForms userId={settings.userId} />
+      <MoneyForms userId={settings.userId} shownVersion={version || undefined} />
       <BurstPanel userId={settings.userId} />
       <LedgerTable userId={settings.userId} version={version} />
     </main>

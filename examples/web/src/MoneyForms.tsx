@@ -5,8 +5,12 @@ import { describeBalanceResult, describeTransferResult } from './results';
 
 type Outcome = { ok: boolean; text: string };
 
-/** Deposit, withdraw and transfer; each typed result is shown as a sentence. */
-export function MoneyForms({ userId }: { userId: string }) {
+/**
+ * Deposit, withdraw and transfer; each typed result is shown as a sentence. A withdrawal applies only to the balance
+ * the page shows (`expectedVersion`: the version of the last change it received): if the account changed meanwhile,
+ * the answer is VersionMismatch and the page asks to review and retry.
+ */
+export function MoneyForms({ userId, shownVersion }: { userId: string; shownVersion: number | undefined }) {
   const [amount, setAmount] = useState('10');
   const [payee, setPayee] = useState('');
   const [outcome, setOutcome] = useState<Outcome>();
@@ -46,7 +50,10 @@ export function MoneyForms({ userId }: { userId: string }) {
           type="button"
           onClick={() =>
             run(async () =>
-              describeBalanceResult((await withdraw({ variables: { userId, amount: value() } })).data!.withdraw),
+              describeBalanceResult(
+                (await withdraw({ variables: { userId, amount: value(), expectedVersion: shownVersion } })).data!
+                  .withdraw,
+              ),
             )
           }
         >

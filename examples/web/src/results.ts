@@ -24,6 +24,11 @@ export function describeRefusal(
       return `The balance was busy (${refusal.attempts} attempts); nothing changed, please try again.`;
     case 'SelfTransfer':
       return 'A transfer needs two different users.';
+    case 'VersionMismatch':
+      return (
+        `The balance changed since this page showed it (it is now ${refusal.user.balance}): ` +
+        'nothing was withdrawn; review it and retry.'
+      );
   }
 }
 

@@ -6,6 +6,7 @@ import { Access, MUTATION_RULES } from '../auth/access.js';
 import { BalanceService } from './balance.service.js';
 import { clientKey } from '../auth/key-space.js';
 import { UpdateBalanceResult } from './balance.types.js';
+import { expectedVersionArg } from '../common/expected-version.js';
 
 const userIdArg = { description: 'The user whose balance changes.' };
 const idempotencyKeyArg = {
@@ -33,8 +34,9 @@ export class BalanceResolver {
     @Arg('amount', () => Int, { description: 'The change in credits: positive adds, negative withdraws; not 0.' })
     amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.balances.updateBalance(userId, amount, clientKey(principal, idempotencyKey));
+    return this.balances.updateBalance(userId, amount, clientKey(principal, idempotencyKey), expectedVersion);
   }
 
   @Mutation(() => UpdateBalanceResult, { description: 'Adds credits; `amount` must be positive.' })
@@ -44,8 +46,9 @@ export class BalanceResolver {
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('amount', () => Int, { description: 'The credits to add; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.balances.deposit(userId, amount, clientKey(principal, idempotencyKey));
+    return this.balances.deposit(userId, amount, clientKey(principal, idempotencyKey), expectedVersion);
   }
 
   @Mutation(() => UpdateBalanceResult, {
@@ -57,8 +60,9 @@ export class BalanceResolver {
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('amount', () => Int, { description: 'The credits to take away; a positive whole number.' }) amount: number,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.balances.withdraw(userId, amount, clientKey(principal, idempotencyKey));
+    return this.balances.withdraw(userId, amount, clientKey(principal, idempotencyKey), expectedVersion);
   }
 
   @Mutation(() => UpdateBalanceResult, {
@@ -69,8 +73,9 @@ export class BalanceResolver {
     @Ctx() { principal }: RequestContext,
     @Arg('userId', () => ID, userIdArg) userId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.balances.resetBalance(userId, clientKey(principal, idempotencyKey));
+    return this.balances.resetBalance(userId, clientKey(principal, idempotencyKey), expectedVersion);
   }
 
   @Mutation(() => UpdateBalanceResult, {
@@ -85,7 +90,14 @@ export class BalanceResolver {
     @Arg('reason', () => String, { nullable: true, description: 'Why, kept in the ledger entry.' })
     reason?: string | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.balances.setBalance(userId, balance, reason ?? null, clientKey(principal, idempotencyKey));
+    return this.balances.setBalance(
+      userId,
+      balance,
+      reason ?? null,
+      clientKey(principal, idempotencyKey),
+      expectedVersion,
+    );
   }
 }

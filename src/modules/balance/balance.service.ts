@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
-import { keyOfRequest, type ClientKey } from '../../core/idempotency.js';
+import { keyExpectingVersion, keyOfRequest, type ClientKey } from '../../core/idempotency.js';
 import { LedgerEntryKind } from '../../core/ledger.js';
 import type { Operation } from '../../core/operations.js';
 import type { Outcome } from '../../core/outcomes.js';
 import type { Item } from '../../core/sequence.js';
-import { invalidAmount, selfTransfer, userNotFound, type Refusal } from '../../core/refusals.js';
+import { invalidAmount, invalidInput, selfTransfer, userNotFound, type Refusal } from '../../core/refusals.js';
 import type {
   BalanceEngine,
   BalanceStats,
@@ -38,6 +38,9 @@ export type Prepared = Item | Refusal;
 
 export const isRefused = (prepared: Prepared): prepared is Refusal => 'type' in prepared;
 
+/** The version a request expects its account at (compare-and-set); null or undefined: none. */
+export type Expected = number | null | undefined;
+
 /**
  * The balance operations as the API sends them: each is prepared (arguments checked, refusals as values, the
  * operation made with its idempotency key), then applied in its user's lane, or as an item of a batch.
@@ -46,21 +49,26 @@ export class BalanceService {
   constructor(private readonly engine: BalanceEngine<unknown>) {}
 
   /** Adds (positive) or takes away (negative) `amount`. */
-  updateBalance(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
-    return this.run(this.prepareUpdate(rawUserId, amount, key));
+  updateBalance(
+    rawUserId: string,
+    amount: number,
+    key: ClientKey | null = null,
+    expected?: Expected,
+  ): Promise<Outcome> {
+    return this.run(this.expecting(this.prepareUpdate(rawUserId, amount, key), expected));
   }
 
-  deposit(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
-    return this.run(this.prepareDeposit(rawUserId, amount, key));
+  deposit(rawUserId: string, amount: number, key: ClientKey | null = null, expected?: Expected): Promise<Outcome> {
+    return this.run(this.expecting(this.prepareDeposit(rawUserId, amount, key), expected));
   }
 
-  withdraw(rawUserId: string, amount: number, key: ClientKey | null = null): Promise<Outcome> {
-    return this.run(this.prepareWithdraw(rawUserId, amount, key));
+  withdraw(rawUserId: string, amount: number, key: ClientKey | null = null, expected?: Expected): Promise<Outcome> {
+    return this.run(this.expecting(this.prepareWithdraw(rawUserId, amount, key), expected));
   }
 
   /** Sets the balance to 0 (the ledger records the actual change). */
-  resetBalance(rawUserId: string, key: ClientKey | null = null): Promise<Outcome> {
-    return this.run(this.prepareReset(rawUserId, key));
+  resetBalance(rawUserId: string, key: ClientKey | null = null, expected?: Expected): Promise<Outcome> {
+    return this.run(this.expecting(this.prepareReset(rawUserId, key), expected));
   }
 
   /** Sets an absolute balance, e.g. from an external source of truth; `reason` is kept in the ledger. */
@@ -69,8 +77,9 @@ export class BalanceService {
     balance: number,
     reason: string | null,
     key: ClientKey | null = null,
+    expected?: Expected,
   ): Promise<Outcome> {
-    return this.run(this.prepareSet(rawUserId, balance, reason, key));
+    return this.run(this.expecting(this.prepareSet(rawUserId, balance, reason, key), expected));
   }
 
   /**
@@ -84,8 +93,9 @@ export class BalanceService {
     amount: number,
     key: ClientKey | null = null,
     reason: string | null = null,
+    expected?: Expected,
   ): Promise<Outcome> {
-    return this.run(this.prepareTransfer(rawFromUserId, rawToUserId, amount, key, reason));
+    return this.run(this.expecting(this.prepareTransfer(rawFromUserId, rawToUserId, amount, key, reason), expected));
   }
 
   prepareUpdate(rawUserId: string, amount: number, key: ClientKey | null): Prepared {
@@ -154,6 +164,21 @@ export class BalanceService {
       amount,
       idempotencyKey: { text: grantKey(day), space: 'system', request: null },
     });
+  }
+
+  /**
+   * `prepared`, applied only if its account (the payer's, the hold's) is at version `expected` when it is decided
+   * (compare-and-set: VersionMismatch otherwise); null or undefined: whatever the version. Part of the request
+   * under its idempotency key.
+   */
+  expecting(prepared: Prepared, expected: Expected): Prepared {
+    if (expected === null || expected === undefined || isRefused(prepared)) return prepared;
+    if (!Number.isSafeInteger(expected) || expected < 0) {
+      return invalidInput('expectedVersion', 'An expected version is a whole number of at least 0');
+    }
+    const { op } = prepared;
+    const idempotencyKey = op.idempotencyKey && keyExpectingVersion(op.idempotencyKey, expected);
+    return { ...prepared, op: { ...op, expectedVersion: expected, idempotencyKey } };
   }
 
   /** Applies a prepared operation in its user's lane (a refusal is answered at once). */

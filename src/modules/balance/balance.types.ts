@@ -95,6 +95,21 @@ export class IdempotencyKeyReused extends BalanceError {
   idempotencyKey!: string;
 }
 
+@ObjectType({
+  implements: BalanceError,
+  description:
+    'The account was not at the version the request expected (`expectedVersion`): it changed since the caller ' +
+    'read it. Nothing was written; review the balance and retry with the new version.',
+})
+export class VersionMismatch extends BalanceError {
+  @Field(() => ID, { description: 'The account whose version differs.' })
+  userId!: string;
+  @Field(() => Int, { description: 'The version the request expected.' })
+  expectedVersion!: number;
+  @Field(() => Int, { description: "The account's version when the request was decided." })
+  actualVersion!: number;
+}
+
 export const UpdateBalanceResult = createUnionType({
   name: 'UpdateBalanceResult',
   description: 'The outcome of a balance change: success, or a typed business failure.',
@@ -107,6 +122,7 @@ export const UpdateBalanceResult = createUnionType({
       InvalidAmount,
       InvalidInput,
       IdempotencyKeyReused,
+      VersionMismatch,
       ConcurrentUpdate,
     ] as const,
 });

@@ -22,6 +22,11 @@ const ITEM_FIELDS = [
   'payeeId',
 ];
 
+/** What every item may carry besides its mutation's arguments (in the digest only when given). */
+interface ItemOptions {
+  expectedVersion?: number | null;
+}
+
 /**
  * Batches: each item is prepared as its mutation prepares it (the same checks, the same refusals), then the items
  * are applied in order in one transaction (the engine's submitBatch). An item refused while being prepared is
@@ -53,7 +58,12 @@ export class BatchService {
   }
 
   /** An item prepared as its mutation prepares it (without a key of its own: the batch has one). */
-  private prepare(operation: BatchOperation, sees: SeesAccount): Prepared | Promise<Prepared> {
+  private async prepare(operation: BatchOperation, sees: SeesAccount): Promise<Prepared> {
+    const item = Object.values(operation).find((value) => value != null) as ItemOptions | undefined;
+    return this.balances.expecting(await this.prepareItem(operation, sees), item?.expectedVersion);
+  }
+
+  private prepareItem(operation: BatchOperation, sees: SeesAccount): Prepared | Promise<Prepared> {
     const { balances, holds } = this;
     const { updateBalance, deposit, withdraw, setBalance, resetBalance, transfer, hold, captureHold, voidHold } =
       operation;
@@ -81,5 +91,7 @@ export class BatchService {
 function asSent(operation: BatchOperation): unknown[] {
   const [name, fields] = Object.entries(operation).find(([, value]) => value != null) ?? ['', {}];
   const values = fields as Record<string, unknown>;
-  return [name, ...ITEM_FIELDS.map((field) => values[field] ?? null)];
+  const expected = (values as ItemOptions).expectedVersion;
+  const sent = [name, ...ITEM_FIELDS.map((field) => values[field] ?? null)];
+  return expected === null || expected === undefined ? sent : [...sent, 'expectedVersion', expected];
 }

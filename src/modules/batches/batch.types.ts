@@ -3,11 +3,13 @@ import { createUnionType, Field, ID, InputType, Int, ObjectType } from 'type-gra
 import {
   IdempotencyKeyReused,
   InsufficientFunds,
+  VersionMismatch,
   InvalidAmount,
   UserNotFound,
   BalanceUpdated,
 } from '../balance/balance.types.js';
 import { byType, InvalidInput } from '../common/errors.types.js';
+import { expectedVersionArg } from '../common/expected-version.js';
 import {
   HoldAlreadyCaptured,
   HoldAlreadyVoided,
@@ -24,8 +26,15 @@ import { SelfTransfer, TransferCompleted } from '../transfers/transfer.types.js'
 
 const userId = { description: 'The user whose balance changes.' };
 
+/** What every item may carry besides its mutation's own arguments (fields inherited by each item's input type). */
+@InputType({ description: "What every batch item may carry besides its mutation's own arguments." })
+abstract class ItemOptions {
+  @Field(() => Int, expectedVersionArg)
+  expectedVersion?: number | null;
+}
+
 @InputType({ description: 'updateBalance as a batch item.' })
-export class UpdateBalanceItem {
+export class UpdateBalanceItem extends ItemOptions {
   @Field(() => ID, userId)
   userId!: string;
 
@@ -34,7 +43,7 @@ export class UpdateBalanceItem {
 }
 
 @InputType({ description: 'deposit as a batch item.' })
-export class DepositItem {
+export class DepositItem extends ItemOptions {
   @Field(() => ID, userId)
   userId!: string;
 
@@ -43,7 +52,7 @@ export class DepositItem {
 }
 
 @InputType({ description: 'withdraw as a batch item.' })
-export class WithdrawItem {
+export class WithdrawItem extends ItemOptions {
   @Field(() => ID, userId)
   userId!: string;
 
@@ -52,7 +61,7 @@ export class WithdrawItem {
 }
 
 @InputType({ description: 'setBalance as a batch item.' })
-export class SetBalanceItem {
+export class SetBalanceItem extends ItemOptions {
   @Field(() => ID, userId)
   userId!: string;
 
@@ -64,13 +73,13 @@ export class SetBalanceItem {
 }
 
 @InputType({ description: 'resetBalance as a batch item.' })
-export class ResetBalanceItem {
+export class ResetBalanceItem extends ItemOptions {
   @Field(() => ID, userId)
   userId!: string;
 }
 
 @InputType({ description: 'transfer as a batch item.' })
-export class TransferItem {
+export class TransferItem extends ItemOptions {
   @Field(() => ID, { description: 'The payer: the user the credits come from.' })
   fromUserId!: string;
 
@@ -85,7 +94,7 @@ export class TransferItem {
 }
 
 @InputType({ description: 'hold as a batch item.' })
-export class HoldItem {
+export class HoldItem extends ItemOptions {
   @Field(() => ID, { description: 'The user whose credits are held.' })
   userId!: string;
 
@@ -103,7 +112,7 @@ export class HoldItem {
 }
 
 @InputType({ description: 'captureHold as a batch item.' })
-export class CaptureHoldItem {
+export class CaptureHoldItem extends ItemOptions {
   @Field(() => ID, { description: 'The hold.' })
   holdId!: string;
 
@@ -112,7 +121,7 @@ export class CaptureHoldItem {
 }
 
 @InputType({ description: 'voidHold as a batch item.' })
-export class VoidHoldItem {
+export class VoidHoldItem extends ItemOptions {
   @Field(() => ID, { description: 'The hold.' })
   holdId!: string;
 }
@@ -174,6 +183,7 @@ export const BatchItemResult = createUnionType({
       HoldAlreadyCaptured,
       HoldAlreadyVoided,
       HoldExpired,
+      VersionMismatch,
       NotApplied,
     ] as const,
 });

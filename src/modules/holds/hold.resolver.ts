@@ -3,6 +3,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
 import { Access, anyone, CheckArguments, mayRead, MUTATION_RULES } from '../auth/access.js';
+import { expectedVersionArg } from '../common/expected-version.js';
 import { clientKey } from '../auth/key-space.js';
 import { checkPageArguments } from '../common/connection.types.js';
 import { User } from '../users/user.entity.js';
@@ -52,9 +53,10 @@ export class HoldResolver {
         'Who a capture pays (the credits move to this user, as a transfer); omitted: nobody. A service or admin only.',
     })
     payeeId?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
     const key = clientKey(principal, idempotencyKey);
-    return this.service.hold(userId, amount, expiresIn, key, reason ?? null, payeeId ?? null);
+    return this.service.hold(userId, amount, expiresIn, key, reason ?? null, payeeId ?? null, expectedVersion);
   }
 
   @Mutation(() => CaptureHoldResult, {
@@ -72,8 +74,10 @@ export class HoldResolver {
     })
     amount?: number | null,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.service.captureHold(holdId, amount ?? null, clientKey(principal, idempotencyKey), () => true);
+    const key = clientKey(principal, idempotencyKey);
+    return this.service.captureHold(holdId, amount ?? null, key, () => true, expectedVersion);
   }
 
   @Mutation(() => VoidHoldResult, {
@@ -86,9 +90,10 @@ export class HoldResolver {
     @Ctx() { principal }: RequestContext,
     @Arg('holdId', () => ID, holdIdArg) holdId: string,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
     const key = clientKey(principal, idempotencyKey);
-    return this.service.voidHold(holdId, key, (userId) => mayRead(principal, userId));
+    return this.service.voidHold(holdId, key, (userId) => mayRead(principal, userId), expectedVersion);
   }
 
   @Query(() => Hold, {

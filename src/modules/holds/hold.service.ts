@@ -6,7 +6,7 @@ import { LedgerEntryKind } from '../../core/ledger.js';
 import type { Outcome } from '../../core/outcomes.js';
 import { holdNotFound, invalidAmount, invalidInput, userNotFound } from '../../core/refusals.js';
 import type { Sql } from '../../db/sql.js';
-import type { BalanceService, Prepared } from '../balance/balance.service.js';
+import type { BalanceService, Expected, Prepared } from '../balance/balance.service.js';
 import { decodeCursor, encodeCursor, PageInfo, pageSize } from '../common/connection.types.js';
 import { parseUserId } from '../common/user-id.js';
 import { HoldStore } from './hold.store.js';
@@ -46,8 +46,10 @@ export class HoldService {
     key: ClientKey | null,
     reason: string | null,
     rawPayeeId: string | null,
+    expected?: Expected,
   ): Promise<Outcome> {
-    return this.balances.run(this.prepareHold(rawUserId, amount, expiresIn, key, reason, rawPayeeId));
+    const prepared = this.prepareHold(rawUserId, amount, expiresIn, key, reason, rawPayeeId);
+    return this.balances.run(this.balances.expecting(prepared, expected));
   }
 
   /** Takes `amount` of the hold (null: all of it), pays it to the hold's payee if it has one, releases the rest. */
@@ -56,13 +58,16 @@ export class HoldService {
     amount: number | null,
     key: ClientKey | null,
     sees: SeesAccount,
+    expected?: Expected,
   ): Promise<Outcome> {
-    return this.balances.run(await this.prepareCapture(rawHoldId, amount, key, sees));
+    return this.balances.run(
+      this.balances.expecting(await this.prepareCapture(rawHoldId, amount, key, sees), expected),
+    );
   }
 
   /** Releases the whole hold. */
-  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount): Promise<Outcome> {
-    return this.balances.run(await this.prepareVoid(rawHoldId, key, sees));
+  async voidHold(rawHoldId: string, key: ClientKey | null, sees: SeesAccount, expected?: Expected): Promise<Outcome> {
+    return this.balances.run(this.balances.expecting(await this.prepareVoid(rawHoldId, key, sees), expected));
   }
 
   /** Releases an expired hold (the sweeper); answered HoldExpired with `releasedNow` when this released it. */

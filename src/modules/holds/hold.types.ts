@@ -8,6 +8,7 @@ import { type UserState } from '../../core/user.js';
 import {
   ConcurrentUpdate,
   IdempotencyKeyReused,
+  VersionMismatch,
   InsufficientFunds,
   InvalidAmount,
   UserNotFound,
@@ -109,6 +110,7 @@ export const HoldResult = createUnionType({
       InvalidAmount,
       InvalidInput,
       IdempotencyKeyReused,
+      VersionMismatch,
       ConcurrentUpdate,
     ] as const,
 });
@@ -128,6 +130,7 @@ export const CaptureHoldResult = createUnionType({
       InvalidAmount,
       InvalidInput,
       IdempotencyKeyReused,
+      VersionMismatch,
       ConcurrentUpdate,
     ] as const,
 });
@@ -146,6 +149,7 @@ export const VoidHoldResult = createUnionType({
       HoldExpired,
       InvalidInput,
       IdempotencyKeyReused,
+      VersionMismatch,
       ConcurrentUpdate,
     ] as const,
 });

@@ -1,9 +1,10 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import type { Outcome } from '../../core/outcomes.js';
 import type { RequestContext } from '../../context.js';
 import { Access, MUTATION_RULES } from '../auth/access.js';
 import { BalanceService } from '../balance/balance.service.js';
+import { expectedVersionArg } from '../common/expected-version.js';
 import { clientKey } from '../auth/key-space.js';
 import { TransferResult } from './transfer.types.js';
 
@@ -34,7 +35,9 @@ export class TransferResolver {
     idempotencyKey?: string | null,
     @Arg('reason', () => String, { nullable: true, description: "Kept in the payer's ledger entry." })
     reason?: string | null,
+    @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number | null,
   ): Promise<Outcome> {
-    return this.balances.transfer(fromUserId, toUserId, amount, clientKey(principal, idempotencyKey), reason ?? null);
+    const key = clientKey(principal, idempotencyKey);
+    return this.balances.transfer(fromUserId, toUserId, amount, key, reason ?? null, expectedVersion);
   }
 }

@@ -5,6 +5,7 @@ import { BalanceError, byType, InvalidInput } from '../common/errors.types.js';
 import {
   ConcurrentUpdate,
   IdempotencyKeyReused,
+  VersionMismatch,
   InsufficientFunds,
   InvalidAmount,
   UserNotFound,
@@ -62,6 +63,7 @@ export const TransferResult = createUnionType({
       InvalidInput,
       SelfTransfer,
       IdempotencyKeyReused,
+      VersionMismatch,
       ConcurrentUpdate,
     ] as const,
 });
