@@ -99,4 +99,42 @@ describe('examples/web in headless Chromium (Playwright)', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('a withdrawal from a stale page is refused as VersionMismatch, in words, and goes through once it is current', async () => {
+    const userId = await insertUser(t.orm, 100);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The page's live connection, held at will: while held, the page keeps showing what it last received.
+    let holding = false;
+    const held: (string | Buffer)[] = [];
+    let toPage: ((message: string | Buffer) => void) | undefined;
+    await page.routeWebSocket(/\/graphql/, (socket) => {
+      const server = socket.connectToServer();
+      socket.onMessage((message) => server.send(message));
+      toPage = (message) => socket.send(message);
+      server.onMessage((message) => (holding ? held.push(message) : socket.send(message)));
+    });
+    await page.goto(`${vite.resolvedUrls!.local[0]!}?api=${encodeURIComponent(t.url)}&user=${userId}`);
+    await shows(page, 'balance', '100');
+
+    holding = true;
+    await t.client.graphql.request(DepositDocument, { userId, amount: 50 });
+    await page.locator('input[name=amount]').fill('10');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(
+      page,
+      'outcome',
+      'The balance changed since this page showed it (it is now 150): nothing was withdrawn; review it and retry.',
+    );
+    await shows(page, 'balance', '100'); // still stale
+
+    holding = false;
+    for (const message of held.splice(0)) toPage!(message);
+    await shows(page, 'balance', '150');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(page, 'outcome', 'Withdrew 10. New balance: 140.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
