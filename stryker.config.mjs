@@ -11,6 +11,7 @@ export default {
   mutate: [
     'src/core/decisions.ts',
     'src/core/decide.ts',
+    'src/core/key-records.ts',
     'src/core/sequence.ts',
     'src/engine/plan.ts',
     'src/engine/round-planner.ts',

@@ -1,7 +1,8 @@
 // The pure decision step of the balance path: no database, no server, no GraphQL.
 import { describe, expect, it } from 'vitest';
 import { answers, stateAfterEntry } from '../src/core/answers.js';
-import { decideBatch, type RecordedEntry } from '../src/core/decide.js';
+import { decideBatch } from '../src/core/decide.js';
+import type { RecordedEntry } from '../src/core/key-records.js';
 import type { HoldState } from '../src/core/hold.js';
 import { keyOfRequest, type KeySpace } from '../src/core/idempotency.js';
 import { LedgerEntryKind } from '../src/core/ledger.js';

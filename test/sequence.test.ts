@@ -1,14 +1,8 @@
 // The pure decisions of batches and of every operation's rules (core/sequence.ts, core/decide.ts, core/decisions.ts):
 // no database, no server. Each case states the whole result: entries, refusals with their messages, accounts.
 import { describe, expect, it } from 'vitest';
-import {
-  decideBatch,
-  decideStep,
-  keysOf,
-  refusalsToRecord,
-  type RecordedAnswer,
-  type RecordedEntry,
-} from '../src/core/decide.js';
+import { decideBatch, decideStep } from '../src/core/decide.js';
+import { keysOf, refusalsToRecord, type RecordedAnswer, type RecordedEntry } from '../src/core/key-records.js';
 import { endedAs } from '../src/core/decisions.js';
 import { HoldStatus, type HoldState } from '../src/core/hold.js';
 import { keyId, keyOfRequest } from '../src/core/idempotency.js';

@@ -1,4 +1,5 @@
-import type { BatchDecision, EntryToWrite, RecordedEntry } from './decide.js';
+import type { BatchDecision, EntryToWrite } from './decide.js';
+import type { RecordedEntry } from './key-records.js';
 import type { HoldState } from './hold.js';
 import { LedgerEntryKind } from './ledger.js';
 import type { Change, Outcome } from './outcomes.js';

@@ -1,47 +1,18 @@
 import { decideOperation, endedAs, type Effect } from './decisions.js';
 import type { HoldState } from './hold.js';
-import { keyId, type IdempotencyKey, type RecordedKeySpace } from './idempotency.js';
+import { keyId, type IdempotencyKey } from './idempotency.js';
+import { isRecordedRefusal, type RecordedAnswer, type RecordedEntry } from './key-records.js';
 import { LedgerEntryKind } from './ledger.js';
 import type { Operation } from './operations.js';
 import {
   idempotencyKeyReused,
   insufficientFunds,
   invalidAmount,
-  isRecordedUnderKey,
-  isRefusal,
   userNotFound,
   versionMismatch,
   type Refusal,
 } from './refusals.js';
 import { MAX_BALANCE } from './user.js';
-
-/** A ledger entry recorded under an idempotency key. */
-export interface RecordedEntry {
-  id: string;
-  /** The key's space, and the request it was recorded with (null: a system key, or a legacy one). */
-  space: RecordedKeySpace;
-  request: string | null;
-  amount: number;
-  balanceAfter: number;
-  kind: LedgerEntryKind;
-  reason: string | null;
-  /** For a transfer's payer entry: the payee, the shared id, and the payee's entry. */
-  transfer?: { payee: number; transferId: string; payeeEntryId: string };
-  /** For a hold entry: the hold. */
-  hold?: { id: number; amount: number; payee: number | null };
-}
-
-/** A refusal recorded under an idempotency key: a repeat of the same request gets it again. */
-export interface RecordedRefusal {
-  space: RecordedKeySpace;
-  request: string | null;
-  refusal: Refusal;
-}
-
-/** What a key was recorded with: the entry its request wrote, or the refusal it was answered. */
-export type RecordedAnswer = RecordedEntry | RecordedRefusal;
-
-export const isRecordedRefusal = (recorded: RecordedAnswer): recorded is RecordedRefusal => 'refusal' in recorded;
 
 /** One accepted change, ready to write as a ledger row. */
 export interface EntryToWrite {
@@ -268,38 +239,6 @@ export function decideBatch(
   return { balance: running, held, decisions, entries };
 }
 
-/** A refusal decided now under an idempotency key, to record beside the batch's writes. */
-export interface RefusalToRecord {
-  key: IdempotencyKey;
-  refusal: Refusal;
-}
-
-/**
- * The refusals answered to `ops` (`results`, from `decided`) to record under their keys: decided now (not replays)
- * and answers about the request itself (isRecordedUnderKey); a capture or void that found its hold expired too
- * (accepted: it wrote the release). Once recorded, a repeat of the request, or a first attempt that comes late,
- * gets the same refusal instead of being decided again.
- */
-export function refusalsToRecord(
-  ops: readonly Operation[],
-  decisions: readonly Decision[],
-  results: readonly { type: string }[],
-): RefusalToRecord[] {
-  return decisions.flatMap((decision, i) => {
-    const key = ops[i]!.idempotencyKey;
-    const result = results[i]!;
-    const decidedNow = decision.type === 'accepted' || (decision.type === 'rejected' && !decision.replay);
-    if (key === null || !decidedNow || !isRefusal(result) || !isRecordedUnderKey(result)) return [];
-    // Whether this request released the hold is the sweeper's count, not part of the answer to repeat.
-    return [{ key, refusal: result.type === 'HoldExpired' ? { ...result, releasedNow: false } : result }];
-  });
-}
-
 function reused(key: IdempotencyKey): Decision {
   return { type: 'rejected', result: idempotencyKeyReused(key.text) };
-}
-
-/** The distinct texts of the idempotency keys of `ops` (looked up in every space). */
-export function keysOf(ops: readonly Operation[]): string[] {
-  return [...new Set(ops.flatMap((op) => (op.idempotencyKey === null ? [] : [op.idempotencyKey.text])))];
 }

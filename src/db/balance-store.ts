@@ -1,10 +1,8 @@
-import type { RecordedAnswer, RefusalToRecord } from '../core/decide.js';
+import type { RecordedAnswer, RefusalToRecord } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
-import { keyId, type RecordedKeySpace } from '../core/idempotency.js';
-import type { LedgerEntryKind } from '../core/ledger.js';
+import { keyId } from '../core/idempotency.js';
 import type { UserState } from '../core/user.js';
 import type { BatchApplied, BatchRefused } from '../core/outcomes.js';
-import type { Refusal } from '../core/refusals.js';
 import type {
   BalanceStore,
   BatchKey,
@@ -17,7 +15,15 @@ import type {
 import { CREDIT, LOAD, LOAD_LOCKED, RECORD_REFUSALS, SELECT_RECORDED, WRITE } from './balance.statements.js';
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from './errors.js';
 import { LOAD_HOLDS, NEW_HOLD_IDS, WRITE_HOLDS } from './hold.statements.js';
-import { toHoldState, toUserState, type HoldRow, type UserRow } from './rows.js';
+import {
+  refusalOf,
+  toHoldState,
+  toRecordedAnswer,
+  toUserState,
+  type HoldRow,
+  type RecordedRow,
+  type UserRow,
+} from './rows.js';
 import type { Sql, Tx } from './sql.js';
 
 interface ChangedRow {
@@ -156,54 +162,16 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
     tx: Tx,
     keys: readonly { userId: number; key: string }[],
   ): Promise<Map<number, Map<string, RecordedAnswer>>> {
-    const rows = await this.sql.rows<{
-      user_id: number;
-      id: string;
-      amount: string;
-      balance_after: string;
-      kind: LedgerEntryKind;
-      reason: string | null;
-      idempotency_key: string;
-      key_space: RecordedKeySpace;
-      request_digest: string | null;
-      counterparty_id: number | null;
-      transfer_id: string | null;
-      counterpart_id: string | null;
-      hold_id: string | null;
-      hold_amount: string | null;
-      hold_payee_id: number | null;
-      refusal: Refusal | null;
-    }>(SELECT_RECORDED.call([JSON.stringify(keys.map((k) => [k.userId, k.key]))]), [], tx);
+    const rows = await this.sql.rows<RecordedRow>(
+      SELECT_RECORDED.call([JSON.stringify(keys.map((k) => [k.userId, k.key]))]),
+      [],
+      tx,
+    );
     const byUser = new Map<number, Map<string, RecordedAnswer>>();
     for (const row of rows) {
       let recorded = byUser.get(row.user_id);
       if (!recorded) byUser.set(row.user_id, (recorded = new Map()));
-      const id = keyId(row.key_space, row.idempotency_key);
-      if (row.refusal) {
-        recorded.set(id, { space: row.key_space, request: row.request_digest, refusal: refusalOf(row.refusal) });
-        continue;
-      }
-      recorded.set(id, {
-        id: String(row.id),
-        space: row.key_space,
-        request: row.request_digest,
-        amount: Number(row.amount),
-        balanceAfter: Number(row.balance_after),
-        kind: row.kind,
-        reason: row.reason,
-        transfer:
-          row.transfer_id === null
-            ? undefined
-            : {
-                payee: row.counterparty_id!,
-                transferId: row.transfer_id,
-                payeeEntryId: String(row.counterpart_id),
-              },
-        hold:
-          row.hold_id === null
-            ? undefined
-            : { id: Number(row.hold_id), amount: Number(row.hold_amount), payee: row.hold_payee_id },
-      });
+      recorded.set(keyId(row.key_space, row.idempotency_key), toRecordedAnswer(row));
     }
     return byUser;
   }
@@ -272,9 +240,4 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
     }
     return new Map(rows.map((row) => [Number(row.id), toHoldState(row)]));
   }
-}
-
-/** A refusal as stored (JSON): its dates back as dates. */
-function refusalOf(stored: Refusal): Refusal {
-  return stored.type === 'HoldExpired' ? { ...stored, expiresAt: new Date(stored.expiresAt) } : stored;
 }

@@ -1,4 +1,8 @@
 import type { HoldState, HoldStatus } from '../core/hold.js';
+import type { RecordedKeySpace } from '../core/idempotency.js';
+import type { RecordedAnswer } from '../core/key-records.js';
+import type { LedgerEntryKind } from '../core/ledger.js';
+import type { Refusal } from '../core/refusals.js';
 import type { UserState } from '../core/user.js';
 
 // Rows as the stores read them, and their conversion to the domain's values.
@@ -69,4 +73,50 @@ export function toHoldState(row: HoldRow): HoldState {
     endedAt: row.ended_ms === null ? null : new Date(row.ended_ms),
     expired: row.expired,
   };
+}
+
+/** A row of `balance_recorded`: an entry recorded under a key, or (`refusal` set) a refusal. */
+export interface RecordedRow {
+  user_id: number;
+  id: string;
+  amount: string;
+  balance_after: string;
+  kind: LedgerEntryKind;
+  reason: string | null;
+  idempotency_key: string;
+  key_space: RecordedKeySpace;
+  request_digest: string | null;
+  counterparty_id: number | null;
+  transfer_id: string | null;
+  counterpart_id: string | null;
+  hold_id: string | null;
+  hold_amount: string | null;
+  hold_payee_id: number | null;
+  refusal: Refusal | null;
+}
+
+export function toRecordedAnswer(row: RecordedRow): RecordedAnswer {
+  if (row.refusal) return { space: row.key_space, request: row.request_digest, refusal: refusalOf(row.refusal) };
+  return {
+    id: String(row.id),
+    space: row.key_space,
+    request: row.request_digest,
+    amount: Number(row.amount),
+    balanceAfter: Number(row.balance_after),
+    kind: row.kind,
+    reason: row.reason,
+    transfer:
+      row.transfer_id === null
+        ? undefined
+        : { payee: row.counterparty_id!, transferId: row.transfer_id, payeeEntryId: String(row.counterpart_id) },
+    hold:
+      row.hold_id === null
+        ? undefined
+        : { id: Number(row.hold_id), amount: Number(row.hold_amount), payee: row.hold_payee_id },
+  };
+}
+
+/** A refusal as stored (JSON): its dates back as dates. */
+export function refusalOf(stored: Refusal): Refusal {
+  return stored.type === 'HoldExpired' ? { ...stored, expiresAt: new Date(stored.expiresAt) } : stored;
 }

@@ -1,4 +1,4 @@
-import type { RecordedAnswer } from '../core/decide.js';
+import type { RecordedAnswer } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
 import { holdEndedBy, payeeOf, type Operation } from '../core/operations.js';
 import { concurrentUpdate } from '../core/refusals.js';

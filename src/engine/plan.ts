@@ -1,4 +1,5 @@
-import { decideBatch, NO_HOLDS, type BatchDecision, type RecordedAnswer } from '../core/decide.js';
+import { decideBatch, NO_HOLDS, type BatchDecision } from '../core/decide.js';
+import type { RecordedAnswer } from '../core/key-records.js';
 import { isAbsolute, needsLock, type Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';
 import { MAX_BALANCE, type UserState } from '../core/user.js';

@@ -1,14 +1,6 @@
 import { answers } from '../core/answers.js';
-import {
-  decideBatch,
-  keysOf,
-  NO_HOLDS,
-  refusalsToRecord,
-  type Holding,
-  type Payees,
-  type RecordedAnswer,
-  type RefusalToRecord,
-} from '../core/decide.js';
+import { decideBatch, NO_HOLDS, type Holding, type Payees } from '../core/decide.js';
+import { keysOf, refusalsToRecord, type RecordedAnswer, type RefusalToRecord } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
 import type { Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';

@@ -1,4 +1,5 @@
-import type { EntryToWrite, RecordedAnswer, RefusalToRecord } from '../core/decide.js';
+import type { EntryToWrite } from '../core/decide.js';
+import type { RecordedAnswer, RefusalToRecord } from '../core/key-records.js';
 import type { IdempotencyKey } from '../core/idempotency.js';
 import type { BatchApplied, BatchRefused } from '../core/outcomes.js';
 import type { HoldState, HoldStatus } from '../core/hold.js';
