@@ -11,6 +11,7 @@ import { Migration20261127000000_holds } from './Migration20261127000000_holds.j
 import { Migration20261206000000_request_keys } from './Migration20261206000000_request_keys.js';
 import { Migration20261206010000_batches } from './Migration20261206010000_batches.js';
 import { Migration20261206020000_refused_requests } from './Migration20261206020000_refused_requests.js';
+import { Migration20261206030000_account_rules } from './Migration20261206030000_account_rules.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206000000_request_keys', class: Migration20261206000000_request_keys },
   { name: 'Migration20261206010000_batches', class: Migration20261206010000_batches },
   { name: 'Migration20261206020000_refused_requests', class: Migration20261206020000_refused_requests },
+  { name: 'Migration20261206030000_account_rules', class: Migration20261206030000_account_rules },
 ];

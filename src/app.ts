@@ -17,6 +17,7 @@ import { SqlBalanceStore } from './db/balance-store.js';
 import { scheduleGrant, type GrantSchedule } from './modules/grants/grant.schedule.js';
 import { GrantService } from './modules/grants/grant.service.js';
 import { HoldService } from './modules/holds/hold.service.js';
+import { RulesService } from './modules/rules/rules.service.js';
 import { sweepExpiredHolds, type HoldSweeper } from './modules/holds/hold.sweeper.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { LedgerStore } from './modules/ledger/ledger.store.js';
@@ -77,6 +78,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     ledger: new LedgerService(sql),
     holds,
     batches: new BatchService(balances, holds, config.batchOperationsMax),
+    rules: new RulesService(sql, balances),
     feed,
   });
   const metrics = createMetrics(balances, sql, {

@@ -21,6 +21,8 @@ import { TransferResolver } from './modules/transfers/transfer.resolver.js';
 import type { LedgerService } from './modules/ledger/ledger.service.js';
 import { BatchResolver } from './modules/batches/batch.resolver.js';
 import type { BatchService } from './modules/batches/batch.service.js';
+import { RulesResolver } from './modules/rules/rules.resolver.js';
+import type { RulesService } from './modules/rules/rules.service.js';
 import { UserResolver } from './modules/users/user.resolver.js';
 import type { UserService } from './modules/users/user.service.js';
 
@@ -30,6 +32,7 @@ export interface Services {
   ledger: LedgerService;
   holds: HoldService;
   batches: BatchService;
+  rules: RulesService;
   feed: BalanceFeed;
 }
 
@@ -40,6 +43,7 @@ const resolvers = [
   TransferResolver,
   HoldResolver,
   BatchResolver,
+  RulesResolver,
   LedgerResolver,
   BalanceChangeResolver,
 ] as const;
@@ -55,6 +59,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
           [TransferResolver, new TransferResolver(services.balances)],
           [HoldResolver, new HoldResolver(services.holds)],
           [BatchResolver, new BatchResolver(services.batches)],
+          [RulesResolver, new RulesResolver(services.rules)],
           [LedgerResolver, new LedgerResolver(services.ledger)],
           [BalanceChangeResolver, new BalanceChangeResolver()],
         ]

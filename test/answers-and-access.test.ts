@@ -47,14 +47,21 @@ const snapshot = () =>
             (select json_agg(h order by id) from holds h) as holds`,
   );
 
+/** An enum value among the arguments (written bare, not as a string). */
+class EnumValue {
+  constructor(readonly name: string) {}
+}
+
 const literal = (value: unknown): string =>
-  Array.isArray(value)
-    ? `[${value.map(literal).join(', ')}]`
-    : typeof value === 'object' && value !== null
-      ? `{ ${Object.entries(value)
-          .map(([k, v]) => `${k}: ${literal(v)}`)
-          .join(', ')} }`
-      : JSON.stringify(value);
+  value instanceof EnumValue
+    ? value.name
+    : Array.isArray(value)
+      ? `[${value.map(literal).join(', ')}]`
+      : typeof value === 'object' && value !== null
+        ? `{ ${Object.entries(value)
+            .map(([k, v]) => `${k}: ${literal(v)}`)
+            .join(', ')} }`
+        : JSON.stringify(value);
 
 const args = (values: Record<string, unknown>) =>
   `(${Object.entries(values)
@@ -109,6 +116,8 @@ async function everyMutation(): Promise<Record<string, Record<string, unknown>>>
     captureHold: { holdId },
     voidHold: { holdId },
     createUser: { input: { username: `new_${Date.now()}` } },
+    setLimits: { userId: user, limits: { dailyDebitLimit: 1000 } },
+    setAccountStatus: { userId: user, status: new EnumValue('FROZEN'), reason: 'review' },
     batch: {
       operations: [
         { deposit: { userId: user, amount: 1 } },
@@ -285,11 +294,13 @@ describe("another user's account, to a role user", () => {
     }
     // Unmarked positions show another user's account to a role user (or are reached by staff only).
     expect(positions.sort()).toEqual([
+      'AccountStatusSet.user (own)',
       'BalanceUpdated.user (own)',
       'HoldCaptured.payee',
       'HoldCaptured.user (own)',
       'HoldPlaced.user (own)',
       'HoldVoided.user (own)',
+      'LimitsSet.user (own)',
       'Query.user (own)',
       'TransferCompleted.from (own)',
       'TransferCompleted.to',

@@ -1,14 +1,14 @@
 // The pure decision step of the balance path: no database, no server, no GraphQL.
 import { describe, expect, it } from 'vitest';
 import { answers, stateAfterEntry } from '../src/core/answers.js';
-import { decideBatch } from '../src/core/decide.js';
+import { decideBatch, UNREAD_ACCOUNT } from '../src/core/decide.js';
 import type { RecordedEntry } from '../src/core/key-records.js';
 import type { HoldState } from '../src/core/hold.js';
 import { keyOfRequest, type KeySpace } from '../src/core/idempotency.js';
 import { LedgerEntryKind } from '../src/core/ledger.js';
 import type { Operation } from '../src/core/operations.js';
 import { MAX_BALANCE, type UserState } from '../src/core/user.js';
-import { holdState } from './fixtures.js';
+import { holdState, NO_LIMITS } from './fixtures.js';
 
 const { UPDATE, DEPOSIT, WITHDRAWAL, RESET, SET, GRANT } = LedgerEntryKind;
 
@@ -181,6 +181,7 @@ describe('answers', () => {
       balance: 100,
       held: 0,
       version: 4,
+      ...NO_LIMITS,
       createdAt: new Date(0),
       updatedAt: new Date(0),
     };
@@ -208,7 +209,11 @@ describe('decideBatch with holds', () => {
   /** Each decision as [entry kind, amount, held change] or the refusal's type; then balance and held. */
   const decide = (balance: number, held: number, holds: HoldState[], ops: Operation[]) => {
     const byId = new Map(holds.map((h) => [h.id, h]));
-    const decided = decideBatch(balance, ops, undefined, undefined, { held, get: (id) => byId.get(id) });
+    const decided = decideBatch(balance, ops, undefined, undefined, {
+      ...UNREAD_ACCOUNT,
+      held,
+      hold: (id) => byId.get(id),
+    });
     return {
       balance: decided.balance,
       held: decided.held,

@@ -26,6 +26,7 @@ const state = (version: number, balance: number): BalanceChangeState => ({
   balance,
   held: 0,
   available: balance,
+  status: 'ACTIVE',
   version,
   entry: null,
   at,
@@ -152,6 +153,8 @@ describe('notifications to messages', () => {
       [{ userId: 7, version: 9, firstEntryId: 1, lastEntryId: 3, entries: 3, heardAt: 0 }],
       [entry(3, 1, 50)],
     );
-    expect(changes).toEqual([{ userId: 7, balance: 50, held: 0, available: 50, version: 9, entry: null, at }]);
+    expect(changes).toEqual([
+      { userId: 7, balance: 50, held: 0, available: 50, status: 'ACTIVE', version: 9, entry: null, at },
+    ]);
   });
 });

@@ -4,6 +4,16 @@ import type { UserState } from '../src/core/user.js';
 
 // States as the stores read them, for the tests of the pure decisions.
 
+/** A user's rule columns when nothing was ever set (nothing debited, counted on the epoch's day). */
+export const NO_LIMITS = {
+  minBalance: 0,
+  maxBalance: null,
+  dailyDebitLimit: null,
+  status: 'ACTIVE',
+  debitedToday: 0,
+  countedOn: '1970-01-01',
+} as const;
+
 /** User `id` at version 1, as a [id, state] pair for a Map. */
 export const userState = (id: number, balance: number, held = 0): [number, UserState] => [
   id,
@@ -15,6 +25,7 @@ export const userState = (id: number, balance: number, held = 0): [number, UserS
     balance,
     held,
     version: 1,
+    ...NO_LIMITS,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   },

@@ -1,7 +1,8 @@
 // The pure decisions of batches and of every operation's rules (core/sequence.ts, core/decide.ts, core/decisions.ts):
 // no database, no server. Each case states the whole result: entries, refusals with their messages, accounts.
 import { describe, expect, it } from 'vitest';
-import { decideBatch, decideStep } from '../src/core/decide.js';
+import { decideBatch, decideStep, UNREAD_ACCOUNT } from '../src/core/decide.js';
+import { DEFAULT_RULES } from '../src/core/rules.js';
 import { keysOf, refusalsToRecord, type RecordedAnswer, type RecordedEntry } from '../src/core/key-records.js';
 import { endedAs } from '../src/core/decisions.js';
 import { HoldStatus, type HoldState } from '../src/core/hold.js';
@@ -19,7 +20,7 @@ import {
   versionMismatch,
 } from '../src/core/refusals.js';
 import { decideItems, type Item } from '../src/core/sequence.js';
-import { MAX_BALANCE, type UserState } from '../src/core/user.js';
+import { MAX_BALANCE, type AccountRules, type UserState } from '../src/core/user.js';
 import { holdState, transferOp, userState } from './fixtures.js';
 
 const { DEPOSIT, WITHDRAWAL, TRANSFER_OUT, TRANSFER_IN, HOLD, CAPTURE, VOID, SET } = LedgerEntryKind;
@@ -62,7 +63,7 @@ describe('decideItems', () => {
       { type: 'accepted', own: { userId: 2, index: 1 } },
       { type: 'rejected', result: insufficientFunds(2, 3) },
     ]);
-    expect(decided.accounts.get(1)).toEqual({
+    expect(decided.accounts.get(1)).toMatchObject({
       balance: 2,
       held: 0,
       entries: [
@@ -90,7 +91,7 @@ describe('decideItems', () => {
         },
       ],
     });
-    expect(decided.accounts.get(2)).toEqual({
+    expect(decided.accounts.get(2)).toMatchObject({
       balance: 0,
       held: 0,
       entries: [
@@ -179,7 +180,7 @@ describe('decideItems', () => {
       { type: 'rejected', result: holdExpired(3, new Date(5000)) },
     ]);
     expect(decided.firstRefused).toBe(0);
-    expect(decided.accounts.get(1)).toEqual({ balance: 10, held: 4, entries: [] });
+    expect(decided.accounts.get(1)).toMatchObject({ balance: 10, held: 4, entries: [] });
   });
 
   it('a capture without a payee takes the credits out of the account; all of the hold when no amount is given', () => {
@@ -220,12 +221,16 @@ describe('decideItems: holds the batch cannot see', () => {
 });
 
 describe("every operation's rules (decideStep)", () => {
-  const account = (balance: number, held = 0, holds: HoldState[] = []) => ({
+  const account = (balance: number, held = 0, holds: HoldState[] = [], rules: Partial<AccountRules> = {}) => ({
+    id: 1,
     balance,
     held,
+    rules: { ...DEFAULT_RULES, ...rules },
+    debitedToday: 0,
     hold: (id: number) => holds.find((h) => h.id === id),
   });
-  const payees = (balances: Record<number, number>) => (payee: number) => balances[payee];
+  const payees = (balances: Record<number, number>) => (payee: number) =>
+    balances[payee] === undefined ? undefined : { balance: balances[payee], rules: DEFAULT_RULES };
   const op = <O extends Operation>(o: O): O => o;
 
   it('spending never leaves less than nothing available: withdrawals, transfers, holds', () => {
@@ -392,7 +397,9 @@ describe('decideBatch: keys and transfers within one account', () => {
   });
 
   it("transfers credit the payee as the batch goes: a payee's limit counts what the batch paid it already", () => {
-    const payees = { balanceOf: (payee: number) => (payee === 2 ? MAX_BALANCE - 5 : undefined) };
+    const payees = {
+      accountOf: (payee: number) => (payee === 2 ? { balance: MAX_BALANCE - 5, rules: DEFAULT_RULES } : undefined),
+    };
     const decided = decideBatch(20, [pay(2, 3), pay(2, 3), pay(2, 2), pay(3, 1)], new Map(), payees);
     expect(
       decided.decisions.map((d) => (d.type === 'rejected' ? d.result : d.type === 'accepted' ? d.amount : d)),
@@ -412,7 +419,7 @@ describe('decideBatch: keys and transfers within one account', () => {
 
 describe('decideBatch: what else it keeps', () => {
   const expiredHold = hold(4, 1, 6, { expired: true })[1];
-  const holding = { held: 6, get: (id: number) => (id === 4 ? expiredHold : undefined) };
+  const holding = { ...UNREAD_ACCOUNT, held: 6, hold: (id: number) => (id === 4 ? expiredHold : undefined) };
   const keyedCapture: Operation = {
     kind: 'capture',
     holdId: 4,
@@ -495,7 +502,7 @@ describe('expectedVersion (compare-and-set)', () => {
     idempotencyKey: null,
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
   });
-  const read = { held: 0, get: () => undefined, account: { id: 3, version: 7 } };
+  const read = { ...UNREAD_ACCOUNT, id: 3, version: 7 };
 
   it('one batch: each operation expects the version the ones before left (one per entry; a refusal adds none)', () => {
     const ops = [withdraw(1, 7), withdraw(1, 7), withdraw(50), withdraw(1, 8), withdraw(1, 9)];
@@ -510,13 +517,9 @@ describe('expectedVersion (compare-and-set)', () => {
   });
 
   it('is decided before the kind and the funds, and only against an account read under its lock', () => {
-    expect(
-      decideStep(
-        withdraw(100, 6),
-        { balance: 1, held: 0, hold: () => undefined, read: { id: 3, version: 7 } },
-        () => undefined,
-      ),
-    ).toEqual(versionMismatch(3, 6, 7));
+    expect(decideStep(withdraw(100, 6), { ...UNREAD_ACCOUNT, balance: 1, id: 3, version: 7 }, () => undefined)).toEqual(
+      versionMismatch(3, 6, 7),
+    );
     expect(() => decideBatch(10, [withdraw(1, 7)])).toThrow(/without reading its account/);
   });
 

@@ -43,14 +43,28 @@ describe('npm run verify', () => {
   });
 
   it('finds each kind of violation and exits 1', async () => {
-    const [tampered, negative, held, ended] = await Promise.all(
-      [10, 10, 10, 10].map((balance) => insertUser(t.orm, balance)),
+    const [tampered, negative, held, ended, limited, closed] = await Promise.all(
+      [10, 10, 10, 10, 10, 10].map((balance) => insertUser(t.orm, balance)),
     );
+    // What the schema itself forbids (the users' rules trigger) is turned off first, to show verify catches it on
+    // a database without it.
+    await query(t.orm, 'alter table users disable trigger user');
     await query(t.orm, 'update users set balance = balance + 1 where id = ?', [tampered]);
-    // What the schema itself forbids is removed first, to show verify catches it on a database without it.
-    await query(t.orm, 'alter table users drop constraint users_balance_non_negative');
-    await query(t.orm, 'alter table ledger_entries drop constraint ledger_entries_balance_after_check');
-    await query(t.orm, 'alter table users drop constraint users_available_non_negative');
+    // Spent below the minimum (0); debited past a daily limit of 5; credited after its closing.
+    const entry = (userId: string, amount: number, balanceAfter: number, kind: string, details: object | null = null) =>
+      query(
+        t.orm,
+        `insert into ledger_entries (user_id, amount, balance_after, kind, details) values (?, ?, ?, ?, ?::jsonb)`,
+        [userId, amount, balanceAfter, kind, details && JSON.stringify(details)],
+      );
+    await entry(negative, -13, -3, 'WITHDRAWAL');
+    const rules = { minBalance: 0, maxBalance: null, dailyDebitLimit: null, status: 'ACTIVE', actor: 'admin' };
+    await entry(limited, 0, 10, 'LIMITS', { ...rules, dailyDebitLimit: 5 });
+    await entry(limited, -8, 2, 'WITHDRAWAL');
+    await query(t.orm, 'update users set balance = 2, version = version + 2 where id = ?', [limited]);
+    await entry(closed, 0, 10, 'STATUS', { ...rules, status: 'CLOSED' });
+    await entry(closed, 1, 11, 'DEPOSIT');
+    await query(t.orm, 'update users set balance = 11, version = version + 2 where id = ?', [closed]);
     // Credits held without an open hold (nor a ledger entry), and a hold captured without its entries.
     await query(t.orm, 'update users set held = 5 where id = ?', [held]);
     await query(
@@ -86,12 +100,12 @@ describe('npm run verify', () => {
     expect(found).toEqual(
       new Set([
         `balance-equals-ledger ${tampered}`,
-        `non-negative-balance ${negative}`,
-        `balance-equals-ledger ${negative}`,
+        `within-limits ${negative}`,
+        `daily-debit-limit ${limited}`,
+        `account-status ${closed}`,
         `balance-after-chain ${tampered}`,
         `unique-idempotency-key ${tampered}`,
         `refused-or-applied ${tampered}`,
-        `non-negative-available ${negative}`,
         `held-equals-open-holds ${held}`,
         `held-after-chain ${held}`,
         `hold-endings ${ended}`,

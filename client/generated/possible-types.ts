@@ -6,6 +6,9 @@
       "UserNotFound"
     ],
     "BalanceError": [
+      "AccountClosed",
+      "AccountFrozen",
+      "AccountNotEmpty",
       "ConcurrentUpdate",
       "EmailTaken",
       "HoldAlreadyCaptured",
@@ -16,12 +19,15 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "SelfTransfer",
       "UserNotFound",
       "UsernameTaken",
       "VersionMismatch"
     ],
     "BatchItemResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "BalanceUpdated",
       "HoldAlreadyCaptured",
       "HoldAlreadyVoided",
@@ -33,6 +39,7 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "NotApplied",
       "SelfTransfer",
       "TransferCompleted",
@@ -46,6 +53,7 @@
       "InvalidInput"
     ],
     "CaptureHoldResult": [
+      "AccountClosed",
       "ConcurrentUpdate",
       "HoldAlreadyCaptured",
       "HoldAlreadyVoided",
@@ -55,6 +63,7 @@
       "IdempotencyKeyReused",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "VersionMismatch"
     ],
     "CreateUserResult": [
@@ -69,6 +78,8 @@
       "HoldVoided"
     ],
     "HoldResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "ConcurrentUpdate",
       "HoldPlaced",
       "IdempotencyKeyReused",
@@ -78,28 +89,50 @@
       "UserNotFound",
       "VersionMismatch"
     ],
+    "SetAccountStatusResult": [
+      "AccountClosed",
+      "AccountNotEmpty",
+      "AccountStatusSet",
+      "ConcurrentUpdate",
+      "InvalidInput",
+      "UserNotFound"
+    ],
+    "SetLimitsResult": [
+      "AccountClosed",
+      "ConcurrentUpdate",
+      "InvalidInput",
+      "LimitsSet",
+      "UserNotFound"
+    ],
     "TransferResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "ConcurrentUpdate",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "SelfTransfer",
       "TransferCompleted",
       "UserNotFound",
       "VersionMismatch"
     ],
     "UpdateBalanceResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "BalanceUpdated",
       "ConcurrentUpdate",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "UserNotFound",
       "VersionMismatch"
     ],
     "VoidHoldResult": [
+      "AccountClosed",
       "ConcurrentUpdate",
       "HoldAlreadyCaptured",
       "HoldAlreadyVoided",
@@ -119,6 +152,9 @@
       "UserNotFound"
     ],
     "BalanceError": [
+      "AccountClosed",
+      "AccountFrozen",
+      "AccountNotEmpty",
       "ConcurrentUpdate",
       "EmailTaken",
       "HoldAlreadyCaptured",
@@ -129,12 +165,15 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "SelfTransfer",
       "UserNotFound",
       "UsernameTaken",
       "VersionMismatch"
     ],
     "BatchItemResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "BalanceUpdated",
       "HoldAlreadyCaptured",
       "HoldAlreadyVoided",
@@ -146,6 +185,7 @@
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "NotApplied",
       "SelfTransfer",
       "TransferCompleted",
@@ -159,6 +199,7 @@
       "InvalidInput"
     ],
     "CaptureHoldResult": [
+      "AccountClosed",
       "ConcurrentUpdate",
       "HoldAlreadyCaptured",
       "HoldAlreadyVoided",
@@ -168,6 +209,7 @@
       "IdempotencyKeyReused",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "VersionMismatch"
     ],
     "CreateUserResult": [
@@ -182,6 +224,8 @@
       "HoldVoided"
     ],
     "HoldResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "ConcurrentUpdate",
       "HoldPlaced",
       "IdempotencyKeyReused",
@@ -191,28 +235,50 @@
       "UserNotFound",
       "VersionMismatch"
     ],
+    "SetAccountStatusResult": [
+      "AccountClosed",
+      "AccountNotEmpty",
+      "AccountStatusSet",
+      "ConcurrentUpdate",
+      "InvalidInput",
+      "UserNotFound"
+    ],
+    "SetLimitsResult": [
+      "AccountClosed",
+      "ConcurrentUpdate",
+      "InvalidInput",
+      "LimitsSet",
+      "UserNotFound"
+    ],
     "TransferResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "ConcurrentUpdate",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "SelfTransfer",
       "TransferCompleted",
       "UserNotFound",
       "VersionMismatch"
     ],
     "UpdateBalanceResult": [
+      "AccountClosed",
+      "AccountFrozen",
       "BalanceUpdated",
       "ConcurrentUpdate",
       "IdempotencyKeyReused",
       "InsufficientFunds",
       "InvalidAmount",
       "InvalidInput",
+      "LimitExceeded",
       "UserNotFound",
       "VersionMismatch"
     ],
     "VoidHoldResult": [
+      "AccountClosed",
       "ConcurrentUpdate",
       "HoldAlreadyCaptured",
       "HoldAlreadyVoided",

@@ -26,6 +26,12 @@ const user = {
   balance: 5,
   held: 0,
   version: 1,
+  minBalance: 0,
+  maxBalance: null,
+  dailyDebitLimit: null,
+  status: 'ACTIVE',
+  debitedToday: 0,
+  countedOn: now.toISOString().slice(0, 10),
   createdAt: now,
   updatedAt: now,
 };

@@ -68,6 +68,14 @@ function holdAnswer(
   }
 }
 
+const RULE_KINDS: ReadonlySet<LedgerEntryKind> = new Set([LedgerEntryKind.LIMITS, LedgerEntryKind.STATUS]);
+
+/** The answer of a LIMITS or STATUS entry written now or before (`replayed`). */
+function rulesAnswer(kind: LedgerEntryKind, user: UserState, entryId: string, replayed: boolean): Outcome {
+  const type = kind === LedgerEntryKind.LIMITS ? 'LimitsSet' : 'AccountStatusSet';
+  return { type, user, entryId, replayed };
+}
+
 /** A recorded hold entry's payee side, for a capture paid to a payee. */
 function recordedPayee(entry: RecordedEntry, outcomes: RoundOutcomes) {
   if (!entry.transfer) return null;
@@ -99,6 +107,7 @@ export function answers(
           const credit = transfer ? (outcomes.credit(transfer.transferId) ?? missing('its credit')) : null;
           return holdAnswer({ ...written, holdId: written.hold.id }, user, entryId, outcomes, credit, false);
         }
+        if (written.rules) return rulesAnswer(written.kind, user, entryId, false);
         if (!transfer) {
           return {
             type: 'BalanceUpdated',
@@ -128,6 +137,7 @@ export function answers(
           const payee = recordedPayee(entry, outcomes);
           return holdAnswer({ ...entry, holdId: entry.hold.id }, now, entry.id, outcomes, payee, true);
         }
+        if (RULE_KINDS.has(entry.kind)) return rulesAnswer(entry.kind, now, entry.id, true);
         if (!entry.transfer) {
           return {
             type: 'BalanceUpdated',
@@ -190,6 +200,7 @@ export function itemAnswers(
     const payee = item.payee && at(item.payee);
     const paid = payee ? { payee: payee.user, entryId: payee.entryId } : null;
     if (entry.hold) return holdAnswer({ ...entry, holdId: entry.hold.id }, user, entryId, outcomes, paid, false);
+    if (entry.rules) return rulesAnswer(entry.kind, user, entryId, false);
     if (!paid) {
       return {
         type: 'BalanceUpdated',

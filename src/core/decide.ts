@@ -5,14 +5,18 @@ import { isRecordedRefusal, type RecordedAnswer, type RecordedEntry } from './ke
 import { LedgerEntryKind } from './ledger.js';
 import type { Operation } from './operations.js';
 import {
+  accountClosed,
+  accountFrozen,
   idempotencyKeyReused,
   insufficientFunds,
   invalidAmount,
+  limitExceeded,
   userNotFound,
   versionMismatch,
   type Refusal,
 } from './refusals.js';
-import { MAX_BALANCE } from './user.js';
+import { debitOf, DEFAULT_RULES, highestBalance } from './rules.js';
+import { MAX_BALANCE, type AccountRules } from './user.js';
 
 /** One accepted change, ready to write as a ledger row. */
 export interface EntryToWrite {
@@ -28,28 +32,50 @@ export interface EntryToWrite {
   transfer?: { counterparty: number; transferId: string };
   /** For a hold entry: the hold (for HOLD, as the holds table gets it). */
   hold?: Effect['hold'];
+  /** For a LIMITS or STATUS entry: the rules after it, and who asked. */
+  rules?: Effect['rules'];
+}
+
+/** A payee as a decision sees it: its balance and rules as read under its row lock. */
+export interface PayeeAccount {
+  balance: number;
+  rules: AccountRules;
 }
 
 /** What a batch's decision needs to know of the payees of its operations (read under a row lock). */
 export interface Payees {
-  /** The payee's balance, undefined when no such user exists. */
-  balanceOf(payee: number): number | undefined;
+  /** The payee, undefined when no such user exists. */
+  accountOf(payee: number): PayeeAccount | undefined;
 }
 
-/** What a batch's decision needs of holds: the user's held credits and its holds as read under the row lock. */
-export interface Holding {
+/**
+ * What a batch's decision needs of its account besides its balance: as read in this transaction (or remembered),
+ * with the holds read under the row lock.
+ */
+export interface AccountRead {
+  id: number;
   held: number;
+  rules: AccountRules;
+  /** What debits took today (the database's UTC day), against the daily debit limit. */
+  debitedToday: number;
   /**
-   * The account's id and version as read in this transaction; absent where nothing was read (a relative plan),
-   * which no operation expecting a version ever gets (needsLock).
+   * The version as read in this transaction; absent where nothing was read (a relative plan), which no operation
+   * expecting a version ever gets (needsLock).
    */
-  account?: { id: number; version: number };
+  version?: number;
   /** The hold as read in this transaction (with `expired` by the database's clock), if it is this user's. */
-  get(holdId: number): HoldState | undefined;
+  hold(holdId: number): HoldState | undefined;
 }
 
-const NO_PAYEES: Payees = { balanceOf: () => undefined };
-export const NO_HOLDS: Holding = { held: 0, get: () => undefined };
+const NO_PAYEES: Payees = { accountOf: () => undefined };
+/** An account of default rules, nothing held or debited, no holds: what a decision sees when nothing was read. */
+export const UNREAD_ACCOUNT: AccountRead = {
+  id: 0,
+  held: 0,
+  rules: DEFAULT_RULES,
+  debitedToday: 0,
+  hold: () => undefined,
+};
 
 export type Decision =
   | { type: 'accepted'; amount: number; balanceAfter: number; entry: number }
@@ -64,39 +90,62 @@ export interface BatchDecision {
   /** The balance and the held credits after every accepted operation. */
   balance: number;
   held: number;
+  /** The rules after the batch, when one of its operations changed them. */
+  rules?: AccountRules;
   decisions: Decision[];
   /** The accepted operations, in order: one ledger row each. */
   entries: EntryToWrite[];
 }
 
+/** Whether the status lets `effect` through: a frozen account takes no new debit or hold. */
+function refusedByStatus(effect: Effect, account: AccountView): Refusal | undefined {
+  if (account.rules.status !== 'FROZEN') return undefined;
+  const debit = effect.amount < 0 && !effect.absolute && effect.kind !== LedgerEntryKind.CAPTURE;
+  return debit || effect.kind === LedgerEntryKind.HOLD ? accountFrozen(account.id) : undefined;
+}
+
 /**
- * The account's rules, the same for every kind of operation: spending (less available, more held) never leaves
- * less than nothing available, the balance never passes the largest one, and a payee exists and can take the
+ * The account's rules, the same for every kind of operation: spending (less available, more held) never takes
+ * the available balance (balance - held) below the minimum (a credit line when negative), a credit never takes
+ * the balance past the maximum, debits stay within the day's limit, and a payee exists, is open and can take the
  * credit. The payee comes last: whether an id names a user is told only to a payer whose operation would
  * otherwise go through, so finding out costs the payment (docs/design.md, "Access").
  */
 function refusedByRules(
   effect: Effect,
-  balance: number,
-  held: number,
-  payeeBalance: (payee: number) => number | undefined,
+  account: AccountView,
+  payeeAccount: (payee: number) => PayeeAccount | undefined,
 ): Refusal | undefined {
+  const { balance, held, rules } = account;
   const next = balance + effect.amount;
   const heldNext = held + effect.held;
-  // Only spending is refused for want of funds: a capture or a release never leaves less available.
-  if (next - heldNext < 0 && (effect.amount < 0 || effect.held > 0)) {
-    if (effect.absolute && next >= 0) {
+  // Only spending (less available after) is refused for want of funds: a capture or a release never leaves less
+  // available, so neither is refused even when the minimum was raised past what the account holds.
+  if (next - heldNext < rules.minBalance && next - heldNext < balance - held) {
+    if (effect.absolute && next >= rules.minBalance) {
       return invalidAmount(next, `The balance may not go below the credits on hold (${held})`);
     }
-    return insufficientFunds(balance, -effect.amount || effect.held, balance - held);
+    return insufficientFunds(balance, -effect.amount || effect.held, balance - held - rules.minBalance);
   }
-  if (next > MAX_BALANCE) return invalidAmount(effect.amount, `The balance may not exceed ${MAX_BALANCE}`);
+  if (effect.amount > 0 && next > highestBalance(rules)) {
+    if (rules.maxBalance === null) return invalidAmount(effect.amount, `The balance may not exceed ${MAX_BALANCE}`);
+    return limitExceeded(account.id, 'MAX_BALANCE', rules.maxBalance, balance, effect.amount);
+  }
+  const debit = debitOf(effect.kind, effect.amount);
+  if (debit > 0 && rules.dailyDebitLimit !== null && account.debitedToday + debit > rules.dailyDebitLimit) {
+    return limitExceeded(account.id, 'DAILY_DEBIT', rules.dailyDebitLimit, account.debitedToday, debit);
+  }
   const transfer = effect.transfer;
   if (transfer) {
-    const payeeNow = payeeBalance(transfer.payee);
-    if (payeeNow === undefined) return userNotFound(String(transfer.payee), 'PAYEE');
-    if (payeeNow - effect.amount > MAX_BALANCE) {
-      return invalidAmount(-effect.amount, `The payee's balance may not exceed ${MAX_BALANCE}`);
+    const payee = payeeAccount(transfer.payee);
+    if (payee === undefined) return userNotFound(String(transfer.payee), 'PAYEE');
+    if (payee.rules.status === 'CLOSED') return accountClosed(transfer.payee);
+    const payeeNext = payee.balance - effect.amount;
+    if (payeeNext > highestBalance(payee.rules)) {
+      if (payee.rules.maxBalance === null) {
+        return invalidAmount(-effect.amount, `The payee's balance may not exceed ${MAX_BALANCE}`);
+      }
+      return limitExceeded(transfer.payee, 'MAX_BALANCE', payee.rules.maxBalance, payee.balance, -effect.amount);
     }
   }
   return undefined;
@@ -114,43 +163,51 @@ export function entryOf(op: Operation, effect: Effect, balanceAfter: number, hel
     idempotencyKey: effect.keepKey ? op.idempotencyKey : null,
     transfer: effect.transfer && { counterparty: effect.transfer.payee, transferId: effect.transfer.transferId },
     hold: effect.hold,
+    rules: effect.rules,
   };
 }
 
 /** An account as a decision sees it: where the operations before this one left it. */
 export interface AccountView {
+  id: number;
   balance: number;
   held: number;
-  /** The account's id and version as the operations before left it (one version per entry); absent: not read. */
-  read?: { id: number; version: number };
+  rules: AccountRules;
+  debitedToday: number;
+  /** The account's version as the operations before left it (one version per entry); absent: not read. */
+  version?: number;
   /** The hold as read under the row lock, or as the operations before ended it; undefined when not this user's. */
   hold(holdId: number): HoldState | undefined;
 }
 
 /**
- * One operation decided against its account: its kind's decision, then the account's rules. `payeeBalance` is a
- * payee's balance as the operations before left it (undefined: no such user).
+ * One operation decided against its account: the version it expects, then its kind's decision, then the
+ * account's status and rules. `payeeAccount` is a payee as the operations before left it (undefined: no such user).
  */
 export function decideStep(
   op: Operation,
   account: AccountView,
-  payeeBalance: (payee: number) => number | undefined,
+  payeeAccount: (payee: number) => PayeeAccount | undefined,
 ): Effect | Refusal {
   if (op.expectedVersion !== undefined) {
     // Compared with the row as locked (needsLock): a version from memory could be another process's past.
-    if (!account.read) throw new Error('an operation that expects a version was decided without reading its account');
-    const { id, version } = account.read;
-    if (version !== op.expectedVersion) return versionMismatch(id, op.expectedVersion, version);
+    if (account.version === undefined) {
+      throw new Error('an operation that expects a version was decided without reading its account');
+    }
+    if (account.version !== op.expectedVersion) return versionMismatch(account.id, op.expectedVersion, account.version);
   }
+  if (account.rules.status === 'CLOSED') return accountClosed(account.id);
   const context = {
+    id: account.id,
     balance: account.balance,
     held: account.held,
+    rules: account.rules,
     hold: (holdId: number) => account.hold(holdId),
-    exists: (userId: number) => payeeBalance(userId) !== undefined,
+    exists: (userId: number) => payeeAccount(userId) !== undefined,
   };
   const effect = decideOperation(op, context);
   if ('type' in effect) return effect;
-  return refusedByRules(effect, account.balance, account.held, payeeBalance) ?? effect;
+  return refusedByStatus(effect, account) ?? refusedByRules(effect, account, payeeAccount) ?? effect;
 }
 
 /**
@@ -165,10 +222,13 @@ export function decideBatch(
   ops: readonly Operation[],
   recorded: ReadonlyMap<string, RecordedAnswer> = new Map(),
   payees: Payees = NO_PAYEES,
-  holding: Holding = NO_HOLDS,
+  read: AccountRead = UNREAD_ACCOUNT,
 ): BatchDecision {
   let running = balance;
-  let held = holding.held;
+  let held = read.held;
+  let rules = read.rules;
+  let rulesChanged = false;
+  let debited = read.debitedToday;
   // What this batch's transfers already credited to each payee (most batches have none: made when needed).
   let credited: Map<number, number> | undefined;
   /** Holds this batch ended, as they are after it. */
@@ -177,21 +237,27 @@ export function decideBatch(
   /** Keys decided earlier in this batch: the index of the operation that was accepted or refused under each. */
   let decidedKeys: Map<string, number> | undefined;
   const account: AccountView = {
+    id: read.id,
     get balance() {
       return running;
     },
     get held() {
       return held;
     },
-    hold: (holdId: number) => endedInBatch?.get(holdId) ?? holding.get(holdId),
-    get read() {
-      const read = holding.account;
-      return read && { id: read.id, version: read.version + entries.length };
+    get rules() {
+      return rules;
     },
+    get debitedToday() {
+      return debited;
+    },
+    get version() {
+      return read.version === undefined ? undefined : read.version + entries.length;
+    },
+    hold: (holdId: number) => endedInBatch?.get(holdId) ?? read.hold(holdId),
   };
-  const payeeBalance = (payee: number) => {
-    const balance = payees.balanceOf(payee);
-    return balance === undefined ? undefined : balance + (credited?.get(payee) ?? 0);
+  const payeeAccount = (payee: number) => {
+    const found = payees.accountOf(payee);
+    return found && { ...found, balance: found.balance + (credited?.get(payee) ?? 0) };
   };
   const decisions: Decision[] = [];
   ops.forEach((op, index) => decisions.push(decide(op, index)));
@@ -216,7 +282,7 @@ export function decideBatch(
           : { type: 'repeat', of: earlier };
       }
     }
-    const effect = decideStep(op, account, payeeBalance);
+    const effect = decideStep(op, account, payeeAccount);
     if ('type' in effect) {
       // A decision's refusal is about the request itself (isRecordedUnderKey): it holds the key like an entry.
       if (key !== null) (decidedKeys ??= new Map()).set(key, index);
@@ -224,6 +290,11 @@ export function decideBatch(
     }
     running += effect.amount;
     held += effect.held;
+    debited += debitOf(effect.kind, effect.amount);
+    if (effect.rules) {
+      rules = effect.rules.after;
+      rulesChanged = true;
+    }
     if (requestKey !== null && effect.keepKey) (decidedKeys ??= new Map()).set(key!, index);
     if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {
       const hold = account.hold(effect.hold.id)!;
@@ -236,7 +307,7 @@ export function decideBatch(
     entries.push(entryOf(op, effect, running, held));
     return { type: 'accepted', amount: effect.amount, balanceAfter: running, entry: entries.length - 1 };
   }
-  return { balance: running, held, decisions, entries };
+  return { balance: running, held, rules: rulesChanged ? rules : undefined, decisions, entries };
 }
 
 function reused(key: IdempotencyKey): Decision {

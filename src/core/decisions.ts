@@ -1,13 +1,17 @@
 import { HOLD_ENDINGS, HoldStatus, type HoldState } from './hold.js';
 import { LedgerEntryKind } from './ledger.js';
 import type { Operation, OperationKind } from './operations.js';
+import { changedLimits, limitsProblem } from './rules.js';
+import type { AccountRules } from './user.js';
 import {
+  accountNotEmpty,
   holdAlreadyCaptured,
   holdAlreadyVoided,
   holdExpired,
   holdNotExpired,
   holdNotFound,
   invalidAmount,
+  invalidInput,
   userNotFound,
   type Refusal,
 } from './refusals.js';
@@ -32,12 +36,17 @@ export interface Effect {
   hold?: { id: number; expiresIn?: number; payee?: number | null };
   /** It sets the balance (set, reset): going below the credits on hold is an invalid amount, not a lack of funds. */
   absolute?: boolean;
+  /** It changes the account's rules (setLimits, setAccountStatus): the rules after it, and who asked. */
+  rules?: { after: AccountRules; actor: string };
 }
 
 /** What a decision sees of its account, as the batch left it so far. */
 export interface DecisionContext {
+  /** The account's id. */
+  id: number;
   balance: number;
   held: number;
+  rules: AccountRules;
   /** The hold as read under the row lock, or as this batch ended it; undefined when it is not this user's. */
   hold(holdId: number): HoldState | undefined;
   /** Whether a user exists (read under the row locks, for payees). */
@@ -129,6 +138,21 @@ export const DECISIONS: { [K in OperationKind]: Decide<K> } = {
   expire: (op, ctx) => {
     const hold = openHold(op.holdId, ctx);
     return isHold(hold) ? holdNotExpired(op.holdId) : hold;
+  },
+  setLimits: (op, ctx) => {
+    const after = changedLimits(ctx.rules, op.limits);
+    const problem = limitsProblem(after);
+    if (problem) return invalidInput(problem.field, problem.message);
+    return { ...change(LedgerEntryKind.LIMITS, 0), rules: { after, actor: op.actor } };
+  },
+  setStatus: (op, ctx) => {
+    if (op.status === 'CLOSED' && (ctx.balance !== 0 || ctx.held !== 0)) {
+      return accountNotEmpty(ctx.id, ctx.balance, ctx.held);
+    }
+    return {
+      ...change(LedgerEntryKind.STATUS, 0, op.reason),
+      rules: { after: { ...ctx.rules, status: op.status }, actor: op.actor },
+    };
   },
 };
 

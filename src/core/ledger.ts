@@ -1,3 +1,5 @@
+import type { AccountRules } from './user.js';
+
 /** What made a ledger entry. */
 export enum LedgerEntryKind {
   UPDATE = 'UPDATE',
@@ -13,6 +15,10 @@ export enum LedgerEntryKind {
   CAPTURE = 'CAPTURE',
   VOID = 'VOID',
   EXPIRY = 'EXPIRY',
+  /** setLimits: no change of balance; the limits after it are in the entry's details. */
+  LIMITS = 'LIMITS',
+  /** setAccountStatus: no change of balance; the status after it is in the entry's details. */
+  STATUS = 'STATUS',
 }
 
 /** A ledger entry as the stores read it. */
@@ -31,5 +37,7 @@ export interface LedgerEntryState {
   heldAfter: number;
   /** For HOLD, CAPTURE, VOID and EXPIRY: the hold. */
   holdId: number | null;
+  /** The account's rules right after this entry (read where needed: the live feed); undefined when not read. */
+  rulesAfter?: AccountRules;
   createdAt: Date;
 }

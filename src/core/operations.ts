@@ -1,4 +1,6 @@
 import type { IdempotencyKey } from './idempotency.js';
+import type { LimitsChange } from './rules.js';
+import type { AccountStatus } from './user.js';
 
 // Every money movement as a value: one member per kind, each decided by its own pure function
 // (decisions.ts). An operation belongs to one user's account (its lane): the payer, the holder.
@@ -78,8 +80,34 @@ export interface Expire extends Keyed {
   holdId: number;
 }
 
+/** setLimits: changes the account's limits (core/rules.ts); `actor` is who asked (recorded with the change). */
+export interface SetLimits extends Keyed {
+  kind: 'setLimits';
+  limits: LimitsChange;
+  actor: string;
+}
+/** setAccountStatus: freezes, unfreezes or closes the account. */
+export interface SetStatus extends Keyed {
+  kind: 'setStatus';
+  status: AccountStatus;
+  reason: string | null;
+  actor: string;
+}
+
 export type Operation =
-  Adjust | Deposit | Withdraw | SetBalance | Reset | Grant | Transfer | PlaceHold | Capture | Void | Expire;
+  | Adjust
+  | Deposit
+  | Withdraw
+  | SetBalance
+  | Reset
+  | Grant
+  | Transfer
+  | PlaceHold
+  | Capture
+  | Void
+  | Expire
+  | SetLimits
+  | SetStatus;
 export type OperationKind = Operation['kind'];
 
 /** The user an operation pays besides its own account (a transfer's payee, a capture's), or null. */
@@ -98,7 +126,7 @@ export function holdEndedBy(op: Operation): number | undefined {
  * Whether an operation is decided only under its rows' locks: it touches another user's row (a payee) or a hold,
  * read with its user's row locked; it carries an idempotency key, whose record (entry or refusal) is read and
  * written under that lock, so that two attempts of one request are decided one after the other; or it expects a
- * version, compared with the row as locked.
+ * version, compared with the row as locked; or it changes the account's rules (read and replaced under that lock).
  */
 export function needsLock(op: Operation): boolean {
   return (
@@ -106,6 +134,8 @@ export function needsLock(op: Operation): boolean {
     op.expectedVersion !== undefined ||
     op.kind === 'transfer' ||
     op.kind === 'placeHold' ||
+    op.kind === 'setLimits' ||
+    op.kind === 'setStatus' ||
     holdEndedBy(op) !== undefined
   );
 }

@@ -53,7 +53,18 @@ export interface UserCreated {
   user: UserState;
 }
 
-export type Change = BalanceUpdated | TransferCompleted | HoldPlaced | HoldCaptured | HoldVoided;
+/** setLimits, setAccountStatus: the account right after its rules changed, and the ledger entry recording it. */
+interface RulesChanged<T extends string> {
+  readonly type: T;
+  user: UserState;
+  entryId: string;
+  replayed: boolean;
+}
+export type LimitsSet = RulesChanged<'LimitsSet'>;
+export type AccountStatusSet = RulesChanged<'AccountStatusSet'>;
+
+export type Change =
+  BalanceUpdated | TransferCompleted | HoldPlaced | HoldCaptured | HoldVoided | LimitsSet | AccountStatusSet;
 
 /** What an operation comes to: a committed change, or a refusal (nothing changed). */
 export type Outcome = Change | Refusal;

@@ -63,6 +63,27 @@ export interface VersionMismatch extends Refused<'VersionMismatch', 'VERSION_MIS
   expectedVersion: number;
   actualVersion: number;
 }
+/** Which limit a LimitExceeded is about. */
+export type LimitKind = 'MAX_BALANCE' | 'DAILY_DEBIT';
+export interface LimitExceeded extends Refused<'LimitExceeded', 'LIMIT_EXCEEDED'> {
+  userId: string;
+  limit: LimitKind;
+  /** The limit, what counts against it already (the balance, or the day's debits), and what the request adds. */
+  limitAmount: number;
+  used: number;
+  requested: number;
+}
+export interface AccountFrozen extends Refused<'AccountFrozen', 'ACCOUNT_FROZEN'> {
+  userId: string;
+}
+export interface AccountClosed extends Refused<'AccountClosed', 'ACCOUNT_CLOSED'> {
+  userId: string;
+}
+export interface AccountNotEmpty extends Refused<'AccountNotEmpty', 'ACCOUNT_NOT_EMPTY'> {
+  userId: string;
+  balance: number;
+  held: number;
+}
 export interface UsernameTaken extends Refused<'UsernameTaken', 'USERNAME_TAKEN'> {
   username: string;
 }
@@ -84,6 +105,10 @@ export type Refusal =
   | HoldExpired
   | HoldNotExpired
   | VersionMismatch
+  | LimitExceeded
+  | AccountFrozen
+  | AccountClosed
+  | AccountNotEmpty
   | UsernameTaken
   | EmailTaken;
 
@@ -175,6 +200,43 @@ export function versionMismatch(userId: number, expectedVersion: number, actualV
     expectedVersion,
     actualVersion,
   };
+}
+
+export function limitExceeded(
+  userId: number,
+  limit: LimitKind,
+  limitAmount: number,
+  used: number,
+  requested: number,
+): LimitExceeded {
+  const message =
+    limit === 'MAX_BALANCE'
+      ? `User ${userId} may hold at most ${limitAmount}: balance ${used}, requested ${requested}`
+      : `User ${userId} may be debited at most ${limitAmount} per day: debited today ${used}, requested ${requested}`;
+  return {
+    type: 'LimitExceeded',
+    code: 'LIMIT_EXCEEDED',
+    message,
+    userId: String(userId),
+    limit,
+    limitAmount,
+    used,
+    requested,
+  };
+}
+
+export function accountFrozen(userId: number): AccountFrozen {
+  const message = `User ${userId} is frozen: credits and hold endings only`;
+  return { type: 'AccountFrozen', code: 'ACCOUNT_FROZEN', message, userId: String(userId) };
+}
+
+export function accountClosed(userId: number): AccountClosed {
+  return { type: 'AccountClosed', code: 'ACCOUNT_CLOSED', message: `User ${userId} is closed`, userId: String(userId) };
+}
+
+export function accountNotEmpty(userId: number, balance: number, held: number): AccountNotEmpty {
+  const message = `User ${userId} cannot be closed: balance ${balance}, held ${held} (both must be 0)`;
+  return { type: 'AccountNotEmpty', code: 'ACCOUNT_NOT_EMPTY', message, userId: String(userId), balance, held };
 }
 
 export function usernameTaken(username: string): UsernameTaken {

@@ -4,7 +4,8 @@ import type { HoldState } from './hold.js';
 import { LedgerEntryKind } from './ledger.js';
 import type { Operation } from './operations.js';
 import { holdExpired, userNotFound, type Refusal } from './refusals.js';
-import type { UserState } from './user.js';
+import { debitOf, rulesOf } from './rules.js';
+import type { AccountRules, UserState } from './user.js';
 
 /** One operation of a batch, on the account of `userId` (the payer, the holder). */
 export interface Item {
@@ -25,6 +26,8 @@ export interface AccountAfter {
   entries: EntryToWrite[];
   balance: number;
   held: number;
+  rules: AccountRules;
+  debitedToday: number;
 }
 
 export interface SequenceDecision {
@@ -48,10 +51,13 @@ export function decideItems(
   items: readonly Item[],
 ): SequenceDecision {
   const accounts = new Map<number, AccountAfter>(
-    [...users].map(([id, user]) => [id, { entries: [], balance: user.balance, held: user.held }]),
+    [...users].map(([id, user]) => [
+      id,
+      { entries: [], balance: user.balance, held: user.held, rules: rulesOf(user), debitedToday: user.debitedToday },
+    ]),
   );
   const ended = new Map<number, HoldState>();
-  const payeeBalance = (payee: number) => accounts.get(payee)?.balance;
+  const payeeAccount = (payee: number) => accounts.get(payee);
   let firstRefused = -1;
   const decisions = items.map(({ userId, op }, index): ItemDecision => {
     const refuse = (result: Refusal): ItemDecision => {
@@ -61,15 +67,18 @@ export function decideItems(
     const account = accounts.get(userId);
     if (!account) return refuse(userNotFound(String(userId), op.kind === 'transfer' ? 'PAYER' : null));
     const view: AccountView = {
+      id: userId,
       balance: account.balance,
       held: account.held,
-      read: { id: userId, version: users.get(userId)!.version + account.entries.length },
+      rules: account.rules,
+      debitedToday: account.debitedToday,
+      version: users.get(userId)!.version + account.entries.length,
       hold: (holdId) => {
         const hold = ended.get(holdId) ?? holds.get(holdId);
         return hold?.userId === userId ? hold : undefined;
       },
     };
-    const effect = decideStep(op, view, payeeBalance);
+    const effect = decideStep(op, view, payeeAccount);
     if ('type' in effect) return refuse(effect);
     if (effect.kind === LedgerEntryKind.EXPIRY && op.kind !== 'expire') {
       const hold = view.hold(effect.hold!.id)!;
@@ -77,6 +86,8 @@ export function decideItems(
     }
     account.balance += effect.amount;
     account.held += effect.held;
+    account.debitedToday += debitOf(effect.kind, effect.amount);
+    if (effect.rules) account.rules = effect.rules.after;
     account.entries.push(entryOf(op, effect, account.balance, account.held));
     const own = { userId, index: account.entries.length - 1 };
     if (effect.hold && effect.kind !== LedgerEntryKind.HOLD) {

@@ -1,3 +1,19 @@
+/** ACTIVE: every operation; FROZEN: credits and hold endings only; CLOSED: nothing (final). */
+export type AccountStatus = 'ACTIVE' | 'FROZEN' | 'CLOSED';
+
+export interface AccountLimits {
+  /** The lowest the available balance (balance - held) may be taken by spending; negative: a credit line. */
+  minBalance: number;
+  /** The highest a credit may take the balance; null: only the largest balance (MAX_BALANCE). */
+  maxBalance: number | null;
+  /** The most that debits may take in one UTC day; null: no limit. */
+  dailyDebitLimit: number | null;
+}
+
+export interface AccountRules extends AccountLimits {
+  status: AccountStatus;
+}
+
 /** A user (an account holding a balance) as the balance path sees it. */
 export interface UserState {
   id: number;
@@ -8,6 +24,14 @@ export interface UserState {
   /** Credits reserved by open holds: `balance - held` is available to spend. */
   held: number;
   version: number;
+  /** Its limits (core/rules.ts): the lowest available balance, the highest balance, the most debited per UTC day. */
+  minBalance: number;
+  maxBalance: number | null;
+  dailyDebitLimit: number | null;
+  status: AccountStatus;
+  /** What debits took on `countedOn` (the database's UTC date when the row was read or written). */
+  debitedToday: number;
+  countedOn: string;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,7 @@
 import type { RecordedAnswer, RefusalToRecord } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
 import { keyId } from '../core/idempotency.js';
+import { debitOf } from '../core/rules.js';
 import type { UserState } from '../core/user.js';
 import type { BatchApplied, BatchRefused } from '../core/outcomes.js';
 import type {
@@ -90,6 +91,9 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
         Math.min(0, ...offsets),
         Math.max(0, ...offsets),
         (b.entries.at(-1)?.heldAfter ?? startHeld(b)) - startHeld(b),
+        b.entries.reduce((sum, e) => sum + debitOf(e.kind, e.amount), 0),
+        b.entries.findLast((e) => e.rules)?.rules?.after ?? null,
+        b.expected?.countedOn ?? null,
       ];
     });
     const entries = batches.flatMap((b) =>
@@ -106,6 +110,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
         e.hold?.id ?? null,
         e.idempotencyKey?.space ?? null,
         e.idempotencyKey?.request ?? null,
+        e.rules ? { ...e.rules.after, actor: e.rules.actor } : null,
       ]),
     );
     const [answer] = await this.sql.rows<{ users: UserRow[]; entries: [number, number][] }>(

@@ -3,8 +3,9 @@ export type RunQuery = (sql: string) => Promise<Record<string, unknown>[]>;
 
 export interface InvariantViolation {
   /**
-   * Which invariant: balance-equals-ledger, non-negative-balance, balance-after-chain, unique-idempotency-key,
-   * refused-or-applied, transfer-pairs, non-negative-available, held-equals-open-holds, held-after-chain, hold-endings.
+   * Which invariant: balance-equals-ledger, within-limits, daily-debit-limit, account-status, balance-after-chain,
+   * unique-idempotency-key, refused-or-applied, transfer-pairs, non-negative-held, held-equals-open-holds,
+   * held-after-chain, hold-endings.
    */
   invariant: string;
   userId: number;
@@ -17,6 +18,26 @@ export interface InvariantReport {
   violations: InvariantViolation[];
 }
 
+/**
+ * Every entry with the rules in force before it (those of the last LIMITS or STATUS entry before it, found by their
+ * partial index; none: the defaults), what was available before and after it, its debit and its UTC day.
+ */
+const ENTRIES_UNDER_RULES = `(select l.id, l.user_id, l.kind, l.amount, l.balance_after,
+          l.balance_after - l.held_after as available_after,
+          coalesce(lag(l.balance_after - l.held_after) over (partition by l.user_id order by l.id), 0) as available_before,
+          case when l.amount < 0 and l.kind in ('UPDATE', 'WITHDRAWAL', 'TRANSFER_OUT', 'CAPTURE') then -l.amount else 0 end
+            as debit,
+          (l.created_at at time zone 'utc')::date as day,
+          coalesce((r.details->>'minBalance')::bigint, 0) as min_balance, (r.details->>'maxBalance')::bigint as max_balance,
+          (r.details->>'dailyDebitLimit')::bigint as daily_debit_limit, coalesce(r.details->>'status', 'ACTIVE') as status
+     from ledger_entries l
+     left join lateral (select details from ledger_entries p
+                         where p.user_id = l.user_id and p.id < l.id and p.kind in ('LIMITS', 'STATUS')
+                         order by p.id desc limit 1) r on true)`;
+
+/** The debits a frozen account refuses (captures of holds placed before still apply). */
+const FROZEN_DEBITS = `('UPDATE', 'WITHDRAWAL', 'TRANSFER_OUT')`;
+
 /** Each check lists its violations (at most 1,000 each, so a badly broken database still gets a readable report). */
 const CHECKS: [string, string][] = [
   [
@@ -26,8 +47,35 @@ const CHECKS: [string, string][] = [
       group by u.id having u.balance <> coalesce(sum(l.amount), 0) order by u.id limit 1000`,
   ],
   [
-    'non-negative-balance',
-    `select id as user_id, 'negative balance ' || balance as detail from users where balance < 0 order by id limit 1000`,
+    // Each change that leaves less available (spending) leaves at least the minimum in force before it, and each
+    // credit leaves at most the maximum: a limit tightened past the state binds only the changes after it.
+    'within-limits',
+    `select user_id, 'entry ' || id || ' (' || kind || '): ' ||
+            case when spent then 'available ' || available_after || ' below the minimum ' || min_balance
+                 else 'balance ' || balance_after || ' above the maximum ' || max_balance end as detail
+       from (select *, available_after < min_balance and available_after < available_before as spent
+               from ${ENTRIES_UNDER_RULES}) e
+      where spent or (amount > 0 and balance_after > max_balance)
+      order by user_id, id limit 1000`,
+  ],
+  [
+    // Per user and UTC day (of the entries' transactions), the debits up to each one stay within the daily
+    // limit in force before it.
+    'daily-debit-limit',
+    `select user_id, 'entry ' || id || ': debits of ' || day || ' reach ' || debited || ', limit ' || daily_debit_limit
+            as detail
+       from (select *, sum(debit) over (partition by user_id, day order by id) as debited
+               from ${ENTRIES_UNDER_RULES}) e
+      where debit > 0 and debited > daily_debit_limit
+      order by user_id, id limit 1000`,
+  ],
+  [
+    // A closed account takes no change after its closing; a frozen one no debit and no new hold.
+    'account-status',
+    `select user_id, 'entry ' || id || ' (' || kind || ') on a ' || lower(status) || ' account' as detail
+       from ${ENTRIES_UNDER_RULES} e
+      where status = 'CLOSED' or (status = 'FROZEN' and (kind = 'HOLD' or (amount < 0 and kind in ${FROZEN_DEBITS})))
+      order by user_id, id limit 1000`,
   ],
   [
     // Entries in id order per user: each balance_after is the previous one plus its amount (from 0).
@@ -74,9 +122,8 @@ const CHECKS: [string, string][] = [
       order by 1 limit 1000`,
   ],
   [
-    'non-negative-available',
-    `select id as user_id, 'balance ' || balance || ' < held ' || held as detail from users
-      where balance - held < 0 or held < 0 order by id limit 1000`,
+    'non-negative-held',
+    `select id as user_id, 'held ' || held as detail from users where held < 0 order by id limit 1000`,
   ],
   [
     'held-equals-open-holds',
@@ -123,11 +170,13 @@ const CHECKS: [string, string][] = [
 export const INVARIANTS: readonly string[] = CHECKS.map(([name]) => name);
 
 /**
- * Checks what must always hold for a balance database: balance == sum of the ledger, no negative balance, a
- * consistent balance_after chain, idempotency keys used once per user (refused or applied, never both), both sides of every transfer (and of
- * every capture paid to a payee), nothing negative available, held == the sum of open holds (and the ledger's
- * held_after chain agrees), and every hold made once and ended at most once, as its status says. Read-only; safe on a live database
- * (each check is one statement; under concurrent writes run it on a replica or a quiet moment for exactness).
+ * Checks what must always hold for a balance database: balance == sum of the ledger, a consistent balance_after
+ * chain, every change within the account's rules in force when it was made (minimum and maximum balance, the daily
+ * debit limit, no change of a closed account, no debit of a frozen one), idempotency keys used once per user
+ * (refused or applied, never both), both sides of every transfer (and of every capture paid to a payee), held never
+ * negative and == the sum of open holds (and the ledger's held_after chain agrees), and every hold made once and
+ * ended at most once, as its status says. Read-only; safe on a live database (each check is one statement; under
+ * concurrent writes run it on a replica or a quiet moment for exactness).
  */
 export async function checkInvariants(run: RunQuery): Promise<InvariantReport> {
   const [counts] = await run(

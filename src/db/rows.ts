@@ -3,13 +3,17 @@ import type { RecordedKeySpace } from '../core/idempotency.js';
 import type { RecordedAnswer } from '../core/key-records.js';
 import type { LedgerEntryKind } from '../core/ledger.js';
 import type { Refusal } from '../core/refusals.js';
-import type { UserState } from '../core/user.js';
+import type { AccountStatus, UserState } from '../core/user.js';
 
 // Rows as the stores read them, and their conversion to the domain's values.
 
 // Timestamps as epoch milliseconds: pg returns timestamptz as text under MikroORM, in a format Date does not
 // reliably parse.
-export const USER_COLUMNS = `id, username, email, name, balance, held, version,
+// Today's debits are counted on the database's UTC date of the transaction (`now()`, as entries' created_at).
+export const TODAY = `(now() at time zone 'utc')::date`;
+export const USER_COLUMNS = `id, username, email, name, balance, held, version, min_balance, max_balance,
+  daily_debit_limit, status, case when debit_day = ${TODAY} then debited_today else 0 end as debited_today,
+  ${TODAY}::text as counted_on,
   (extract(epoch from created_at) * 1000)::float8 as created_ms, (extract(epoch from updated_at) * 1000)::float8 as updated_ms`;
 
 export interface UserRow {
@@ -20,9 +24,17 @@ export interface UserRow {
   balance: string;
   held: string;
   version: number;
+  min_balance: string;
+  max_balance: string | null;
+  daily_debit_limit: string | null;
+  status: AccountStatus;
+  debited_today: string;
+  counted_on: string;
   created_ms: number;
   updated_ms: number;
 }
+
+const orNull = (value: string | null) => (value === null ? null : Number(value));
 
 export function toUserState(row: UserRow): UserState {
   return {
@@ -33,6 +45,12 @@ export function toUserState(row: UserRow): UserState {
     balance: Number(row.balance),
     held: Number(row.held),
     version: row.version,
+    minBalance: Number(row.min_balance),
+    maxBalance: orNull(row.max_balance),
+    dailyDebitLimit: orNull(row.daily_debit_limit),
+    status: row.status,
+    debitedToday: Number(row.debited_today),
+    countedOn: row.counted_on,
     createdAt: new Date(row.created_ms),
     updatedAt: new Date(row.updated_ms),
   };

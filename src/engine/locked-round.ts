@@ -10,6 +10,7 @@ import {
   decideAgainstRead,
   findRecorded,
   NEEDS_READ,
+  payeeAccount,
   type AccountRefusal,
   type Answer,
   type RoundContext,
@@ -41,7 +42,7 @@ export async function writeLocked<Tx>(
         const reads: LockedReads = { users: states, holds };
         const outcomes = new Map<RoundBatch<Operation>, Answer>();
         const plans: Plan[] = [];
-        const payeeBalances = { balanceOf: (payee: number) => states.get(payee)?.balance };
+        const payeeAccounts = { accountOf: (payee: number) => payeeAccount(states.get(payee)) };
         // Batches are decided in id order, and that is their order: a batch whose user an earlier batch of
         // this round pays is decided in a later round, after the credit, so that no decision here (a refusal
         // above all) misses a credit that comes before it.
@@ -52,7 +53,7 @@ export async function writeLocked<Tx>(
             outcomes.set(batch, NEEDS_READ);
             continue;
           }
-          const decision = decideAgainstRead(memory, batch, states, recorded.get(batch.key), payeeBalances, holds);
+          const decision = decideAgainstRead(memory, batch, states, recorded.get(batch.key), payeeAccounts, holds);
           if ('outcome' in decision) {
             outcomes.set(batch, decision.outcome);
             refused.push(...decision.refusals);

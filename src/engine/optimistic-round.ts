@@ -6,7 +6,7 @@ import {
   commitRound,
   decideAgainstRead,
   findRecorded,
-  holdingOf,
+  accountRead,
   LOST_RACE,
   NEEDS_READ,
   STALE_MEMORY,
@@ -33,7 +33,7 @@ export function writeOptimistic<Tx>(
     for (const batch of batches) {
       const known = memory.get(batch.key);
       const keys = recorded.get(batch.key);
-      const decided = known && decideBatch(known.balance, batch.ops, keys, undefined, holdingOf(known));
+      const decided = known && decideBatch(known.balance, batch.ops, keys, undefined, accountRead(known));
       // Relative when nothing is expected to be refused for the balance: it cannot lose a race to another
       // process's change, since it adds to whatever the row holds. Guarded (from memory) when the memory
       // refuses some of the batch; read first when it refuses all of it, or the relative write did not fit.

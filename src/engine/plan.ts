@@ -1,7 +1,8 @@
-import { decideBatch, NO_HOLDS, type BatchDecision } from '../core/decide.js';
+import { decideBatch, UNREAD_ACCOUNT, type BatchDecision } from '../core/decide.js';
 import type { RecordedAnswer } from '../core/key-records.js';
 import { isAbsolute, needsLock, type Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';
+import { debitOf, rulesOf } from '../core/rules.js';
 import { MAX_BALANCE, type UserState } from '../core/user.js';
 import type { RoundBatch } from './round-queue.js';
 
@@ -24,8 +25,17 @@ export interface Plan {
 
 /** Whether a refusal depends on the balance it was decided against (not, e.g., on a reused key). */
 export function dependsOnBalance(result: Outcome): boolean {
-  return result.type === 'InsufficientFunds' || result.type === 'InvalidAmount';
+  return STATE_REFUSALS.has(result.type);
 }
+
+/** Refusals that depend on the account's state (its balance, limits, debits today, status). */
+const STATE_REFUSALS: ReadonlySet<string> = new Set([
+  'InsufficientFunds',
+  'InvalidAmount',
+  'LimitExceeded',
+  'AccountFrozen',
+  'AccountClosed',
+]);
 
 /** A balance far from both limits, to see which decisions of a batch do not depend on the balance. */
 const MID_BALANCE = Math.floor(MAX_BALANCE / 2);
@@ -47,7 +57,8 @@ export function relativePlan(
   if (batch.ops.some((op) => isAbsolute(op) || needsLock(op))) return undefined;
   const start = known?.balance ?? MID_BALANCE;
   const startHeld = known?.held ?? 0;
-  const decided = known?.decided ?? decideBatch(MID_BALANCE, batch.ops, recorded);
+  const decided =
+    known?.decided ?? decideBatch(MID_BALANCE, batch.ops, recorded, undefined, { ...UNREAD_ACCOUNT, id: batch.key });
   const balanceDependent = decided.decisions.some((d) => d.type === 'rejected' && dependsOnBalance(d.result));
   if (balanceDependent) return undefined;
   const fromZero = {
@@ -71,9 +82,13 @@ export function relativePlan(
 export function settled(plan: Plan, after: UserState): { before: UserState; decided: BatchDecision } {
   const count = plan.decided.entries.length;
   const before = { ...after, balance: after.balance - plan.decided.balance, version: after.version - count };
+  const debits = plan.decided.entries.reduce((sum, e) => sum + debitOf(e.kind, e.amount), 0);
   const decided = decideBatch(before.balance, plan.batch.ops, plan.recorded, undefined, {
-    ...NO_HOLDS,
+    ...UNREAD_ACCOUNT,
+    id: after.id,
     held: before.held,
+    rules: rulesOf(after),
+    debitedToday: after.debitedToday - debits,
   });
   const same =
     decided.entries.length === count && decided.entries.every((e, i) => e.amount === plan.decided.entries[i]!.amount);

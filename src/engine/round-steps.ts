@@ -1,10 +1,11 @@
 import { answers } from '../core/answers.js';
-import { decideBatch, NO_HOLDS, type Holding, type Payees } from '../core/decide.js';
+import { decideBatch, type AccountRead, type PayeeAccount, type Payees } from '../core/decide.js';
 import { keysOf, refusalsToRecord, type RecordedAnswer, type RefusalToRecord } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
 import type { Operation } from '../core/operations.js';
 import type { Outcome } from '../core/outcomes.js';
 import { userNotFound, type UserNotFound } from '../core/refusals.js';
+import { rulesOf } from '../core/rules.js';
 import type { UserState } from '../core/user.js';
 import type { Logger } from '../logger.js';
 import { commitPlans, type LockedReads } from './commit.js';
@@ -49,18 +50,24 @@ export const LOST_RACE: Answer = { retry: { backoff: true } };
 export const STALE_MEMORY: Answer = { retry: { backoff: false } };
 export const NEEDS_READ: Answer = { retry: { backoff: false } };
 
-/** What a decision against `state` needs of its account: its id and version, and its holds (if the round read any). */
-export function holdingOf(state: UserState, holds?: ReadonlyMap<number, HoldState>): Holding {
-  const account = { id: state.id, version: state.version };
-  if (!holds) return { ...NO_HOLDS, held: state.held, account };
+/** What a decision against `state` needs of its account: its rules, version and holds (if the round read any). */
+export function accountRead(state: UserState, holds?: ReadonlyMap<number, HoldState>): AccountRead {
   return {
+    id: state.id,
     held: state.held,
-    account,
-    get: (holdId) => {
-      const hold = holds.get(holdId);
+    rules: rulesOf(state),
+    debitedToday: state.debitedToday,
+    version: state.version,
+    hold: (holdId) => {
+      const hold = holds?.get(holdId);
       return hold?.userId === state.id ? hold : undefined;
     },
   };
+}
+
+/** A payee as a decision needs it (undefined: no such user). */
+export function payeeAccount(state: UserState | undefined): PayeeAccount | undefined {
+  return state && { balance: state.balance, rules: rulesOf(state) };
 }
 
 /**
@@ -83,7 +90,7 @@ export function decideAgainstRead(
     const decisions = results.map((result) => ({ type: 'rejected' as const, result }));
     return { outcome: { results }, refusals: onAccount(userId, refusalsToRecord(batch.ops, decisions, results)) };
   }
-  const decided = decideBatch(state.balance, batch.ops, keys, payees, holdingOf(state, holds));
+  const decided = decideBatch(state.balance, batch.ops, keys, payees, accountRead(state, holds));
   if (decided.entries.length > 0) return { plan: { batch, state, decided, fromMemory: false, recorded: keys } };
   const outcomes = {
     credit: () => undefined,

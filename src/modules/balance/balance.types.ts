@@ -4,6 +4,7 @@ import { CallersAccount } from '../auth/access.js';
 import { BalanceError, byType, InvalidInput } from '../common/errors.types.js';
 import { User } from '../users/user.entity.js';
 import { type UserState } from '../../core/user.js';
+import { AccountClosed, AccountFrozen, LimitExceeded } from '../rules/rules.types.js';
 
 @ObjectType({ description: 'The change was committed: the ledger holds it under `entryId`.' })
 export class BalanceUpdated {
@@ -123,6 +124,9 @@ export const UpdateBalanceResult = createUnionType({
       InvalidInput,
       IdempotencyKeyReused,
       VersionMismatch,
+      LimitExceeded,
+      AccountFrozen,
+      AccountClosed,
       ConcurrentUpdate,
     ] as const,
 });

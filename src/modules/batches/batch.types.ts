@@ -20,6 +20,7 @@ import {
   HoldVoided,
 } from '../holds/hold.types.js';
 import { SelfTransfer, TransferCompleted } from '../transfers/transfer.types.js';
+import { AccountClosed, AccountFrozen, LimitExceeded } from '../rules/rules.types.js';
 
 // The items of a batch take the arguments of the mutation they are named after (without an idempotency key: the
 // batch has one), and answer exactly as that mutation answers alone.
@@ -184,6 +185,9 @@ export const BatchItemResult = createUnionType({
       HoldAlreadyVoided,
       HoldExpired,
       VersionMismatch,
+      LimitExceeded,
+      AccountFrozen,
+      AccountClosed,
       NotApplied,
     ] as const,
 });

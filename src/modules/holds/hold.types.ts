@@ -15,6 +15,7 @@ import {
 } from '../balance/balance.types.js';
 import { Hold } from './hold.entity.js';
 import { type HoldState } from '../../core/hold.js';
+import { AccountClosed, AccountFrozen, LimitExceeded } from '../rules/rules.types.js';
 
 /** What every answer that changed a hold carries. */
 @InterfaceType({
@@ -111,6 +112,8 @@ export const HoldResult = createUnionType({
       InvalidInput,
       IdempotencyKeyReused,
       VersionMismatch,
+      AccountFrozen,
+      AccountClosed,
       ConcurrentUpdate,
     ] as const,
 });
@@ -131,6 +134,8 @@ export const CaptureHoldResult = createUnionType({
       InvalidInput,
       IdempotencyKeyReused,
       VersionMismatch,
+      LimitExceeded,
+      AccountClosed,
       ConcurrentUpdate,
     ] as const,
 });
@@ -150,6 +155,7 @@ export const VoidHoldResult = createUnionType({
       InvalidInput,
       IdempotencyKeyReused,
       VersionMismatch,
+      AccountClosed,
       ConcurrentUpdate,
     ] as const,
 });

@@ -22,6 +22,8 @@ registerEnumType(LedgerEntryKind, {
     CAPTURE: { description: 'captureHold: the credits taken (negative amount); the hold ends' },
     VOID: { description: 'voidHold: the hold released (amount 0); the hold ends' },
     EXPIRY: { description: 'the hold released because it expired (amount 0); the hold ends' },
+    LIMITS: { description: "setLimits: the account's limits changed (amount 0; see User.ruleChanges)" },
+    STATUS: { description: "setAccountStatus: the account's status changed (amount 0; see User.ruleChanges)" },
   },
 });
 

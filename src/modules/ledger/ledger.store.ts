@@ -1,5 +1,14 @@
 import type { Sql } from '../../db/sql.js';
 import type { LedgerEntryKind, LedgerEntryState } from '../../core/ledger.js';
+import { DEFAULT_RULES } from '../../core/rules.js';
+import type { AccountRules } from '../../core/user.js';
+
+/** Rules as a LIMITS or STATUS entry records them (with who asked); none recorded: the defaults. */
+function rulesFrom(details: (AccountRules & { actor?: string }) | null): AccountRules {
+  if (!details) return DEFAULT_RULES;
+  const { minBalance, maxBalance, dailyDebitLimit, status } = details;
+  return { minBalance, maxBalance, dailyDebitLimit, status };
+}
 
 interface LedgerRow {
   id: string;
@@ -13,6 +22,7 @@ interface LedgerRow {
   transfer_id: string | null;
   held_after: string;
   hold_id: string | null;
+  rules_after?: AccountRules | null;
   created_ms: number;
 }
 
@@ -32,6 +42,7 @@ function toEntry(row: LedgerRow): LedgerEntryState {
     transferId: row.transfer_id,
     heldAfter: Number(row.held_after),
     holdId: row.hold_id === null ? null : Number(row.hold_id),
+    ...(row.rules_after === undefined ? {} : { rulesAfter: rulesFrom(row.rules_after) }),
     createdAt: new Date(row.created_ms),
   };
 }
@@ -49,10 +60,17 @@ export class LedgerStore {
     return rows.map(toEntry);
   }
 
-  /** The user's entries with ids from `firstId` to `lastId`, oldest first (what one notification announced). */
+  /**
+   * The user's entries with ids from `firstId` to `lastId`, oldest first (what one notification announced), each
+   * with the account's rules right after it (the last LIMITS or STATUS entry up to it, found by its partial index).
+   */
   async range(userId: number, firstId: number, lastId: number): Promise<LedgerEntryState[]> {
     const rows = await this.sql.rows<LedgerRow>(
-      `select ${ENTRY_COLUMNS} from ledger_entries where user_id = ? and id between ? and ? order by id`,
+      `select ${ENTRY_COLUMNS},
+              (select r.details from ledger_entries r
+                where r.user_id = e.user_id and r.id <= e.id and r.kind in ('LIMITS', 'STATUS')
+                order by r.id desc limit 1) as rules_after
+         from ledger_entries e where user_id = ? and id between ? and ? order by id`,
       [userId, firstId, lastId],
     );
     return rows.map(toEntry);

@@ -3,14 +3,17 @@ import { createUnionType, Field, ID, Int, ObjectType } from 'type-graphql';
 import { LedgerEntry } from '../ledger/ledger-entry.entity.js';
 import { type LedgerEntryState } from '../../core/ledger.js';
 import { UserNotFound } from '../balance/balance.types.js';
+import { AccountStatus } from '../rules/account-status.js';
+import type { AccountStatus as Status } from '../../core/user.js';
 
 /** A balance as a subscriber is told of it (see BalanceChange). */
 export interface BalanceChangeState {
   userId: number;
   balance: number;
-  /** Credits on hold, and what is available: `balance - held`. */
+  /** Credits on hold, and what is available: `balance - held - minBalance`. */
   held: number;
   available: number;
+  status: Status;
   version: number;
   /** The change that made `version`; null when this is the current state rather than one change. */
   entry: LedgerEntryState | null;
@@ -35,9 +38,13 @@ export class BalanceChange {
   held!: number;
 
   @Field(() => GraphQLSafeInt, {
-    description: 'What is available to spend after this change (or now): `balance` less `held`.',
+    description:
+      'What is available to spend after this change (or now): `balance` less `held` less `limits.minBalance`.',
   })
   available!: number;
+
+  @Field(() => AccountStatus, { description: "The account's status after this change (or now)." })
+  status!: Status;
 
   @Field(() => Int, { description: "The user's version after this change; one committed change adds one." })
   version!: number;

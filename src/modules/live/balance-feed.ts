@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import { userNotFound } from '../../core/refusals.js';
 import { parseUserId } from '../common/user-id.js';
 import type { LedgerEntryState } from '../../core/ledger.js';
+import { DEFAULT_RULES } from '../../core/rules.js';
 import type { UserState } from '../../core/user.js';
 import type { BalanceChangeState } from './balance-change.types.js';
 import { ChangeQueue, type BalanceMessage } from './change-queue.js';
@@ -52,7 +53,8 @@ export function stateOf(user: UserState): BalanceChangeState {
     userId: user.id,
     balance: user.balance,
     held: user.held,
-    available: user.balance - user.held,
+    available: user.balance - user.held - user.minBalance,
+    status: user.status,
     version: user.version,
     entry: null,
     at: user.updatedAt,
@@ -188,6 +190,16 @@ export class BalanceFeed {
   }
 }
 
+/** What an entry left of the account besides its balance: held, available and status (under its rules then). */
+function afterEntry(entry: LedgerEntryState): Pick<BalanceChangeState, 'held' | 'available' | 'status'> {
+  const rules = entry.rulesAfter ?? DEFAULT_RULES;
+  return {
+    held: entry.heldAfter,
+    available: entry.balanceAfter - entry.heldAfter - rules.minBalance,
+    status: rules.status,
+  };
+}
+
 /**
  * The messages of the notices, one per entry with its version (`version` after the statement, one per entry
  * before it). A notice whose entries do not all come back (cannot happen while the trigger and writers agree)
@@ -206,8 +218,7 @@ export function changesOf(
         changes.push({
           userId: notice.userId,
           balance: lastEntry.balanceAfter,
-          held: lastEntry.heldAfter,
-          available: lastEntry.balanceAfter - lastEntry.heldAfter,
+          ...afterEntry(lastEntry),
           version: notice.version,
           entry: null,
           at: lastEntry.createdAt,
@@ -219,8 +230,7 @@ export function changesOf(
       changes.push({
         userId: notice.userId,
         balance: entry.balanceAfter,
-        held: entry.heldAfter,
-        available: entry.balanceAfter - entry.heldAfter,
+        ...afterEntry(entry),
         version: notice.version - own.length + 1 + i,
         entry,
         at: entry.createdAt,

@@ -12,6 +12,7 @@ import {
 } from '../balance/balance.types.js';
 import { User } from '../users/user.entity.js';
 import { type UserState } from '../../core/user.js';
+import { AccountClosed, AccountFrozen, LimitExceeded } from '../rules/rules.types.js';
 
 @ObjectType({
   description:
@@ -64,6 +65,9 @@ export const TransferResult = createUnionType({
       SelfTransfer,
       IdempotencyKeyReused,
       VersionMismatch,
+      LimitExceeded,
+      AccountFrozen,
+      AccountClosed,
       ConcurrentUpdate,
     ] as const,
 });

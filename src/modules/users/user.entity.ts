@@ -2,7 +2,8 @@ import { BigIntType } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTimeISO, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { UserState } from '../../core/user.js';
+import type { AccountStatus as Status, UserState } from '../../core/user.js';
+import { AccountStatus } from '../rules/account-status.js';
 import { AccountType } from '../auth/access.js';
 
 // Every decorator names its type: tsx/esbuild emit no decorator metadata.
@@ -28,7 +29,9 @@ export class User implements UserState {
   @Property({ type: 'text', nullable: true })
   name!: string | null;
 
-  @Field(() => GraphQLSafeInt, { description: 'Current balance in credits; never negative.' })
+  @Field(() => GraphQLSafeInt, {
+    description: 'Current balance in credits; negative only on a credit line (`limits.minBalance` below 0).',
+  })
   @Property({ type: new BigIntType('number') })
   balance!: number;
 
@@ -41,6 +44,24 @@ export class User implements UserState {
   })
   @Property({ type: 'integer', version: true })
   version!: number;
+
+  // The limits: shown as `limits` (rules.resolver.ts).
+  @Property({ type: new BigIntType('number') })
+  minBalance!: number;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  maxBalance!: number | null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  dailyDebitLimit!: number | null;
+
+  @Field(() => AccountStatus, { description: 'Whether the account takes changes: ACTIVE, FROZEN or CLOSED.' })
+  @Property({ type: 'text' })
+  status!: Status;
+
+  /** Read with the row: today's debits, counted on `countedOn` (not columns of their own). */
+  debitedToday!: number;
+  countedOn!: string;
 
   @Field(() => GraphQLDateTimeISO, { description: 'When the user was created.' })
   @Property({ type: 'datetime', defaultRaw: 'now()' })

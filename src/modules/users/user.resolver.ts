@@ -32,10 +32,12 @@ export class UserResolver {
   }
 
   @FieldResolver(() => GraphQLSafeInt, {
-    description: 'What may be spent (withdrawn, transferred, held): `balance` less `held`; never negative.',
+    description:
+      'What may be spent (withdrawn, transferred, held): `balance` less `held` less `limits.minBalance` (a credit ' +
+      'line adds to it); negative only when a minimum was raised past what the account holds.',
   })
   available(@Root() user: UserState): number {
-    return user.balance - user.held;
+    return user.balance - user.held - user.minBalance;
   }
 
   @Mutation(() => CreateUserResult, {
