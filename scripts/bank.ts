@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createBalanceClient, type BalanceClient } from '../client/index.js';
+import { createBalanceClient, SetLimitsDocument, type BalanceClient, type LimitsInput } from '../client/index.js';
 import { createLogger } from '../src/logger.js';
 import { insertUsers } from './bench/users.js';
 import { startBankCluster } from './bank/cluster.js';
-import { check, type Verdict } from './bank/checker.js';
-import { runWorkload } from './bank/workload.js';
+import { check, type BankLimits, type Verdict } from './bank/checker.js';
+import { runWorkload, type BankOperation } from './bank/workload.js';
 
 const FAULTS = ['kill', 'pg-restart', 'partition', 'all'] as const;
 /** Accounts that get deposits, withdrawals and set-balances (outside the conserved total). */
@@ -115,6 +115,23 @@ try {
     ...(await insertUsers(db, Math.floor(count / 2), 10)),
   ];
   const wallets = await insertUsers(db, WALLETS, 10);
+  // Rules on some of them, so refusals of limits happen under faults too: a credit line on an account and a wallet,
+  // a cap on an account that is paid (transfers, batches, captures) and on a wallet, a daily debit limit on a
+  // wallet. The last wallet is frozen and unfrozen by the workload.
+  const rules: [number, LimitsInput][] = [
+    [accounts[0]!, { minBalance: -50 }],
+    [accounts.at(-1)!, { maxBalance: 30 }],
+    [wallets[0]!, { minBalance: -20 }],
+    [wallets[1]!, { maxBalance: 15 }],
+    [wallets[2]!, { dailyDebitLimit: 60 }],
+  ];
+  const limits = new Map<number, BankLimits>();
+  for (const [userId, set] of rules) {
+    const answer = (await clients[0]!.graphql.request(SetLimitsDocument, { userId: String(userId), limits: set }))
+      .setLimits;
+    if (answer.__typename !== 'LimitsSet') throw new Error(`setLimits ${userId}: ${answer.__typename}`);
+    limits.set(userId, answer.user.limits);
+  }
   const [{ total }] = (
     await db.query<{ total: string }>('select sum(balance) as total from users where id <> all($1::integer[])', [
       wallets,
@@ -124,7 +141,8 @@ try {
   const expectedTotal = Number(total);
   log(
     `${cluster.size} servers, ${accounts.length} accounts (total ${expectedTotal}), ${wallets.length} wallets, ` +
-      `${seconds} s per fault`,
+      `${seconds} s per fault; limits: ${rules.map(([id, set]) => `${id} ${JSON.stringify(set)}`).join(', ')}; ` +
+      `wallet ${wallets.at(-1)} frozen and unfrozen`,
   );
   if (cluster.noPartitions) log(`partitions: not made (${cluster.noPartitions})`);
 
@@ -141,6 +159,7 @@ try {
       clients,
       accounts,
       wallets,
+      frozen: wallets.at(-1)!,
       expectedTotal,
       workers: Number(values.workers),
       until: performance.now() + phaseMs,
@@ -151,9 +170,10 @@ try {
     const checker = new pg.Client({ connectionString: cluster.databaseUrl });
     await checker.connect();
     try {
-      const verdict = await check(checker, workload, expectedTotal, wallets, since);
+      const verdict = await check(checker, workload, { expectedTotal, wallets, limits, since });
       results.push({ fault, verdict, events });
       log(`${fault}: ${verdict.violations.length === 0 ? 'no violations' : `${verdict.violations.length} VIOLATIONS`}`);
+      log(`${fault}: refusals ${JSON.stringify(refusalsByType(workload.operations))}`);
       for (const violation of verdict.violations.slice(0, 20)) log(`  ${violation}`);
     } finally {
       await checker.end();
@@ -177,6 +197,17 @@ async function lastEntry(): Promise<string> {
   } finally {
     await db.end();
   }
+}
+
+/** How many operations (batch items included) were refused, by refusal. */
+function refusalsByType(operations: readonly BankOperation[]): Record<string, number> {
+  const types = operations.flatMap((op) => [
+    ...(op.outcome === 'refused' && op.kind !== 'batch' ? [op.answer!] : []),
+    ...(op.batch?.results ?? [])
+      .map((r) => r.__typename)
+      .filter((t) => t !== 'TransferCompleted' && t !== 'NotApplied'),
+  ]);
+  return Object.fromEntries([...Map.groupBy(types, (t) => t)].map(([t, all]) => [t, all.length]).sort());
 }
 
 function emptyVerdict(): Verdict {

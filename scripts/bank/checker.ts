@@ -23,7 +23,27 @@ const ENTRY_KIND: Record<BankOperation['kind'], string> = {
   withdraw: 'WITHDRAWAL',
   set: 'SET',
   batch: 'TRANSFER_OUT',
+  status: 'STATUS',
 };
+
+/** The limits bank.ts set, by user (fixed during a workload); a user without any has the defaults. */
+export interface BankLimits {
+  minBalance: number;
+  maxBalance: number | null;
+  dailyDebitLimit: number | null;
+}
+
+const NO_LIMITS: BankLimits = { minBalance: 0, maxBalance: null, dailyDebitLimit: null };
+
+/** What the checker compares a workload with. */
+export interface Expected {
+  /** The total of every user but the wallets. */
+  expectedTotal: number;
+  wallets: readonly number[];
+  limits: ReadonlyMap<number, BankLimits>;
+  /** The last ledger entry before this workload began: entries up to it are earlier workloads'. */
+  since: string;
+}
 
 /** The ledger amount an applied operation must have written, as asked (a set: its balance after, below). */
 const ASKED_AMOUNT: Partial<Record<BankOperation['kind'], (op: BankOperation) => number>> = {
@@ -48,7 +68,45 @@ interface Entry {
   counterparty_id: number | null;
   payee_id: number | null;
   payee_amount: string | null;
+  /** For a STATUS entry: the status it set. */
+  status_after: string | null;
+  /** The UTC day of its transaction (debits are limited per day). */
+  day: string;
   committed_ms: number;
+}
+
+/** A user's history with what each entry left besides its balance: the status, and the day's debits so far. */
+interface Moment {
+  entry: Entry;
+  status: string;
+  debitedToday: number;
+}
+
+const DEBIT_KINDS = new Set(['UPDATE', 'WITHDRAWAL', 'TRANSFER_OUT', 'CAPTURE']);
+
+function momentsOf(history: readonly Entry[]): Moment[] {
+  const moments: Moment[] = [];
+  for (const entry of history) {
+    const before = moments.at(-1);
+    const amount = Number(entry.amount);
+    const debit = amount < 0 && DEBIT_KINDS.has(entry.kind) ? -amount : 0;
+    moments.push({
+      entry,
+      status: entry.status_after ?? before?.status ?? 'ACTIVE',
+      debitedToday: (before?.entry.day === entry.day ? before.debitedToday : 0) + debit,
+    });
+  }
+  return moments;
+}
+
+/** Whether the user was in a state `test` accepts at some moment while `op` was in flight (by commit times). */
+function someMomentInFlight(moments: readonly Moment[], op: BankOperation, test: (moment: Moment) => boolean): boolean {
+  const from = op.sentAt - SLACK_MS;
+  const to = (op.answeredAt ?? Infinity) + SLACK_MS;
+  return moments.some((moment, i) => {
+    const next = moments[i + 1];
+    return test(moment) && moment.entry.committed_ms <= to && (next === undefined || next.entry.committed_ms >= from);
+  });
 }
 
 interface HoldRow {
@@ -86,21 +144,17 @@ async function expiredOpenHolds(db: pg.Client, timeoutMs: number): Promise<strin
  * - every acknowledged operation is in the ledger exactly once, as asked (kind, user, amount, payee, hold,
  *   expiry), and left its hold as answered; a refused one is not in it at all, and its refusal is recorded under
  *   its key as answered (so a late first attempt cannot apply after it);
- * - every refusal states facts that were true: an InsufficientFunds names a balance and available amount the user
- *   had (by the ledger and its commit times) while the request was in flight, and less than was asked; a
- *   HoldExpired names a hold that had expired; no other refusal can happen in this workload;
+ * - every refusal states facts that were true: an InsufficientFunds names a balance and available amount (less its
+ *   minimum) the user had (by the ledger and its commit times) while the request was in flight, and less than was
+ *   asked; a LimitExceeded a balance (or the day's debits) the limited user had then, and a limit it passes; an
+ *   AccountFrozen a user frozen then; a HoldExpired names a hold that had expired; no other refusal can happen;
+ * - every acknowledged status change is a STATUS entry committed while it was in flight;
  * - batches (batchProblems): an applied one is recorded once under its key, with the answer its client got, and
  *   every transfer it answered is in the ledger as asked; a refused one is recorded with its refusal; and every transfer
  *   without a key of its own (only batches write those here) is one that an acknowledged batch answered.
  */
-export async function check(
-  db: pg.Client,
-  workload: WorkloadResult,
-  expectedTotal: number,
-  wallets: readonly number[],
-  /** The last ledger entry before this workload began: entries up to it are earlier workloads'. */
-  since: string,
-): Promise<Verdict> {
+export async function check(db: pg.Client, workload: WorkloadResult, expected: Expected): Promise<Verdict> {
+  const { expectedTotal, wallets, limits, since } = expected;
   const { operations, snapshots } = workload;
   const violations: string[] = [];
   for (const [i, snapshot] of snapshots.entries()) {
@@ -121,6 +175,7 @@ export async function check(
     await db.query<Entry>(
       `select e.id::text, e.user_id, e.idempotency_key, e.kind, e.amount, e.balance_after, e.held_after,
               e.hold_id::text, e.counterparty_id, p.user_id as payee_id, p.amount as payee_amount,
+              e.details->>'status' as status_after, (e.created_at at time zone 'utc')::date::text as day,
               (extract(epoch from pg_xact_commit_timestamp(e.xmin)) * 1000)::float8 as committed_ms
          from ledger_entries e
          left join ledger_entries p on p.transfer_id = e.transfer_id and p.kind = 'TRANSFER_IN'
@@ -129,7 +184,7 @@ export async function check(
       [touched],
     )
   ).rows;
-  const history = Map.groupBy(entries, (entry) => entry.user_id);
+  const history = new Map([...Map.groupBy(entries, (entry) => entry.user_id)].map(([id, h]) => [id, momentsOf(h)]));
   const byKey = Map.groupBy(
     entries.filter((entry) => entry.idempotency_key !== null),
     (entry) => entry.idempotency_key!,
@@ -161,6 +216,12 @@ export async function check(
       if (op.outcome === 'applied') applied++;
       continue;
     }
+    if (op.kind === 'status') {
+      if (op.outcome === 'applied') applied++;
+      const problem = statusProblem(op, history.get(op.userId) ?? []);
+      if (problem) violations.push(`status ${op.status} of user ${op.userId} (${op.outcome}): ${problem}`);
+      continue;
+    }
     const found = byKey.get(op.key) ?? [];
     if (found.length > 0) applied++;
     const what = `${op.kind} ${op.key} (${op.outcome}${op.answer ? `: ${op.answer}` : ''})`;
@@ -180,7 +241,7 @@ export async function check(
       if (refusedUnderKey.get(op.key) !== op.answer) {
         violations.push(`${what}: refused, but recorded under its key as ${refusedUnderKey.get(op.key) ?? 'nothing'}`);
       }
-      const untrue = refusalProblem(op, history.get(op.userId) ?? [], holds);
+      const untrue = refusalProblem(op, history, holds, limits);
       if (untrue) violations.push(`${what}: ${untrue}`);
       continue;
     }
@@ -244,30 +305,75 @@ function appliedProblems(op: BankOperation, entry: Entry, holds: ReadonlyMap<str
   return problems;
 }
 
+/** What is wrong with a status change: never answered, refused, or acknowledged without its STATUS entry then. */
+function statusProblem(op: BankOperation, moments: readonly Moment[]): string | undefined {
+  if (op.outcome === 'unknown') return 'never answered';
+  if (op.outcome === 'refused') return `no refusal ${op.answer} can be right here`;
+  const made = someMomentInFlight(
+    moments,
+    op,
+    (moment) => moment.entry.kind === 'STATUS' && moment.entry.status_after === op.status,
+  );
+  return made ? undefined : 'acknowledged, but no STATUS entry of it committed while it was in flight';
+}
+
 /** What is untrue about a refusal, or undefined when its facts hold. */
 function refusalProblem(
   op: BankOperation,
-  history: readonly Entry[],
+  histories: ReadonlyMap<number, readonly Moment[]>,
   holds: ReadonlyMap<string, HoldRow>,
+  limits: ReadonlyMap<number, BankLimits>,
 ): string | undefined {
   const refusal = op.refusal ?? {};
+  const moments = histories.get(op.userId) ?? [];
   if (op.answer === 'InsufficientFunds' && ['transfer', 'hold', 'withdraw'].includes(op.kind)) {
     const { balance, available, requested } = refusal as { balance: number; available: number; requested: number };
     if (requested !== op.amount) return `requested ${requested}, but ${op.amount} was asked`;
     if (available >= requested) return `available ${available} covers the ${requested} requested`;
-    // A state the user was in, by its ledger, at some moment between sending and the answer.
-    const from = op.sentAt - SLACK_MS;
-    const to = (op.answeredAt ?? Infinity) + SLACK_MS;
-    const held = history.some((entry, i) => {
-      const next = history[i + 1];
-      return (
-        Number(entry.balance_after) === balance &&
-        Number(entry.balance_after) - Number(entry.held_after) === available &&
-        entry.committed_ms <= to &&
-        (next === undefined || next.committed_ms >= from)
-      );
+    const { minBalance } = limits.get(op.userId) ?? NO_LIMITS;
+    const held = someMomentInFlight(moments, op, ({ entry }) => {
+      const after = Number(entry.balance_after);
+      return after === balance && after - Number(entry.held_after) - minBalance === available;
     });
     return held ? undefined : `balance ${balance}, available ${available}: never the user's state while it was asked`;
+  }
+  if (op.answer === 'LimitExceeded' && ['transfer', 'capture', 'deposit', 'withdraw', 'set'].includes(op.kind)) {
+    const { userId, limit, limitAmount, used, requested } = refusal as {
+      userId: string;
+      limit: string;
+      limitAmount: number;
+      used: number;
+      requested: number;
+    };
+    // A set-balance requests the change from the balance it was decided against to the balance asked.
+    const asked = op.kind === 'set' ? used + requested : requested;
+    if (asked !== op.amount) return `requested ${requested} (of ${used}), but ${op.amount} was asked`;
+    if (used + requested <= limitAmount) return `${used} + ${requested} is within the limit ${limitAmount}`;
+    const limited = Number(userId);
+    const set = limits.get(limited) ?? NO_LIMITS;
+    if (limit === 'MAX_BALANCE') {
+      // A credit's limit is the one of the account credited: the payee of a transfer or capture.
+      const credited = op.kind === 'deposit' || op.kind === 'set' ? op.userId : op.payee;
+      if (limited !== credited) return `names user ${userId}`;
+      if (set.maxBalance !== limitAmount) return `limit ${limitAmount}, but ${set.maxBalance} was set`;
+      const had = someMomentInFlight(
+        histories.get(limited) ?? [],
+        op,
+        ({ entry }) => Number(entry.balance_after) === used,
+      );
+      return had ? undefined : `balance ${used}: never user ${userId}'s while it was asked`;
+    }
+    if (limit === 'DAILY_DEBIT') {
+      if (limited !== op.userId) return `names user ${userId}`;
+      if (set.dailyDebitLimit !== limitAmount) return `limit ${limitAmount}, but ${set.dailyDebitLimit} was set`;
+      const had = someMomentInFlight(moments, op, (moment) => moment.debitedToday === used);
+      return had ? undefined : `debited ${used} today: never user ${userId}'s while it was asked`;
+    }
+    return `no limit ${limit} here`;
+  }
+  if (op.answer === 'AccountFrozen' && op.kind === 'withdraw') {
+    const frozen = someMomentInFlight(moments, op, (moment) => moment.status === 'FROZEN');
+    return frozen ? undefined : 'the account was not frozen while it was asked';
   }
   if (op.answer === 'HoldExpired' && (op.kind === 'capture' || op.kind === 'void')) {
     const hold = holds.get(op.holdId!);
@@ -277,6 +383,9 @@ function refusalProblem(
   }
   return `no refusal ${op.answer} can be right here: ${JSON.stringify(refusal)}`;
 }
+
+/** What a transfer item may be refused here: less available than asked, or a payee at its maximum. */
+const ITEM_REFUSALS = new Set(['InsufficientFunds', 'LimitExceeded']);
 
 interface TransferEntry {
   id: string;
@@ -333,8 +442,11 @@ async function batchProblems(db: pg.Client, operations: readonly BankOperation[]
         continue;
       }
       results.forEach((result, i) => {
-        const expected = i === refusedAt ? 'InsufficientFunds' : 'NotApplied';
-        if (result.__typename !== expected) problems.push(`${what}: item ${i} answered ${result.__typename}`);
+        const expected = i === refusedAt ? ITEM_REFUSALS : new Set(['NotApplied']);
+        if (!expected.has(result.__typename)) problems.push(`${what}: item ${i} answered ${result.__typename}`);
+        if (i === refusedAt && result.requested !== items[i]!.amount) {
+          problems.push(`${what}: item ${i} refused ${JSON.stringify(result)} for ${items[i]!.amount}`);
+        }
       });
     }
     if (op.outcome !== 'applied') continue;
@@ -348,8 +460,9 @@ async function batchProblems(db: pg.Client, operations: readonly BankOperation[]
     if (results.length !== items.length) problems.push(`${what}: ${results.length} results for ${items.length} items`);
     results.forEach((result, i) => {
       const item = items[i]!;
-      if (result.__typename === 'InsufficientFunds' && !atomic) {
-        if (result.requested !== item.amount || result.available! >= item.amount) {
+      if (ITEM_REFUSALS.has(result.__typename) && !atomic) {
+        const covered = result.__typename === 'InsufficientFunds' && result.available! >= item.amount;
+        if (result.requested !== item.amount || covered) {
           problems.push(`${what}: item ${i} refused ${JSON.stringify(result)} for ${item.amount}`);
         }
         return;

@@ -7,6 +7,7 @@ import {
   CaptureHoldDocument,
   DepositDocument,
   HoldDocument,
+  SetAccountStatusDocument,
   SetBalanceDocument,
   TransferDocument,
   VoidHoldDocument,
@@ -16,8 +17,8 @@ import {
 
 /** One client operation as the checker sees it: what was asked, and what was answered when. */
 export interface BankOperation {
-  kind: 'transfer' | 'hold' | 'capture' | 'void' | 'deposit' | 'withdraw' | 'set' | 'batch';
-  /** Its idempotency key (unique in the run). */
+  kind: 'transfer' | 'hold' | 'capture' | 'void' | 'deposit' | 'withdraw' | 'set' | 'batch' | 'status';
+  /** Its idempotency key (unique in the run; a status change has none: its retries may each apply). */
   key: string;
   /** The user whose lane it goes through (the payer; the hold's user; the wallet). */
   userId: number;
@@ -27,6 +28,8 @@ export interface BankOperation {
   amount: number;
   /** For a hold: the seconds it was asked to last. */
   expiresIn?: number;
+  /** For a status change: the status asked for. */
+  status?: 'ACTIVE' | 'FROZEN';
   /** For capture and void: the hold; for a hold: the hold it made (when acknowledged). */
   holdId?: string;
   /** applied: acknowledged as done; refused: acknowledged, nothing done; unknown: never answered. */
@@ -74,6 +77,8 @@ export interface WorkloadOptions {
   expectedTotal: number;
   /** Accounts with small balances that only get deposits, withdrawals and set-balances. */
   wallets: readonly number[];
+  /** The wallet that is frozen and unfrozen now and then. */
+  frozen: number;
   workers: number;
   until: number;
   runId: string;
@@ -95,13 +100,15 @@ const APPLIED = new Set([
   'HoldVoided',
   'BalanceUpdated',
   'BatchApplied',
+  'AccountStatusSet',
 ]);
 
 /**
  * Random transfers, batches of 2-4 transfers (chained: a later one may spend what an earlier one paid; atomic or
  * not) and holds (captured in part, voided, or left to expire) between random accounts; deposits,
  * withdrawals and set-balances on wallets with small balances (so that refusals and the insufficient-funds
- * boundary happen under faults too); and snapshot reads of every balance, from `workers` concurrent clients spread
+ * boundary happen under faults too, with the limits bank.ts set on some accounts); a wallet frozen for a moment
+ * now and then; and snapshot reads of every balance, from `workers` concurrent clients spread
  * over the servers. A request that fails (no answer, a GraphQL error, ConcurrentUpdate) goes again to the next
  * server with the same key.
  */
@@ -237,6 +244,16 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     }
   }
 
+  /** Freezes the `frozen` wallet for 50-500 ms, then makes it active again. */
+  async function freezeForAMoment(): Promise<void> {
+    for (const status of ['FROZEN', 'ACTIVE'] as const) {
+      const op = record({ kind: 'status', key: key(), userId: options.frozen, payee: null, amount: 0, status });
+      const vars = { userId: String(options.frozen), status, reason: 'bank' };
+      settle(op, (await send(SetAccountStatusDocument, vars, op))?.setAccountStatus);
+      if (status === 'FROZEN') await delay(50 + randomInt(450));
+    }
+  }
+
   async function snapshot(): Promise<void> {
     const data = await send(BankSnapshotDocument, {});
     if (!data) {
@@ -247,10 +264,10 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     const total = users.reduce((sum, user) => (wallets.has(Number(user.id)) ? sum : sum + user.balance), 0);
     const problems: string[] = [];
     if (total !== options.expectedTotal) problems.push(`total ${total} <> ${options.expectedTotal}`);
+    // `available` is what may be spent: below 0 only if spending passed the minimum (a credit line included).
     for (const user of users) {
-      if (user.balance < 0) problems.push(`user ${user.id}: balance ${user.balance}`);
       if (user.available < 0 || user.held < 0)
-        problems.push(`user ${user.id}: held ${user.held}, available ${user.available}`);
+        problems.push(`user ${user.id}: balance ${user.balance}, held ${user.held}, available ${user.available}`);
     }
     snapshots.push({ total, problems });
   }
@@ -261,7 +278,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
       if (dice < 25) await transfer();
       else if (dice < 35) await batch();
       else if (dice < 60) await holdAndEnd();
-      else if (dice < 80) await walletChange();
+      else if (dice < 77) await walletChange();
+      else if (dice < 80) await freezeForAMoment();
       else await snapshot();
     }
   }
