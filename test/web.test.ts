@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBalanceClient, DepositDocument } from '../client/index.js';
+import { createBalanceClient, DepositDocument, SetAccountStatusDocument, SetLimitsDocument } from '../client/index.js';
 import { insertUser, query, useTestApp } from './helpers.js';
 import { startServerProcess } from './server-process.js';
 
@@ -134,6 +134,45 @@ describe('examples/web in headless Chromium (Playwright)', () => {
     await shows(page, 'balance', '150');
     await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
     await shows(page, 'outcome', 'Withdrew 10. New balance: 140.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows what is available, the limits and the status as staff change them, and their refusals in words', async () => {
+    const userId = await insertUser(t.orm, 100);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${vite.resolvedUrls!.local[0]!}?api=${encodeURIComponent(t.url)}&user=${userId}`);
+    await shows(page, 'available', '100 available · 0 on hold');
+    await shows(page, 'status', 'Active');
+    await shows(page, 'limit-min', 'Minimum balance: 0');
+
+    await t.client.graphql.request(SetLimitsDocument, { userId, limits: { minBalance: -50, dailyDebitLimit: 120 } });
+    await shows(page, 'available', '150 available · 0 on hold');
+    await shows(page, 'limit-min', 'Credit line: may go down to -50');
+    await shows(page, 'limit-daily', 'Daily limit: 0 of 120 spent today');
+    await page.locator('input[name=amount]').fill('110');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(page, 'outcome', 'Withdrew 110. New balance: -10.');
+    await shows(page, 'limit-daily', 'Daily limit: 110 of 120 spent today');
+    await page.locator('input[name=amount]').fill('20');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(page, 'outcome', 'Over the daily limit of 120: 110 spent today, 20 more asked.');
+
+    await t.client.graphql.request(SetAccountStatusDocument, { userId, status: 'FROZEN', reason: 'review' });
+    await shows(page, 'status', 'Frozen: credits only');
+    await page.locator('input[name=amount]').fill('5');
+    await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await shows(
+      page,
+      'outcome',
+      'This account is frozen: it can receive credits, but nothing can be spent or held until it is unfrozen.',
+    );
+    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+    await shows(page, 'outcome', 'Added 5. New balance: -5.');
+    await t.client.graphql.request(SetAccountStatusDocument, { userId, status: 'ACTIVE' });
+    await shows(page, 'status', 'Active');
     expect(errors).toEqual([]);
     await page.close();
   });

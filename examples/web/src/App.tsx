@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { BalanceCard } from './BalanceCard';
 import { BurstPanel } from './BurstPanel';
 import { LedgerTable } from './LedgerTable';
+import { LimitsCard } from './LimitsCard';
 import { MoneyForms } from './MoneyForms';
 import type { Settings } from './settings';
 
@@ -17,6 +18,7 @@ export function App({ settings }: { settings: Settings }) {
         </p>
       </header>
       <BalanceCard userId={settings.userId} onVersion={setVersion} />
+      <LimitsCard userId={settings.userId} version={version} />
       <MoneyForms userId={settings.userId} shownVersion={version || undefined} />
       <BurstPanel userId={settings.userId} />
       <LedgerTable userId={settings.userId} version={version} />

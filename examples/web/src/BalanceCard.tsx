@@ -1,6 +1,14 @@
 import { useEffect } from 'react';
 import { useLiveBalance } from './useLiveBalance';
 
+// `available` is what may be spent: the balance less what is on hold, plus a credit line if the account has one.
+
+const STATUS_TEXT = {
+  ACTIVE: 'Active',
+  FROZEN: 'Frozen: credits only',
+  CLOSED: 'Closed',
+} as const;
+
 /** The balance, live: the subscription's first message is the current state, then every committed change. */
 export function BalanceCard({ userId, onVersion }: { userId: string; onVersion(version: number): void }) {
   const { message, error } = useLiveBalance(userId);
@@ -19,6 +27,12 @@ export function BalanceCard({ userId, onVersion }: { userId: string; onVersion(v
       <h2>Balance</h2>
       <p className="balance" data-testid="balance">
         {message.balance}
+      </p>
+      <p data-testid="available">
+        {message.available} available · {message.held} on hold
+      </p>
+      <p className={message.status === 'ACTIVE' ? 'muted' : 'refused'} data-testid="status">
+        {STATUS_TEXT[message.status]}
       </p>
       <p className="muted" data-testid="version">
         version {message.version}

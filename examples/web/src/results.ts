@@ -9,7 +9,9 @@ export function describeRefusal(
 ): string {
   switch (refusal.__typename) {
     case 'InsufficientFunds':
-      return `Not enough credits: the balance is ${refusal.balance}, ${refusal.requested} were needed.`;
+      return refusal.available === refusal.balance
+        ? `Not enough credits: the balance is ${refusal.balance}, ${refusal.requested} were needed.`
+        : `Not enough credits: ${refusal.available} available (balance ${refusal.balance}), ${refusal.requested} were needed.`;
     case 'UserNotFound':
       return refusal.side === 'PAYEE'
         ? `There is no user ${refusal.userId} to pay.`
@@ -24,6 +26,14 @@ export function describeRefusal(
       return `The balance was busy (${refusal.attempts} attempts); nothing changed, please try again.`;
     case 'SelfTransfer':
       return 'A transfer needs two different users.';
+    case 'LimitExceeded':
+      return refusal.limit === 'DAILY_DEBIT'
+        ? `Over the daily limit of ${refusal.limitAmount}: ${refusal.used} spent today, ${refusal.requested} more asked.`
+        : `User ${refusal.userId} may hold at most ${refusal.limitAmount} (it has ${refusal.used}); ${refusal.requested} would pass it.`;
+    case 'AccountFrozen':
+      return 'This account is frozen: it can receive credits, but nothing can be spent or held until it is unfrozen.';
+    case 'AccountClosed':
+      return `Account ${refusal.userId} is closed: nothing can change it.`;
     case 'VersionMismatch':
       return (
         `The balance changed since this page showed it (it is now ${refusal.user.balance}): ` +
