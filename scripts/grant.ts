@@ -55,7 +55,8 @@ try {
   bar.stop();
   process.stdout.write(
     `grant ${summary.day}: ${summary.amount} credits to ${summary.granted} users; ` +
-      `${summary.alreadyGranted} had it already; ${summary.failed} failed (of ${summary.users} users)\n`,
+      `${summary.alreadyGranted} had it already; ${summary.refused} refused; ${summary.failed} failed ` +
+      `(of ${summary.users} users)\n`,
   );
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   if (summary.failed > 0) exitCode = 1;

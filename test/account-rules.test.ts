@@ -89,6 +89,7 @@ describe('setLimits', () => {
       [{ dailyDebitLimit: -1 }, 'dailyDebitLimit'],
       [{ minBalance: 600 }, 'minBalance'],
       [{ minBalance: 10, maxBalance: 5 }, 'minBalance'],
+      [{}, 'limits'],
     ];
     for (const [limits, field] of cases) {
       expect(await setLimits(t.client, userId, limits)).toMatchObject({ __typename: 'InvalidInput', field });

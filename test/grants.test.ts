@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBurst } from '../client/burst.js';
+import { SetAccountStatusDocument, SetLimitsDocument } from '../client/index.js';
 import { balanceMutations } from './balance-mutations.js';
 import { createTestDatabase, insertUser, ledgerViolations, query, startTestApp, useTestApp } from './helpers.js';
 import { startServerProcess, startServers, type ServerCluster, type ServerProcess } from './server-process.js';
@@ -33,7 +34,15 @@ async function grantEntries(day: string): Promise<{ entries: number; users: numb
 describe('daily credit grant', () => {
   it('credits every user once per day, however often it runs', async () => {
     const first = await t.app.grants.grantDay('2026-01-01');
-    expect(first).toEqual({ day: '2026-01-01', amount: 5, users: 2500, granted: 2500, alreadyGranted: 0, failed: 0 });
+    expect(first).toEqual({
+      day: '2026-01-01',
+      amount: 5,
+      users: 2500,
+      granted: 2500,
+      alreadyGranted: 0,
+      refused: 0,
+      failed: 0,
+    });
     const again = await t.app.grants.grantDay('2026-01-01');
     expect(again).toMatchObject({ users: 2500, granted: 0, alreadyGranted: 2500 });
     expect(await grantEntries('2026-01-01')).toEqual({ entries: 2500, users: 2500 });
@@ -87,17 +96,31 @@ describe('daily grant: keys, missed days, failures', () => {
     }
   });
 
-  it("one user's failing grant leaves the others granted and the day open for the next run", async () => {
+  it('a refused grant (largest balance, a cap, a closed account) is an answer: the day completes, a repeat refuses again', async () => {
     const app = await startTestApp();
     try {
-      await insertUser(app.orm, Number.MAX_SAFE_INTEGER - 2);
+      const full = await insertUser(app.orm, Number.MAX_SAFE_INTEGER - 2);
+      const capped = await insertUser(app.orm, 10);
+      const closed = await insertUser(app.orm, 0);
+      await app.client.graphql.request(SetLimitsDocument, { userId: capped, limits: { maxBalance: 12 } });
+      await app.client.graphql.request(SetAccountStatusDocument, { userId: closed, status: 'CLOSED' });
       const summary = await app.app.grants.grantDay('2027-06-01');
-      expect(summary).toMatchObject({ users: 2, granted: 1, failed: 1 });
-      const [done] = await query<{ count: string }>(
+      expect(summary).toMatchObject({ users: 4, granted: 1, refused: 3, failed: 0 });
+      const done = () =>
+        query<{ count: string }>(app.orm, "select count(*) as count from grant_days where day = '2027-06-01'");
+      expect((await done())[0]!.count).toBe('1');
+      const again = await app.app.grants.grantDay('2027-06-01');
+      expect(again).toMatchObject({ users: 4, granted: 0, alreadyGranted: 1, refused: 3, failed: 0 });
+      const refusals = await query<{ user_id: number; type: string }>(
         app.orm,
-        "select count(*) as count from grant_days where day = '2027-06-01'",
+        `select user_id, refusal->>'type' as type from refused_requests where idempotency_key = 'grant:2027-06-01'
+          order by user_id`,
       );
-      expect(done!.count).toBe('0');
+      expect(refusals.map((r) => [String(r.user_id), r.type])).toEqual([
+        [full, 'InvalidAmount'],
+        [capped, 'LimitExceeded'],
+        [closed, 'AccountClosed'],
+      ]);
       expect(await ledgerViolations(app.orm)).toEqual([]);
     } finally {
       await app.close();
@@ -128,6 +151,8 @@ describe('the grant with WORKERS > 1', () => {
     await query(orm, 'insert into grant_days (day, amount, users) values (current_date - 1, 5, 0)');
     let balance = 0;
     for (const deadline = Date.now() + 30_000; balance === 0 && Date.now() < deadline;) {
+      // A run that read the users before this one existed may complete today meanwhile: today stays not done.
+      await query(orm, 'delete from grant_days where day >= current_date');
       await delay(200); // polling the database for the grant's effect, with a deadline
       const [row] = await query<{ balance: string }>(orm, 'select balance from users where id = ?', [Number(userId)]);
       balance = Number(row!.balance);

@@ -3,6 +3,7 @@
 // checked against a pure model of balances, holds and keys; at the end every balance, held amount and hold status
 // against the model, and the ledger's invariants. Steps go in groups: the steps of a group touch disjoint accounts
 // (and keys) and are sent at once, to either process, so their order does not change the model's answer.
+// Three of the accounts have limits (a credit line, a maximum, a daily debit limit), which the model applies too.
 // FUZZ_SEED=n repeats a run; FUZZ_GROUPS=n makes it longer.
 import { randomInt } from 'node:crypto';
 import { expect, it } from 'vitest';
@@ -47,7 +48,18 @@ interface Model {
   opKeys: Map<string, { request: string; answer: string }>;
   /** Batches answered under a key (applied or refused): the request and the answer (types, in order). */
   batchKeys: Map<string, { request: string; answer: string }>;
+  /** Each account's limits (fixed for the run) and what debits took (the run stays within one day). */
+  limits: Map<number, Limits>;
+  debited: Map<number, number>;
 }
+
+interface Limits {
+  min: number;
+  max: number;
+  daily: number;
+}
+
+const NO_LIMITS: Limits = { min: 0, max: Number.MAX_SAFE_INTEGER, daily: Number.MAX_SAFE_INTEGER };
 
 const clone = (m: Model): Model => ({
   balance: new Map(m.balance),
@@ -55,6 +67,8 @@ const clone = (m: Model): Model => ({
   holds: new Map([...m.holds].map(([id, h]) => [id, { ...h }])),
   opKeys: m.opKeys,
   batchKeys: m.batchKeys,
+  limits: m.limits,
+  debited: new Map(m.debited),
 });
 
 /** The account an operation belongs to (its key's account): the payer, the hold's user. */
@@ -76,25 +90,39 @@ function decide(op: Op, m: Model, placed?: number): string {
   const prepared = preparedRefusal(op, m);
   if (prepared) return prepared;
   const a = op.args;
-  const available = (user: number) => m.balance.get(user)! - m.held.get(user)!;
+  const limits = (user: number) => m.limits.get(user) ?? NO_LIMITS;
+  // What may be spent: the balance, less what is held, less the minimum (a credit line adds to it).
+  const available = (user: number) => m.balance.get(user)! - m.held.get(user)! - limits(user).min;
   const add = (user: number, amount: number) => m.balance.set(user, m.balance.get(user)! + amount);
+  const passesMax = (user: number, amount: number) => m.balance.get(user)! + amount > limits(user).max;
+  const passesDaily = (user: number, amount: number) => (m.debited.get(user) ?? 0) + amount > limits(user).daily;
+  const debit = (user: number, amount: number) => m.debited.set(user, (m.debited.get(user) ?? 0) + amount);
   switch (op.kind) {
     case 'deposit':
+      if (passesMax(a.userId!, a.amount!)) return 'LimitExceeded';
       add(a.userId!, a.amount!);
       return 'BalanceUpdated';
     case 'withdraw':
       if (available(a.userId!) < a.amount!) return 'InsufficientFunds';
+      if (passesDaily(a.userId!, a.amount!)) return 'LimitExceeded';
       add(a.userId!, -a.amount!);
+      debit(a.userId!, a.amount!);
       return 'BalanceUpdated';
     case 'transfer':
       if (available(a.fromUserId!) < a.amount!) return 'InsufficientFunds';
+      if (passesDaily(a.fromUserId!, a.amount!) || passesMax(a.toUserId!, a.amount!)) return 'LimitExceeded';
       add(a.fromUserId!, -a.amount!);
+      debit(a.fromUserId!, a.amount!);
       add(a.toUserId!, a.amount!);
       return 'TransferCompleted';
-    case 'setBalance':
-      if (a.balance! < m.held.get(a.userId!)!) return 'InvalidAmount';
+    case 'setBalance': {
+      const change = a.balance! - m.balance.get(a.userId!)!;
+      // Setting it lower is spending: not below the minimum (then, from a balance of at least 0, the holds).
+      if (change < 0 && available(a.userId!) + change < 0) return 'InvalidAmount';
+      if (change > 0 && passesMax(a.userId!, change)) return 'LimitExceeded';
       m.balance.set(a.userId!, a.balance!);
       return 'BalanceUpdated';
+    }
     case 'hold':
       if (available(a.userId!) < a.amount!) return 'InsufficientFunds';
       m.held.set(a.userId!, m.held.get(a.userId!)! + a.amount!);
@@ -109,8 +137,11 @@ function decide(op: Op, m: Model, placed?: number): string {
       if (hold.status === 'VOIDED') return 'HoldAlreadyVoided';
       const take = op.kind === 'voidHold' ? 0 : (a.amount ?? hold.amount);
       if (take > hold.amount) return 'InvalidAmount';
+      // A capture never leaves less available (it ends the hold): only the debit limit and the payee's maximum.
+      if (take > 0 && (passesDaily(hold.user, take) || passesMax(hold.payee, take))) return 'LimitExceeded';
       m.held.set(hold.user, m.held.get(hold.user)! - hold.amount);
       add(hold.user, -take);
+      debit(hold.user, take);
       add(hold.payee, take);
       hold.status = op.kind === 'voidHold' ? 'VOIDED' : 'CAPTURED';
       return op.kind === 'voidHold' ? 'HoldVoided' : 'HoldCaptured';
@@ -162,7 +193,7 @@ function expectBatch(step: Extract<Step, { type: 'batch' }>, m: Model, placed: (
         refusedResults[refused] = results[refused]!;
         answer = { type: 'BatchRefused', index: refused, results: refusedResults };
       } else {
-        Object.assign(m, { balance: trial.balance, held: trial.held, holds: trial.holds });
+        Object.assign(m, { balance: trial.balance, held: trial.held, holds: trial.holds, debited: trial.debited });
         answer = { type: 'BatchApplied', results };
       }
     }
@@ -226,6 +257,8 @@ it(
         holds: new Map(),
         opKeys: new Map(),
         batchKeys: new Map(),
+        limits: new Map(),
+        debited: new Map(),
       };
       const users: number[] = [];
       for (let i = 0; i < USERS; i++) {
@@ -235,6 +268,12 @@ it(
         model.balance.set(id, balance);
         model.held.set(id, 0);
       }
+      // A credit line, a maximum and a daily debit limit, each on its own account.
+      const limited: [number, Record<string, number>, Limits][] = [
+        [users[0]!, { minBalance: -25 }, { ...NO_LIMITS, min: -25 }],
+        [users[1]!, { maxBalance: 70 }, { ...NO_LIMITS, max: 70 }],
+        [users[2]!, { dailyDebitLimit: 60 }, { ...NO_LIMITS, daily: 60 }],
+      ];
       const post = async (query: string, vars: Record<string, unknown>) => {
         const response = await fetch(cluster.urls[random.int(2)]!, {
           method: 'POST',
@@ -245,6 +284,14 @@ it(
         if (!body.data) throw new Error(`no answer: ${JSON.stringify(body.errors)}`);
         return body.data.r;
       };
+      for (const [userId, limits, modelled] of limited) {
+        const set = await post(
+          'mutation($userId: ID!, $limits: LimitsInput!) { r: setLimits(userId: $userId, limits: $limits) { __typename } }',
+          { userId: String(userId), limits },
+        );
+        expect(set['__typename']).toBe('LimitsSet');
+        model.limits.set(userId, modelled);
+      }
 
       const other = (user: number) => random.pick(users.filter((u) => u !== user));
       const someHold = () => (random.int(10) === 0 ? UNKNOWN_HOLD : random.pick([...model.holds.keys(), UNKNOWN_HOLD]));

@@ -1,3 +1,4 @@
+import { isRecordedUnderKey, isRefusal } from '../../core/refusals.js';
 import type { Sql } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import type { BalanceService } from '../balance/balance.service.js';
@@ -12,7 +13,12 @@ export interface GrantSummary {
   granted: number;
   /** Users this day's grant had already reached (another run, process or restart). */
   alreadyGranted: number;
-  /** Users whose grant failed (e.g. it would pass the largest balance); retried by the next run. */
+  /**
+   * Users whose grant was refused (its account closed, at its maximum, ...): decided and recorded under the day's
+   * key, so a repeat gets the same refusal; the day is done for them.
+   */
+  refused: number;
+  /** Users whose grant failed (an error, the row kept busy): not decided; the day stays open for the next run. */
   failed: number;
 }
 
@@ -54,11 +60,20 @@ export class GrantService {
   }
 
   /**
-   * Grants `day` to every user, walking the table in chunks by id. One user's failure (an error or a refusal)
-   * is counted and leaves the day incomplete; it never stops the others.
+   * Grants `day` to every user, walking the table in chunks by id. One user's failure (an error) is counted and
+   * leaves the day incomplete; it never stops the others. A refusal (a closed account, one at its maximum) is an
+   * answer, recorded under the day's key like every keyed refusal: counted, and the day completes.
    */
   async grantDay(day: string, onProgress?: (done: number, total: number) => void): Promise<GrantSummary> {
-    const summary: GrantSummary = { day, amount: this.amount, users: 0, granted: 0, alreadyGranted: 0, failed: 0 };
+    const summary: GrantSummary = {
+      day,
+      amount: this.amount,
+      users: 0,
+      granted: 0,
+      alreadyGranted: 0,
+      refused: 0,
+      failed: 0,
+    };
     const total = await this.users.count();
     for (let afterId = 0; ;) {
       const ids = await this.users.ids(afterId, CHUNK);
@@ -68,6 +83,11 @@ export class GrantService {
         if (result.status === 'fulfilled' && result.value.type === 'BalanceUpdated') {
           if (result.value.replayed) summary.alreadyGranted++;
           else summary.granted++;
+          return;
+        }
+        if (result.status === 'fulfilled' && isRefusal(result.value) && isRecordedUnderKey(result.value)) {
+          summary.refused++;
+          this.logger.info({ userId: ids[i], day, refusal: result.value.type }, 'grant refused for one user');
           return;
         }
         summary.failed++;

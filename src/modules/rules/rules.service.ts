@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { BalanceService } from '../balance/balance.service.js';
 import { pageSize } from '../common/connection.types.js';
 import { parseUserId } from '../common/user-id.js';
-import { userNotFound } from '../../core/refusals.js';
+import { invalidInput, userNotFound } from '../../core/refusals.js';
 import { RulesStore, type RuleChangeState } from './rules.store.js';
 
 /** Who made a change, as recorded with it: the role, and the token's subject when there is one. */
@@ -35,6 +35,9 @@ export class RulesService {
     const change: LimitsChange = {};
     for (const field of ['minBalance', 'maxBalance', 'dailyDebitLimit'] as const) {
       if (limits[field] !== undefined) change[field] = limits[field];
+    }
+    if (Object.keys(change).length === 0) {
+      return Promise.resolve(invalidInput('limits', 'Name at least one limit to change (null removes one)'));
     }
     const actor = actorOf(principal);
     return this.balances.run(
