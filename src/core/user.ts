@@ -29,9 +29,12 @@ export interface UserState {
   maxBalance: number | null;
   dailyDebitLimit: number | null;
   status: AccountStatus;
-  /** What debits took on `countedOn` (the database's UTC date when the row was read or written). */
+  /**
+   * What debits took today (the database's UTC date when the row was read or written); for an account with a daily
+   * debit limit, `countedOn` is that date (null without one: nothing is decided on it).
+   */
   debitedToday: number;
-  countedOn: string;
+  countedOn: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

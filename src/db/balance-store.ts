@@ -45,6 +45,24 @@ function changed(before: UserState, row: ChangedRow): UserState {
   };
 }
 
+/** A guarded batch's user as the write returns it: what the batch changed. */
+type ChangedByBatch = [number, string, string, number, number, string, string | null];
+
+/** The user after a guarded batch: the state it was decided against, with what the write changed. */
+function afterBatch(batch: BatchToWrite, [, balance, held, version, updatedMs, debited, countedOn]: ChangedByBatch) {
+  const rules = batch.entries.findLast((e) => e.rules)?.rules?.after;
+  return {
+    ...batch.expected!,
+    ...rules,
+    balance: Number(balance),
+    held: Number(held),
+    version,
+    debitedToday: Number(debited),
+    countedOn,
+    updatedAt: new Date(updatedMs),
+  };
+}
+
 /** Whether a write failed because one of its idempotency keys is recorded for the user already. */
 function isKeyTaken(error: unknown): boolean {
   return isUniqueViolation(error, 'ledger_entries_key_space_unique') || isUniqueViolation(error, 'batches_pkey');
@@ -113,13 +131,17 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
         e.rules ? { ...e.rules.after, actor: e.rules.actor } : null,
       ]),
     );
-    const [answer] = await this.sql.rows<{ users: UserRow[]; entries: [number, number][] }>(
+    const [answer] = await this.sql.rows<{ users: (UserRow | ChangedByBatch)[]; entries: [number, number][] }>(
       WRITE.call([JSON.stringify(users), JSON.stringify(entries)]),
       [],
       tx,
     );
+    const byUser = new Map(batches.map((b) => [b.userId, b]));
     const written = new Map<number, WrittenBatch>(
-      answer!.users.map((row) => [row.id, { state: toUserState(row), entryIds: [] }]),
+      answer!.users.map((row) => {
+        const state = Array.isArray(row) ? afterBatch(byUser.get(row[0])!, row) : toUserState(row);
+        return [state.id, { state, entryIds: [] }];
+      }),
     );
     // In id order, which is each user's order in the batch.
     for (const [userId, id] of answer!.entries) written.get(userId)!.entryIds.push(String(id));

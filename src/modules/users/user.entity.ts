@@ -61,7 +61,7 @@ export class User implements UserState {
 
   /** Read with the row: today's debits, counted on `countedOn` (not columns of their own). */
   debitedToday!: number;
-  countedOn!: string;
+  countedOn!: string | null;
 
   @Field(() => GraphQLDateTimeISO, { description: 'When the user was created.' })
   @Property({ type: 'datetime', defaultRaw: 'now()' })
