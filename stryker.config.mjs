@@ -12,6 +12,7 @@ export default {
     'src/core/decisions.ts',
     'src/core/decide.ts',
     'src/core/key-records.ts',
+    'src/core/rules.ts',
     'src/core/sequence.ts',
     'src/engine/plan.ts',
     'src/engine/round-planner.ts',

@@ -7,6 +7,7 @@ import {
   HoldDocument,
   RuleChangesDocument,
   SetAccountStatusDocument,
+  SetBalanceDocument,
   SetLimitsDocument,
   TransferDocument,
   UpdateBalanceDocument,
@@ -241,6 +242,35 @@ describe('limits in force', () => {
       results: [{ __typename: 'NotApplied' }, { __typename: 'LimitExceeded', used: 6, requested: 5 }],
     });
     expect(await row(userId)).toEqual(before);
+  });
+});
+
+describe('limits at the edges of the largest balance', () => {
+  it('available and debitedToday stay within ±(2^53-1) however far a credit line or the day goes', async () => {
+    const MAX = Number.MAX_SAFE_INTEGER;
+    const [a, b, c, d] = [
+      await insertUser(t.orm, 0),
+      await insertUser(t.orm, 0),
+      await insertUser(t.orm, 0),
+      await insertUser(t.orm, 0),
+    ];
+    await t.client.graphql.request(SetBalanceDocument, { userId: a, balance: MAX });
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+      [a, b],
+    ] as const) {
+      expect(await transfer(t.client, from, to, MAX)).toMatchObject({ __typename: 'TransferCompleted' });
+    }
+    // Debited 2 x (2^53-1) today: shown (and kept) as the largest balance, past any limit.
+    expect((await userOf(t.client, a)).limits.debitedToday).toBe(MAX);
+    await setLimits(t.client, b, { minBalance: -MAX });
+    expect(await userOf(t.client, b)).toMatchObject({ balance: MAX, available: MAX });
+    await setLimits(t.client, c, { minBalance: -MAX });
+    expect(await transfer(t.client, c, d, MAX)).toMatchObject({ __typename: 'TransferCompleted' });
+    await setLimits(t.client, c, { minBalance: MAX });
+    expect(await userOf(t.client, c)).toMatchObject({ balance: -MAX, available: -MAX });
+    expect(await withdraw(t.client, c, 1)).toMatchObject({ __typename: 'InsufficientFunds', available: -MAX });
   });
 });
 

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { keyOfRequest } from '../src/core/idempotency.js';
 import { LedgerEntryKind } from '../src/core/ledger.js';
 import type { Operation } from '../src/core/operations.js';
-import { insufficientFunds, idempotencyKeyReused } from '../src/core/refusals.js';
+import {
+  accountClosed,
+  accountFrozen,
+  idempotencyKeyReused,
+  insufficientFunds,
+  limitExceeded,
+} from '../src/core/refusals.js';
 import { MAX_BALANCE, type UserState } from '../src/core/user.js';
 import { dependsOnBalance, relativePlan, settled } from '../src/engine/plan.js';
 import { transferOp, userState } from './fixtures.js';
@@ -77,9 +83,22 @@ describe('dependsOnBalance', () => {
     expect(dependsOnBalance({ type: 'InvalidAmount', code: 'INVALID_AMOUNT', message: '', amount: 1 })).toBe(true);
     expect(dependsOnBalance(idempotencyKeyReused('k'))).toBe(false);
   });
+
+  it("is true of the account's limits and status: they are read with the row too", () => {
+    expect(dependsOnBalance(limitExceeded(7, 'DAILY_DEBIT', 10, 8, 3))).toBe(true);
+    expect(dependsOnBalance(accountFrozen(7))).toBe(true);
+    expect(dependsOnBalance(accountClosed(7))).toBe(true);
+  });
 });
 
 describe('settled', () => {
+  it("takes back the batch's debits from the day's: the decision against the user before it has the limit's room", () => {
+    const plan = relativePlan(batch(adjust(-5)), undefined)!;
+    const after = { ...state(95, 9), dailyDebitLimit: 10, debitedToday: 10, countedOn: '2026-12-06' };
+    expect(settled(plan, after).before).toMatchObject({ balance: 100, debitedToday: 10 });
+    expect(settled(plan, after).decided.entries).toHaveLength(1);
+  });
+
   it('gives the user before a relative batch and its decision against that balance', () => {
     const plan = relativePlan(batch(adjust(5), adjust(-2)), undefined)!;
     const { before, decided } = settled(plan, state(13, 9));

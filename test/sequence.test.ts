@@ -2,7 +2,7 @@
 // no database, no server. Each case states the whole result: entries, refusals with their messages, accounts.
 import { describe, expect, it } from 'vitest';
 import { decideBatch, decideStep, UNREAD_ACCOUNT } from '../src/core/decide.js';
-import { DEFAULT_RULES } from '../src/core/rules.js';
+import { debitOf, DEFAULT_RULES, limitsProblem, type LimitsChange } from '../src/core/rules.js';
 import { keysOf, refusalsToRecord, type RecordedAnswer, type RecordedEntry } from '../src/core/key-records.js';
 import { endedAs } from '../src/core/decisions.js';
 import { HoldStatus, type HoldState } from '../src/core/hold.js';
@@ -10,17 +10,22 @@ import { keyId, keyOfRequest } from '../src/core/idempotency.js';
 import { LedgerEntryKind } from '../src/core/ledger.js';
 import type { Operation } from '../src/core/operations.js';
 import {
+  accountClosed,
+  accountFrozen,
+  accountNotEmpty,
   holdAlreadyCaptured,
   holdAlreadyVoided,
   holdExpired,
   idempotencyKeyReused,
   insufficientFunds,
   invalidAmount,
+  invalidInput,
+  limitExceeded,
   userNotFound,
   versionMismatch,
 } from '../src/core/refusals.js';
 import { decideItems, type Item } from '../src/core/sequence.js';
-import { MAX_BALANCE, type AccountRules, type UserState } from '../src/core/user.js';
+import { MAX_BALANCE, type AccountRules, type AccountStatus, type UserState } from '../src/core/user.js';
 import { holdState, transferOp, userState } from './fixtures.js';
 
 const { DEPOSIT, WITHDRAWAL, TRANSFER_OUT, TRANSFER_IN, HOLD, CAPTURE, VOID, SET } = LedgerEntryKind;
@@ -328,6 +333,239 @@ describe("every operation's rules (decideStep)", () => {
     );
     const release = op({ kind: 'void', holdId: 1, idempotencyKey: null });
     expect(decideStep(release, account(5, 5, [open]), payees({}))).toMatchObject({ kind: VOID, amount: 0, held: -5 });
+  });
+});
+
+describe('account rules (decideStep, decideBatch)', () => {
+  const account = (
+    balance: number,
+    rules: Partial<AccountRules> = {},
+    held = 0,
+    debitedToday = 0,
+    holds: HoldState[] = [],
+  ) => ({
+    id: 1,
+    balance,
+    held,
+    rules: { ...DEFAULT_RULES, ...rules },
+    debitedToday,
+    hold: (id: number) => holds.find((h) => h.id === id),
+  });
+  const none = () => undefined;
+  const payee =
+    (balance: number, rules: Partial<AccountRules> = {}) =>
+    (id: number) =>
+      id === 2 ? { balance, rules: { ...DEFAULT_RULES, ...rules } } : undefined;
+  const withdraw = (amount: number): Operation => ({ kind: 'withdraw', amount, idempotencyKey: null });
+  const deposit = (amount: number): Operation => ({ kind: 'deposit', amount, idempotencyKey: null });
+  const pay = (amount: number): Operation => ({
+    kind: 'transfer',
+    payee: 2,
+    amount,
+    reason: null,
+    transferId: 't',
+    idempotencyKey: null,
+  });
+  const limits = (change: LimitsChange): Operation => ({
+    kind: 'setLimits',
+    limits: change,
+    actor: 'admin:ops',
+    idempotencyKey: null,
+  });
+  const status = (to: AccountStatus): Operation => ({
+    kind: 'setStatus',
+    status: to,
+    reason: 'r',
+    actor: 'admin',
+    idempotencyKey: null,
+  });
+
+  it('a credit line: spending to exactly the minimum, not past it; available counts it', () => {
+    expect(decideStep(withdraw(60), account(10, { minBalance: -50 }), none)).toMatchObject({ amount: -60 });
+    expect(decideStep(withdraw(61), account(10, { minBalance: -50 }), none)).toEqual(insufficientFunds(10, 61, 60));
+    expect(decideStep(withdraw(1), account(10, { minBalance: 10 }), none)).toEqual(insufficientFunds(10, 1, 0));
+    // A minimum raised past the balance: spending is refused, credits and captures still apply.
+    const open = hold(1, 1, 5)[1];
+    const capture: Operation = {
+      kind: 'capture',
+      holdId: 1,
+      amount: 5,
+      payee: null,
+      transferId: 'c',
+      idempotencyKey: null,
+    };
+    expect(decideStep(capture, account(5, { minBalance: 100 }, 5, 0, [open]), none)).toMatchObject({ amount: -5 });
+    expect(decideStep(deposit(1), account(5, { minBalance: 100 }), none)).toMatchObject({ amount: 1 });
+  });
+
+  it('a maximum refuses the credit that passes it, of the account or of a payee; debits still apply above it', () => {
+    expect(decideStep(deposit(6), account(10, { maxBalance: 15 }), none)).toEqual(
+      limitExceeded(1, 'MAX_BALANCE', 15, 10, 6),
+    );
+    expect(decideStep(deposit(5), account(10, { maxBalance: 15 }), none)).toMatchObject({ amount: 5 });
+    expect(decideStep(withdraw(1), account(20, { maxBalance: 15 }), none)).toMatchObject({ amount: -1 });
+    expect(decideStep(pay(6), account(100), payee(10, { maxBalance: 15 }))).toEqual(
+      limitExceeded(2, 'MAX_BALANCE', 15, 10, 6),
+    );
+    expect(decideStep(pay(5), account(100), payee(10, { maxBalance: 15 }))).toMatchObject({ amount: -5 });
+    const set: Operation = { kind: 'set', balance: 16, reason: null, idempotencyKey: null };
+    expect(decideStep(set, account(10, { maxBalance: 15 }), none)).toEqual(limitExceeded(1, 'MAX_BALANCE', 15, 10, 6));
+    // Above a lowered maximum, what changes no balance still applies.
+    expect(decideStep(limits({ dailyDebitLimit: 5 }), account(20, { maxBalance: 15 }), none)).toMatchObject({
+      kind: LedgerEntryKind.LIMITS,
+    });
+  });
+
+  it('the daily limit counts withdrawals, negative updates, transfers and captures; not credits or staff sets', () => {
+    const daily = { dailyDebitLimit: 10 };
+    expect(decideStep(withdraw(4), account(100, daily, 0, 7), none)).toEqual(limitExceeded(1, 'DAILY_DEBIT', 10, 7, 4));
+    expect(decideStep(withdraw(3), account(100, daily, 0, 7), none)).toMatchObject({ amount: -3 });
+    const adjust: Operation = { kind: 'adjust', amount: -4, idempotencyKey: null };
+    expect(decideStep(adjust, account(100, daily, 0, 7), none)).toMatchObject({ type: 'LimitExceeded' });
+    expect(decideStep(pay(4), account(100, daily, 0, 7), payee(0))).toMatchObject({ type: 'LimitExceeded' });
+    const set: Operation = { kind: 'set', balance: 0, reason: null, idempotencyKey: null };
+    expect(decideStep(set, account(100, daily, 0, 7), none)).toMatchObject({ amount: -100 });
+    // Past a lowered limit, credits and what debits nothing still apply.
+    expect(decideStep(deposit(1), account(100, daily, 0, 12), none)).toMatchObject({ amount: 1 });
+    expect(decideStep(status('FROZEN'), account(100, daily, 0, 12), none)).toMatchObject({
+      kind: LedgerEntryKind.STATUS,
+    });
+    expect(debitOf(LedgerEntryKind.UPDATE, 5)).toBe(0);
+    expect(debitOf(LedgerEntryKind.WITHDRAWAL, 0)).toBe(0);
+    expect(debitOf(LedgerEntryKind.TRANSFER_OUT, -2)).toBe(2);
+    expect([debitOf(LedgerEntryKind.CAPTURE, -3), debitOf(LedgerEntryKind.DEPOSIT, 3), debitOf(SET, -3)]).toEqual([
+      3, 0, 0,
+    ]);
+    // In one batch, each debit counts for the next.
+    const decided = decideBatch(100, [withdraw(6), withdraw(4), withdraw(1)], new Map(), undefined, {
+      ...UNREAD_ACCOUNT,
+      rules: { ...DEFAULT_RULES, ...daily },
+    });
+    expect(decided.decisions.map((d) => (d.type === 'rejected' ? d.result.type : d.type))).toEqual([
+      'accepted',
+      'accepted',
+      'LimitExceeded',
+    ]);
+  });
+
+  it('frozen: no debit and no hold; credits, captures and voids apply. Closed: nothing, as a payee too', () => {
+    const frozen = { status: 'FROZEN' as const };
+    const placeHold: Operation = {
+      kind: 'placeHold',
+      amount: 1,
+      expiresIn: 60,
+      reason: null,
+      payee: null,
+      holdId: 9,
+      idempotencyKey: null,
+    };
+    expect(decideStep(withdraw(1), account(10, frozen), none)).toEqual(accountFrozen(1));
+    expect(decideStep(pay(1), account(10, frozen), payee(0))).toEqual(accountFrozen(1));
+    expect(decideStep(placeHold, account(10, frozen), none)).toEqual(accountFrozen(1));
+    expect(decideStep(deposit(1), account(10, frozen), none)).toMatchObject({ amount: 1 });
+    const open = hold(1, 1, 5)[1];
+    const release: Operation = { kind: 'void', holdId: 1, idempotencyKey: null };
+    expect(decideStep(release, account(10, frozen, 5, 0, [open]), none)).toMatchObject({ kind: VOID });
+    const capture: Operation = {
+      kind: 'capture',
+      holdId: 1,
+      amount: 2,
+      payee: null,
+      transferId: 'c',
+      idempotencyKey: null,
+    };
+    expect(decideStep(capture, account(10, frozen, 5, 0, [open]), none)).toMatchObject({ kind: CAPTURE, amount: -2 });
+    const set: Operation = { kind: 'set', balance: 3, reason: null, idempotencyKey: null };
+    expect(decideStep(set, account(10, frozen), none)).toMatchObject({ kind: SET, amount: -7 });
+    const closed = { status: 'CLOSED' as const };
+    for (const op of [deposit(1), withdraw(1), limits({ minBalance: -5 }), status('ACTIVE')]) {
+      expect(decideStep(op, account(0, closed), none)).toEqual(accountClosed(1));
+    }
+    expect(decideStep(pay(1), account(10), payee(0, closed))).toEqual(accountClosed(2));
+  });
+
+  it('setLimits changes what it names (null: none, minBalance back to 0) and refuses limits that cannot hold', () => {
+    const current = { minBalance: -5, maxBalance: 50, dailyDebitLimit: 20 };
+    expect(decideStep(limits({ maxBalance: null }), account(10, current), none)).toMatchObject({
+      kind: LedgerEntryKind.LIMITS,
+      amount: 0,
+      rules: { after: { ...DEFAULT_RULES, ...current, maxBalance: null }, actor: 'admin:ops' },
+    });
+    expect(decideStep(limits({ minBalance: null, dailyDebitLimit: 0 }), account(10, current), none)).toMatchObject({
+      rules: { after: { minBalance: 0, maxBalance: 50, dailyDebitLimit: 0 } },
+    });
+    expect(decideStep(limits({ minBalance: 60 }), account(10, current), none)).toEqual(
+      invalidInput('minBalance', 'minBalance (60) may not exceed maxBalance (50)'),
+    );
+    expect(decideStep(limits({ maxBalance: -1 }), account(10), none)).toEqual(
+      invalidInput('maxBalance', `maxBalance must be between 0 and ${MAX_BALANCE}`),
+    );
+    expect(decideStep(limits({ dailyDebitLimit: -1 }), account(10), none)).toEqual(
+      invalidInput('dailyDebitLimit', `dailyDebitLimit must be between 0 and ${MAX_BALANCE}`),
+    );
+    expect(decideStep(limits({ minBalance: 0.5 }), account(10), none)).toEqual(
+      invalidInput('minBalance', 'minBalance must be a safe integer'),
+    );
+    expect(limitsProblem({ minBalance: 0, maxBalance: 0, dailyDebitLimit: null })).toBeUndefined();
+    expect(limitsProblem({ minBalance: 5, maxBalance: null, dailyDebitLimit: null })).toBeUndefined();
+    expect(limitsProblem({ minBalance: 0, maxBalance: 2 ** 53, dailyDebitLimit: null })).toMatchObject({
+      field: 'maxBalance',
+    });
+    expect(limitsProblem({ minBalance: 0, maxBalance: null, dailyDebitLimit: 2 ** 53 })).toMatchObject({
+      field: 'dailyDebitLimit',
+    });
+    expect(limitsProblem({ minBalance: 5, maxBalance: 5, dailyDebitLimit: 0 })).toBeUndefined();
+  });
+
+  it('setStatus: closing needs nothing left; a batch decides what follows a change under the new rules', () => {
+    expect(decideStep(status('CLOSED'), account(1), none)).toEqual(accountNotEmpty(1, 1, 0));
+    expect(decideStep(status('CLOSED'), account(5, {}, 5), none)).toEqual(accountNotEmpty(1, 5, 5));
+    expect(decideStep(status('CLOSED'), account(0, {}, 5), none)).toEqual(accountNotEmpty(1, 0, 5));
+    expect(decideStep(status('CLOSED'), account(0), none)).toMatchObject({
+      kind: LedgerEntryKind.STATUS,
+      reason: 'r',
+      rules: { after: { status: 'CLOSED' } },
+    });
+    const decided = decideBatch(10, [
+      withdraw(1),
+      status('FROZEN'),
+      withdraw(1),
+      deposit(2),
+      status('ACTIVE'),
+      withdraw(1),
+    ]);
+    expect(decided.decisions.map((d) => (d.type === 'rejected' ? d.result.type : d.type))).toEqual([
+      'accepted',
+      'accepted',
+      'AccountFrozen',
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
+    expect(decided.rules).toEqual(DEFAULT_RULES);
+    expect(decided.balance).toBe(10);
+    expect(decideBatch(10, [withdraw(1)]).rules).toBeUndefined();
+  });
+
+  it('in a batch of items: debits count against the day for the next item, a status change for the next ones', () => {
+    const users = new Map([userState(1, 100)]);
+    users.set(1, { ...users.get(1)!, dailyDebitLimit: 10, debitedToday: 4 });
+    const item = (op: Operation) => ({ userId: 1, op });
+    const decided = decideItems(users, new Map(), [
+      item(withdraw(5)),
+      item(withdraw(2)),
+      item(status('FROZEN')),
+      item(deposit(1)),
+      item(withdraw(1)),
+    ]);
+    expect(decided.items.map((d) => (d.type === 'rejected' ? d.result.type : d.type))).toEqual([
+      'accepted',
+      'LimitExceeded',
+      'accepted',
+      'accepted',
+      'AccountFrozen',
+    ]);
+    expect(decided.accounts.get(1)).toMatchObject({ debitedToday: 9, rules: { status: 'FROZEN' } });
   });
 });
 

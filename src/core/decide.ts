@@ -15,7 +15,7 @@ import {
   versionMismatch,
   type Refusal,
 } from './refusals.js';
-import { debitOf, DEFAULT_RULES, highestBalance } from './rules.js';
+import { availableOf, debitOf, DEFAULT_RULES, highestBalance } from './rules.js';
 import { MAX_BALANCE, type AccountRules } from './user.js';
 
 /** One accepted change, ready to write as a ledger row. */
@@ -125,7 +125,7 @@ function refusedByRules(
     if (effect.absolute && next >= rules.minBalance) {
       return invalidAmount(next, `The balance may not go below the credits on hold (${held})`);
     }
-    return insufficientFunds(balance, -effect.amount || effect.held, balance - held - rules.minBalance);
+    return insufficientFunds(balance, -effect.amount || effect.held, availableOf(balance, held, rules.minBalance));
   }
   if (effect.amount > 0 && next > highestBalance(rules)) {
     if (rules.maxBalance === null) return invalidAmount(effect.amount, `The balance may not exceed ${MAX_BALANCE}`);

@@ -72,3 +72,12 @@ export function rulesOf(user: UserState): AccountRules {
     status: user.status,
   };
 }
+
+/**
+ * What an account may spend: its balance, less what is held, less its minimum (a credit line adds to it). Shown
+ * within the largest balance either way: a credit line on a full account, or a minimum raised far past a debt,
+ * would otherwise give a number no client can hold exactly, and no single operation can move more anyway.
+ */
+export function availableOf(balance: number, held: number, minBalance: number): number {
+  return Math.max(-MAX_BALANCE, Math.min(MAX_BALANCE, balance - held - minBalance));
+}

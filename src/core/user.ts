@@ -21,7 +21,7 @@ export interface UserState {
   email: string | null;
   name: string | null;
   balance: number;
-  /** Credits reserved by open holds: `balance - held` is available to spend. */
+  /** Credits reserved by open holds: `balance - held - minBalance` is available to spend. */
   held: number;
   version: number;
   /** Its limits (core/rules.ts): the lowest available balance, the highest balance, the most debited per UTC day. */

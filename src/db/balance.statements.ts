@@ -67,7 +67,7 @@ export const RECORD_REFUSALS = new PreparedStatement(
 // idempotency_key, counterparty, transfer id, held offset, hold id, key space, request digest, details]. Each
 // row's balance becomes `balance + change` (held: `held + held change`), and each entry's balance_after is the
 // balance before the batch plus its offset (held_after likewise). Today's debits (counted per UTC day of the
-// transaction, see TODAY) grow by the batch's debits.
+// transaction, see TODAY) grow by the batch's debits, kept within 2^53-1 (past it, every limit is passed anyway).
 // - A decided batch is guarded by the balance *and* the version its decision was made against (and, when the
 //   user has a daily debit limit, by the day its debits were counted on): a user restored to an earlier version,
 //   or changed by hand without a version bump, no longer matches, so a decision made against a state that is not
@@ -136,7 +136,8 @@ export const WRITE = new PreparedStatement(
    ), updated as (
      update users set balance = users.balance + input.change, held = users.held + input.held_change,
                       version = users.version + input.changes, updated_at = now(),
-                      debited_today = ${debitedToday('users')} + input.debits, debit_day = ${TODAY},
+                      debited_today = least(${debitedToday('users')} + input.debits, ${MAX_BALANCE}),
+                      debit_day = ${TODAY},
                       min_balance = ${ruleAfter('min_balance', 'minBalance', 'bigint')},
                       max_balance = ${ruleAfter('max_balance', 'maxBalance', 'bigint')},
                       daily_debit_limit = ${ruleAfter('daily_debit_limit', 'dailyDebitLimit', 'bigint')},

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import { userNotFound } from '../../core/refusals.js';
 import { parseUserId } from '../common/user-id.js';
 import type { LedgerEntryState } from '../../core/ledger.js';
-import { DEFAULT_RULES } from '../../core/rules.js';
+import { availableOf, DEFAULT_RULES } from '../../core/rules.js';
 import type { UserState } from '../../core/user.js';
 import type { BalanceChangeState } from './balance-change.types.js';
 import { ChangeQueue, type BalanceMessage } from './change-queue.js';
@@ -53,7 +53,7 @@ export function stateOf(user: UserState): BalanceChangeState {
     userId: user.id,
     balance: user.balance,
     held: user.held,
-    available: user.balance - user.held - user.minBalance,
+    available: availableOf(user.balance, user.held, user.minBalance),
     status: user.status,
     version: user.version,
     entry: null,
@@ -195,7 +195,7 @@ function afterEntry(entry: LedgerEntryState): Pick<BalanceChangeState, 'held' | 
   const rules = entry.rulesAfter ?? DEFAULT_RULES;
   return {
     held: entry.heldAfter,
-    available: entry.balanceAfter - entry.heldAfter - rules.minBalance,
+    available: availableOf(entry.balanceAfter, entry.heldAfter, rules.minBalance),
     status: rules.status,
   };
 }

@@ -2,6 +2,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { UserCreated } from '../../core/outcomes.js';
 import type { Refusal } from '../../core/refusals.js';
+import { availableOf } from '../../core/rules.js';
 import { Access, CallersAccount, ownAccount, staffOnly } from '../auth/access.js';
 import { User } from './user.entity.js';
 import { type UserState } from '../../core/user.js';
@@ -34,10 +35,10 @@ export class UserResolver {
   @FieldResolver(() => GraphQLSafeInt, {
     description:
       'What may be spent (withdrawn, transferred, held): `balance` less `held` less `limits.minBalance` (a credit ' +
-      'line adds to it); negative only when a minimum was raised past what the account holds.',
+      'line adds to it); negative only when a minimum was raised past what the account holds. Within ±(2^53-1).',
   })
   available(@Root() user: UserState): number {
-    return user.balance - user.held - user.minBalance;
+    return availableOf(user.balance, user.held, user.minBalance);
   }
 
   @Mutation(() => CreateUserResult, {
