@@ -2,7 +2,7 @@ import type { RecordedAnswer, RefusalToRecord } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
 import { keyId } from '../core/idempotency.js';
 import { debitOf } from '../core/rules.js';
-import type { UserState } from '../core/user.js';
+import type { AccountRules, UserState } from '../core/user.js';
 import type { BatchApplied, BatchRefused } from '../core/outcomes.js';
 import type {
   BalanceStore,
@@ -96,41 +96,52 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
    * recognises when an idempotency key is recorded already (the transaction is then aborted).
    */
   async write(tx: Tx, batches: readonly BatchToWrite[]): Promise<Map<number, WrittenBatch>> {
-    const start = (b: BatchToWrite) => b.expected?.balance ?? 0;
-    const startHeld = (b: BatchToWrite) => b.expected?.held ?? 0;
-    const users = batches.map((b) => {
-      const offsets = b.entries.map((e) => e.balanceAfter - start(b));
-      return [
+    const users: unknown[] = [];
+    const entries: unknown[] = [];
+    // One pass per batch: each entry's offsets from the batch's start, the lowest and highest running offset, the
+    // debits, and the rules the batch leaves (if it changes them).
+    for (const b of batches) {
+      const start = b.expected?.balance ?? 0;
+      const startHeld = b.expected?.held ?? 0;
+      let [lowest, highest, debits, offset, heldOffset] = [0, 0, 0, 0, 0];
+      let rules: AccountRules | null = null;
+      for (const e of b.entries) {
+        offset = e.balanceAfter - start;
+        heldOffset = e.heldAfter - startHeld;
+        if (offset < lowest) lowest = offset;
+        if (offset > highest) highest = offset;
+        debits += debitOf(e.kind, e.amount);
+        if (e.rules) rules = e.rules.after;
+        entries.push([
+          b.userId,
+          e.amount,
+          offset,
+          e.kind,
+          e.reason,
+          e.idempotencyKey?.text ?? null,
+          e.transfer?.counterparty ?? null,
+          e.transfer?.transferId ?? null,
+          heldOffset,
+          e.hold?.id ?? null,
+          e.idempotencyKey?.space ?? null,
+          e.idempotencyKey?.request ?? null,
+          e.rules ? { ...e.rules.after, actor: e.rules.actor } : null,
+        ]);
+      }
+      users.push([
         b.userId,
         b.expected?.balance ?? null,
         b.expected?.version ?? null,
-        offsets.at(-1) ?? 0,
+        offset,
         b.entries.length,
-        Math.min(0, ...offsets),
-        Math.max(0, ...offsets),
-        (b.entries.at(-1)?.heldAfter ?? startHeld(b)) - startHeld(b),
-        b.entries.reduce((sum, e) => sum + debitOf(e.kind, e.amount), 0),
-        b.entries.findLast((e) => e.rules)?.rules?.after ?? null,
+        lowest,
+        highest,
+        heldOffset,
+        debits,
+        rules,
         b.expected?.countedOn ?? null,
-      ];
-    });
-    const entries = batches.flatMap((b) =>
-      b.entries.map((e) => [
-        b.userId,
-        e.amount,
-        e.balanceAfter - start(b),
-        e.kind,
-        e.reason,
-        e.idempotencyKey?.text ?? null,
-        e.transfer?.counterparty ?? null,
-        e.transfer?.transferId ?? null,
-        e.heldAfter - startHeld(b),
-        e.hold?.id ?? null,
-        e.idempotencyKey?.space ?? null,
-        e.idempotencyKey?.request ?? null,
-        e.rules ? { ...e.rules.after, actor: e.rules.actor } : null,
-      ]),
-    );
+      ]);
+    }
     const [answer] = await this.sql.rows<{ users: (UserRow | ChangedByBatch)[]; entries: [number, number][] }>(
       WRITE.call([JSON.stringify(users), JSON.stringify(entries)]),
       [],
