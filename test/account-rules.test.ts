@@ -109,7 +109,7 @@ describe('setLimits', () => {
     expect(await row(userId)).toEqual({ ...before, version: before.version + 1, entries: before.entries + 1 });
   });
 
-  it('is for staff: role user may not set limits or a status, not even its own', async () => {
+  it('is for staff: role user may not set limits or a status, not even its own, and reads only its own', async () => {
     const app = await startTestApp(JWT_ENV);
     try {
       const userId = await insertUser(app.orm, 100);
@@ -132,6 +132,31 @@ describe('setLimits', () => {
         [Number(userId)],
       );
       expect(Number(found!.entries)).toBe(1);
+      // Its own limits, status and their history it may read; another account's, not even through a transfer.
+      const other = await insertUser(app.orm, 0);
+      const read = async (document: string) => {
+        const response = await fetch(app.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: document }),
+        });
+        return (await response.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] };
+      };
+      const own = await read(
+        `{ user(id: "${userId}") { status limits { minBalance debitedToday } ruleChanges { actor } } }`,
+      );
+      expect(own).toEqual({
+        data: { user: { status: 'ACTIVE', limits: { minBalance: 0, debitedToday: 0 }, ruleChanges: [] } },
+      });
+      for (const document of [
+        `{ user(id: "${other}") { status } }`,
+        `mutation { transfer(fromUserId: "${userId}", toUserId: "${other}", amount: 1) {
+           ... on TransferCompleted { to { limits { minBalance } } } } }`,
+        `mutation { transfer(fromUserId: "${userId}", toUserId: "${other}", amount: 1) {
+           ... on TransferCompleted { to { ruleChanges { actor } } } } }`,
+      ]) {
+        expect((await read(document)).errors?.[0]?.extensions.code, document).toBe('FORBIDDEN');
+      }
     } finally {
       await app.close();
     }
