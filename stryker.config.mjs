@@ -10,6 +10,7 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: [
     'src/core/decisions.ts',
+    'src/core/account-rules.ts',
     'src/core/decide.ts',
     'src/core/key-records.ts',
     'src/core/rules.ts',

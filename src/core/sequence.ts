@@ -1,4 +1,5 @@
-import { decideStep, entryOf, type AccountView, type EntryToWrite } from './decide.js';
+import type { AccountView } from './account-rules.js';
+import { decideStep, entryOf, type EntryToWrite } from './decide.js';
 import { endedAs } from './decisions.js';
 import type { HoldState } from './hold.js';
 import { LedgerEntryKind } from './ledger.js';

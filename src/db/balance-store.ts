@@ -49,8 +49,11 @@ function changed(before: UserState, row: ChangedRow): UserState {
 type ChangedByBatch = [number, string, string, number, number, string, string | null];
 
 /** The user after a guarded batch: the state it was decided against, with what the write changed. */
-function afterBatch(batch: BatchToWrite, [, balance, held, version, updatedMs, debited, countedOn]: ChangedByBatch) {
-  const rules = batch.entries.findLast((e) => e.rules)?.rules?.after;
+function afterBatch(
+  batch: BatchToWrite,
+  rules: AccountRules | null,
+  [, balance, held, version, updatedMs, debited, countedOn]: ChangedByBatch,
+) {
   return {
     ...batch.expected!,
     ...rules,
@@ -98,6 +101,8 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
   async write(tx: Tx, batches: readonly BatchToWrite[]): Promise<Map<number, WrittenBatch>> {
     const users: unknown[] = [];
     const entries: unknown[] = [];
+    /** Per user: its batch, and the rules it leaves (null: unchanged). */
+    const byUser = new Map<number, { batch: BatchToWrite; rules: AccountRules | null }>();
     // One pass per batch: each entry's offsets from the batch's start, the lowest and highest running offset, the
     // debits, and the rules the batch leaves (if it changes them).
     for (const b of batches) {
@@ -128,6 +133,7 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
           e.rules ? { ...e.rules.after, actor: e.rules.actor } : null,
         ]);
       }
+      byUser.set(b.userId, { batch: b, rules });
       users.push([
         b.userId,
         b.expected?.balance ?? null,
@@ -147,10 +153,12 @@ export class SqlBalanceStore implements BalanceStore<Tx> {
       [],
       tx,
     );
-    const byUser = new Map(batches.map((b) => [b.userId, b]));
     const written = new Map<number, WrittenBatch>(
       answer!.users.map((row) => {
-        const state = Array.isArray(row) ? afterBatch(byUser.get(row[0])!, row) : toUserState(row);
+        const guarded = Array.isArray(row) && byUser.get(row[0])!;
+        const state = guarded
+          ? afterBatch(guarded.batch, guarded.rules, row as ChangedByBatch)
+          : toUserState(row as UserRow);
         return [state.id, { state, entryIds: [] }];
       }),
     );

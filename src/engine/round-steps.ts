@@ -1,5 +1,6 @@
 import { answers } from '../core/answers.js';
-import { decideBatch, type AccountRead, type PayeeAccount, type Payees } from '../core/decide.js';
+import type { PayeeAccount } from '../core/account-rules.js';
+import { decideBatch, type AccountRead, type Payees } from '../core/decide.js';
 import { keysOf, refusalsToRecord, type RecordedAnswer, type RefusalToRecord } from '../core/key-records.js';
 import type { HoldState } from '../core/hold.js';
 import type { Operation } from '../core/operations.js';
