@@ -12,6 +12,7 @@ import { Migration20261206000000_request_keys } from './Migration20261206000000_
 import { Migration20261206010000_batches } from './Migration20261206010000_batches.js';
 import { Migration20261206020000_refused_requests } from './Migration20261206020000_refused_requests.js';
 import { Migration20261206030000_account_rules } from './Migration20261206030000_account_rules.js';
+import { Migration20261206040000_webhooks } from './Migration20261206040000_webhooks.js';
 
 /** Every migration, in order. Listed explicitly so that tsx, vitest and the compiled build find the same set. */
 export const migrationsList: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206010000_batches', class: Migration20261206010000_batches },
   { name: 'Migration20261206020000_refused_requests', class: Migration20261206020000_refused_requests },
   { name: 'Migration20261206030000_account_rules', class: Migration20261206030000_account_rules },
+  { name: 'Migration20261206040000_webhooks', class: Migration20261206040000_webhooks },
 ];

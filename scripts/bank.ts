@@ -3,7 +3,9 @@
 // expire), deposits, withdrawals and set-balances on small wallets, and reading every balance in one snapshot,
 // while faults are injected: a server SIGKILLed, PostgreSQL stopped and started, a server cut off from the
 // database (network namespaces; root only), then all at once. A checker reads every snapshot and the final
-// state against what was asked and answered (scripts/bank/checker.ts). Exits 1 on any violation.
+// state against what was asked and answered (scripts/bank/checker.ts). Three webhook endpoints take every event
+// meanwhile (receivers that fail, hang and go down during the faults); at the end every entry's event must have
+// reached each, in order per user, signed (scripts/bank/webhooks.ts). Exits 1 on any violation.
 //   npm run bank -- [--seconds 12] [--servers 3] [--workers 24] [--accounts 8] [--faults kill,pg-restart,partition,all]
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,6 +17,7 @@ import { insertUsers } from './bench/users.js';
 import { startBankCluster } from './bank/cluster.js';
 import { check, type BankLimits, type Verdict } from './bank/checker.js';
 import { runWorkload, type BankOperation } from './bank/workload.js';
+import { checkBankWebhooks, startBankWebhooks, type BankWebhooks, type WebhookVerdict } from './bank/webhooks.js';
 
 const FAULTS = ['kill', 'pg-restart', 'partition', 'all'] as const;
 /** Accounts that get deposits, withdrawals and set-balances (outside the conserved total). */
@@ -46,8 +49,18 @@ const cluster = await startBankCluster({
   servers: Number(values.servers),
   logger,
   network: true,
-  env: { HOLD_SWEEP_INTERVAL_MS: '200' },
+  env: {
+    HOLD_SWEEP_INTERVAL_MS: '200',
+    // Deliveries retried within the run, and a killed server's streams taken over within it.
+    WEBHOOK_TIMEOUT_MS: '1000',
+    WEBHOOK_LEASE_MS: '5000',
+    WEBHOOK_RETRY_BASE_MS: '100',
+    WEBHOOK_RETRY_MAX_DELAY: '1000',
+    WEBHOOK_POLL_MS: '100',
+  },
 });
+let webhooks: BankWebhooks | undefined;
+let webhookVerdict: WebhookVerdict | undefined;
 const clients: BalanceClient[] = [];
 const connect = (i: number) => {
   void clients[i]?.close();
@@ -77,6 +90,8 @@ async function inject(fault: Fault, phaseMs: number): Promise<string[]> {
   await delay(phaseMs * 0.3);
   const victim = Math.floor(Math.random() * cluster.size);
   const cut = (victim + 1) % cluster.size;
+  await webhooks?.disturb();
+  note('webhook receivers: one hangs, one is down');
   if (fault === 'kill' || fault === 'all') {
     cluster.kill(victim);
     note(`SIGKILL server ${victim}`);
@@ -99,6 +114,7 @@ async function inject(fault: Fault, phaseMs: number): Promise<string[]> {
     note(`server ${cut} reconnected to PostgreSQL`);
   }
   await restartKilled();
+  await webhooks?.calm();
   return events;
 }
 
@@ -108,6 +124,7 @@ try {
   for (let i = 0; i < cluster.size; i++) connect(i);
   const db = new pg.Client({ connectionString: cluster.databaseUrl });
   await db.connect();
+  webhooks = await startBankWebhooks(clients[0]!, cluster.webhookHost, db);
   // Small balances, so that refusals (InsufficientFunds) are part of the history too: half the accounts have 10.
   const count = Number(values.accounts);
   const accounts = [
@@ -179,12 +196,27 @@ try {
       await checker.end();
     }
   }
+  const checker = new pg.Client({ connectionString: cluster.databaseUrl });
+  await checker.connect();
+  try {
+    webhookVerdict = await checkBankWebhooks(webhooks!, checker, 120_000);
+  } finally {
+    await checker.end();
+  }
+  const { events, deliveries, duplicates, drainMs, violations } = webhookVerdict;
+  log(
+    `webhooks: ${events} events x ${webhooks!.receivers.length} endpoints, ${deliveries} deliveries ` +
+      `(${duplicates} repeated), drained ${(drainMs / 1000).toFixed(1)} s after the last phase: ` +
+      `${violations.length === 0 ? 'no violations' : `${violations.length} VIOLATIONS`}`,
+  );
+  for (const violation of violations.slice(0, 20)) log(`  ${violation}`);
 } catch (error) {
   log(`bank run failed: ${(error as Error).stack ?? String(error)}`);
   exitCode = 1;
 } finally {
   await Promise.all(clients.map((client) => client.close()));
   await cluster.close();
+  await webhooks?.close();
 }
 
 /** The id of the newest ledger entry (a workload's entries come after it). */
@@ -253,7 +285,9 @@ process.stdout.write(
   `\n${[columns, ...rows].map((row) => row.map((cell) => cell.padStart(12)).join(' ')).join('\n')}\n`,
 );
 for (const { fault, events } of results) if (events.length) process.stdout.write(`${fault}: ${events.join('; ')}\n`);
-const violations = results.reduce((sum, r) => sum + r.verdict.violations.length, 0);
+const violations =
+  results.reduce((sum, r) => sum + r.verdict.violations.length, 0) + (webhookVerdict?.violations.length ?? 0);
+if (!webhookVerdict) exitCode = 1;
 const skipped = results.filter((r) => r.skipped);
 if (violations > 0 || results.length < faults.length || skipped.length > 0) exitCode = 1;
 for (const { fault, skipped: why } of skipped) {

@@ -24,6 +24,9 @@ import { LedgerStore } from './modules/ledger/ledger.store.js';
 import { BALANCE_CHANGED_CHANNEL, BalanceFeed } from './modules/live/balance-feed.js';
 import { UserService } from './modules/users/user.service.js';
 import { UserStore } from './modules/users/user.store.js';
+import { DeliveryStore } from './modules/webhooks/delivery.store.js';
+import { WebhookDispatcher } from './modules/webhooks/webhook.dispatcher.js';
+import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { buildAppSchema } from './schema.js';
 
 export interface AppDeps {
@@ -38,6 +41,8 @@ export interface App {
   readonly grants: GrantService;
   /** The expired holds' release (tests run a pass with `sweep()`). */
   readonly holdSweeper: HoldSweeper;
+  /** The webhook deliveries of this process (undefined when WEBHOOKS_ENABLED=false). */
+  readonly webhooks: WebhookDispatcher | undefined;
   /** Starts listening (port 0 picks a free one) and returns the bound address. */
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, lets running batches commit and answer, then closes. Safe to call twice. */
@@ -64,10 +69,34 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     },
     logger,
   );
+  const { webhooks: webhookConfig } = config;
+  const dispatcher = webhookConfig.enabled
+    ? new WebhookDispatcher(
+        new DeliveryStore(sql),
+        {
+          concurrency: webhookConfig.concurrency,
+          timeoutMs: webhookConfig.timeoutMs,
+          leaseMs: webhookConfig.leaseMs,
+          pollMs: webhookConfig.pollMs,
+          entriesPerRun: 200,
+          retry: {
+            baseMs: webhookConfig.retryBaseMs,
+            maxDelayMs: webhookConfig.retryMaxDelayMs,
+            maxAgeMs: webhookConfig.retryMaxAgeMs,
+          },
+          policy: webhookConfig,
+        },
+        logger,
+      )
+    : undefined;
   const listener = listenForNotifications({
     clientUrl: orm.config.get('clientUrl')!,
     channel: BALANCE_CHANGED_CHANNEL,
-    onNotification: (payload) => feed.notify(payload),
+    onNotification: (payload) => {
+      feed.notify(payload);
+      // New entries may be in the outbox (committed with them): look now rather than at the next poll.
+      dispatcher?.wake();
+    },
     onReconnect: () => feed.resync(),
     logger,
   });
@@ -79,6 +108,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     holds,
     batches: new BatchService(balances, holds, config.batchOperationsMax),
     rules: new RulesService(sql, balances),
+    webhooks: new WebhookService(sql, webhookConfig),
     feed,
   });
   const metrics = createMetrics(balances, sql, {
@@ -134,11 +164,14 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     ? scheduleGrant(grants, config.grantCron, logger)
     : undefined;
   const holdSweeper: HoldSweeper = sweepExpiredHolds(holds, config.holdSweepIntervalMs, logger);
+  dispatcher?.start();
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     const grantStopped = grantSchedule?.stop();
     const sweeperStopped = holdSweeper.stop();
+    // Each run records what it delivered after its current attempt; nothing new starts.
+    const webhooksStopped = dispatcher?.stop();
     // Subscribers are told at once (1001, going away) so they reconnect elsewhere; HTTP requests get to finish.
     feed.close();
     const socketsClosed = websocket.close();
@@ -147,6 +180,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     await listener.close();
     await grantStopped;
     await sweeperStopped;
+    await webhooksStopped;
     await balances.whenIdle();
     http.closeConnections();
     await apollo.stop();
@@ -157,6 +191,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     balances,
     grants,
     holdSweeper,
+    webhooks: dispatcher,
     listen: (port, host) => http.listen(port, host),
     close: () => (closing ??= close()),
   };

@@ -24,6 +24,24 @@ export interface QueryLimits {
   readonly directives: number;
 }
 
+/** Webhooks out (docs/webhooks.md). */
+export interface WebhookConfig {
+  /** Whether this process delivers (every process may; they share the work). */
+  readonly enabled: boolean;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly retryMaxAgeMs: number;
+  /** Hosts that may receive over plain http (lower case, IPv6 in brackets). */
+  readonly httpHosts: readonly string[];
+  readonly privateNetworks: boolean;
+  /** How long a rotated-out secret keeps signing, unless the rotation says otherwise. */
+  readonly secretGraceMs: number;
+}
+
 export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly production: boolean;
@@ -69,6 +87,7 @@ export interface Config {
   readonly subscriptionMaxDelayMs: number;
   /** How often each process releases expired holds. */
   readonly holdSweepIntervalMs: number;
+  readonly webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +119,61 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: milliseconds, or a number with a unit (`500ms`, `30s`, `15m`, `6h`, `3d`). */
+function duration(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallbackMs;
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw);
+  const ms = match ? Number(match[1]) * UNITS[match[2] ?? 'ms']! : NaN;
+  if (!(ms >= minMs && ms <= maxMs)) {
+    throw new ConfigError(
+      `${name} must be a duration from ${minMs} ms to ${maxMs} ms, as milliseconds or with a unit (30s, 15m, 6h, 3d) (got "${raw}")`,
+    );
+  }
+  return ms;
+}
+
+function hostList(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const hosts = raw
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(host)) {
+      throw new ConfigError(`${name} entries must be host names or addresses, IPv6 in brackets (got "${host}")`);
+    }
+  }
+  return Object.freeze(hosts);
+}
+
+function webhookConfig(env: Env): WebhookConfig {
+  const timeoutMs = duration(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000);
+  const leaseMs = duration(env, 'WEBHOOK_LEASE_MS', Math.max(30_000, 3 * timeoutMs), 1000, 3_600_000);
+  // A run starts an attempt only if it can end 2 s before the lease does (webhook.dispatcher.ts).
+  if (leaseMs < timeoutMs + 3000) {
+    throw new ConfigError(
+      `WEBHOOK_LEASE_MS (${leaseMs}) must be at least WEBHOOK_TIMEOUT_MS + 3000 (${timeoutMs + 3000})`,
+    );
+  }
+  return Object.freeze({
+    enabled: bool(env, 'WEBHOOKS_ENABLED', true),
+    timeoutMs,
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    leaseMs,
+    pollMs: duration(env, 'WEBHOOK_POLL_MS', 500, 10, 60_000),
+    retryBaseMs: duration(env, 'WEBHOOK_RETRY_BASE_MS', 5000, 1, 86_400_000),
+    retryMaxDelayMs: duration(env, 'WEBHOOK_RETRY_MAX_DELAY', 3_600_000, 1, 7 * 86_400_000),
+    retryMaxAgeMs: duration(env, 'WEBHOOK_RETRY_MAX_AGE', 3 * 86_400_000, 0, 30 * 86_400_000),
+    httpHosts: hostList(env, 'WEBHOOK_HTTP_HOSTS', ['localhost', '127.0.0.1', '[::1]']),
+    privateNetworks: bool(env, 'WEBHOOK_PRIVATE_NETWORKS', false),
+    secretGraceMs: duration(env, 'WEBHOOK_SECRET_GRACE', 86_400_000, 0, 30 * 86_400_000),
+  });
 }
 
 function cronPattern(env: Env, name: string, fallback: string): string {
@@ -231,6 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
     subscriptionBuffer: int(env, 'SUBSCRIPTION_BUFFER', 100, 1, 100_000),
     subscriptionMaxDelayMs: int(env, 'SUBSCRIPTION_MAX_DELAY_MS', 25, 1, 600_000),
     holdSweepIntervalMs: int(env, 'HOLD_SWEEP_INTERVAL_MS', 1000, 10, 3_600_000),
+    webhooks: webhookConfig(env),
   });
 }
 

@@ -24,6 +24,8 @@ import type { BatchService } from './modules/batches/batch.service.js';
 import { RulesResolver } from './modules/rules/rules.resolver.js';
 import type { RulesService } from './modules/rules/rules.service.js';
 import { UserResolver } from './modules/users/user.resolver.js';
+import { WebhookResolver } from './modules/webhooks/webhook.resolver.js';
+import type { WebhookService } from './modules/webhooks/webhook.service.js';
 import type { UserService } from './modules/users/user.service.js';
 
 export interface Services {
@@ -33,6 +35,7 @@ export interface Services {
   holds: HoldService;
   batches: BatchService;
   rules: RulesService;
+  webhooks: WebhookService;
   feed: BalanceFeed;
 }
 
@@ -45,6 +48,7 @@ const resolvers = [
   BatchResolver,
   RulesResolver,
   LedgerResolver,
+  WebhookResolver,
   BalanceChangeResolver,
 ] as const;
 
@@ -61,6 +65,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
           [BatchResolver, new BatchResolver(services.batches)],
           [RulesResolver, new RulesResolver(services.rules)],
           [LedgerResolver, new LedgerResolver(services.ledger)],
+          [WebhookResolver, new WebhookResolver(services.webhooks)],
           [BalanceChangeResolver, new BalanceChangeResolver()],
         ]
       : [],

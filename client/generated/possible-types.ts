@@ -9,6 +9,7 @@
       "AccountClosed",
       "AccountFrozen",
       "AccountNotEmpty",
+      "BalanceMonitorNotFound",
       "ConcurrentUpdate",
       "EmailTaken",
       "HoldAlreadyCaptured",
@@ -23,7 +24,9 @@
       "SelfTransfer",
       "UserNotFound",
       "UsernameTaken",
-      "VersionMismatch"
+      "VersionMismatch",
+      "WebhookEndpointNotFound",
+      "WebhookEventNotFound"
     ],
     "BatchItemResult": [
       "AccountClosed",
@@ -66,11 +69,28 @@
       "LimitExceeded",
       "VersionMismatch"
     ],
+    "CreateBalanceMonitorResult": [
+      "BalanceMonitorCreated",
+      "InvalidInput",
+      "UserNotFound"
+    ],
     "CreateUserResult": [
       "EmailTaken",
       "InvalidInput",
       "UserCreated",
       "UsernameTaken"
+    ],
+    "CreateWebhookEndpointResult": [
+      "InvalidInput",
+      "WebhookEndpointCreated"
+    ],
+    "DeleteBalanceMonitorResult": [
+      "BalanceMonitorDeleted",
+      "BalanceMonitorNotFound"
+    ],
+    "DisableWebhookEndpointResult": [
+      "WebhookEndpointDisabled",
+      "WebhookEndpointNotFound"
     ],
     "HoldChange": [
       "HoldCaptured",
@@ -88,6 +108,16 @@
       "InvalidInput",
       "UserNotFound",
       "VersionMismatch"
+    ],
+    "RedeliverWebhookEventResult": [
+      "WebhookEndpointNotFound",
+      "WebhookEventNotFound",
+      "WebhookRedelivered"
+    ],
+    "RotateWebhookSecretResult": [
+      "InvalidInput",
+      "WebhookEndpointNotFound",
+      "WebhookSecretRotated"
     ],
     "SetAccountStatusResult": [
       "AccountClosed",
@@ -130,6 +160,11 @@
       "LimitExceeded",
       "UserNotFound",
       "VersionMismatch"
+    ],
+    "UpdateWebhookEndpointResult": [
+      "InvalidInput",
+      "WebhookEndpointNotFound",
+      "WebhookEndpointUpdated"
     ],
     "VoidHoldResult": [
       "AccountClosed",
@@ -155,6 +190,7 @@
       "AccountClosed",
       "AccountFrozen",
       "AccountNotEmpty",
+      "BalanceMonitorNotFound",
       "ConcurrentUpdate",
       "EmailTaken",
       "HoldAlreadyCaptured",
@@ -169,7 +205,9 @@
       "SelfTransfer",
       "UserNotFound",
       "UsernameTaken",
-      "VersionMismatch"
+      "VersionMismatch",
+      "WebhookEndpointNotFound",
+      "WebhookEventNotFound"
     ],
     "BatchItemResult": [
       "AccountClosed",
@@ -212,11 +250,28 @@
       "LimitExceeded",
       "VersionMismatch"
     ],
+    "CreateBalanceMonitorResult": [
+      "BalanceMonitorCreated",
+      "InvalidInput",
+      "UserNotFound"
+    ],
     "CreateUserResult": [
       "EmailTaken",
       "InvalidInput",
       "UserCreated",
       "UsernameTaken"
+    ],
+    "CreateWebhookEndpointResult": [
+      "InvalidInput",
+      "WebhookEndpointCreated"
+    ],
+    "DeleteBalanceMonitorResult": [
+      "BalanceMonitorDeleted",
+      "BalanceMonitorNotFound"
+    ],
+    "DisableWebhookEndpointResult": [
+      "WebhookEndpointDisabled",
+      "WebhookEndpointNotFound"
     ],
     "HoldChange": [
       "HoldCaptured",
@@ -234,6 +289,16 @@
       "InvalidInput",
       "UserNotFound",
       "VersionMismatch"
+    ],
+    "RedeliverWebhookEventResult": [
+      "WebhookEndpointNotFound",
+      "WebhookEventNotFound",
+      "WebhookRedelivered"
+    ],
+    "RotateWebhookSecretResult": [
+      "InvalidInput",
+      "WebhookEndpointNotFound",
+      "WebhookSecretRotated"
     ],
     "SetAccountStatusResult": [
       "AccountClosed",
@@ -276,6 +341,11 @@
       "LimitExceeded",
       "UserNotFound",
       "VersionMismatch"
+    ],
+    "UpdateWebhookEndpointResult": [
+      "InvalidInput",
+      "WebhookEndpointNotFound",
+      "WebhookEndpointUpdated"
     ],
     "VoidHoldResult": [
       "AccountClosed",

@@ -24,6 +24,8 @@ export interface BankCluster {
   url(i: number): string;
   /** A connection URL for the checker (from this process). */
   readonly databaseUrl: string;
+  /** An address of this machine every server reaches (webhook receivers listen on it). */
+  readonly webhookHost: string;
   kill(i: number): void;
   start(i: number): Promise<void>;
   isUp(i: number): boolean;
@@ -48,6 +50,9 @@ async function ip(...args: string[]): Promise<void> {
 }
 
 /** Creates server i's namespace and links; 10.<net>.<2i>.0/30 for clients, 10.<net>.<2i+1>.0/30 to the database. */
+/** The address (on the host's loopback device) at which servers in namespaces reach this process's receivers. */
+const webhookAddress = (net: number) => `10.${net}.250.1`;
+
 async function createNamespace(tag: string, net: number, i: number): Promise<Namespace> {
   const name = `bank-${tag}-${i}`;
   const [clientHost, clientNs, dbHost, dbNs] = ['ch', 'cn', 'dh', 'dn'].map((side) => `bk${tag}${i}${side}`);
@@ -64,6 +69,8 @@ async function createNamespace(tag: string, net: number, i: number): Promise<Nam
     await ip('netns', 'exec', name, 'ip', 'addr', 'add', `10.${net}.${subnet}.2/30`, 'dev', inside);
     await ip('netns', 'exec', name, 'ip', 'link', 'set', inside, 'up');
   }
+  // Webhook deliveries leave over the client link (never the database one, so a partition leaves them alone).
+  await ip('netns', 'exec', name, 'ip', 'route', 'add', `${webhookAddress(net)}/32`, 'via', `10.${net}.${2 * i}.1`);
   return {
     name,
     clientIp: `10.${net}.${2 * i}.2`,
@@ -118,7 +125,9 @@ export async function startBankCluster(options: {
     .padStart(3, '0');
   const net = 100 + randomInt(100);
   const namespaces: (Namespace | undefined)[] = [];
+  const webhookHost = noPartitions ? '127.0.0.1' : webhookAddress(net);
   try {
+    if (!noPartitions) await ip('addr', 'add', `${webhookHost}/32`, 'dev', 'lo');
     for (let i = 0; i < options.servers; i++) {
       namespaces.push(noPartitions ? undefined : await createNamespace(tag, net, i));
     }
@@ -133,6 +142,7 @@ export async function startBankCluster(options: {
     }
   } catch (error) {
     await Promise.all(namespaces.map((ns) => ns && deleteNamespace(ns)));
+    if (!noPartitions) await ip('addr', 'del', `${webhookHost}/32`, 'dev', 'lo').catch(() => undefined);
     await database.stop();
     throw error;
   }
@@ -152,6 +162,9 @@ export async function startBankCluster(options: {
       HOST: ns ? '0.0.0.0' : '127.0.0.1',
       DATABASE_URL: url.toString(),
       DB_POOL_SIZE: '12',
+      // Receivers on this machine: in namespaces at an address of the private range, so it is allowed by name.
+      WEBHOOK_HTTP_HOSTS: webhookHost,
+      WEBHOOK_PRIVATE_NETWORKS: noPartitions ? 'false' : 'true',
       ...options.env,
     };
     const node = [process.execPath, '--import', 'tsx', 'src/main.ts'];
@@ -171,6 +184,7 @@ export async function startBankCluster(options: {
     get databaseUrl() {
       return database.url;
     },
+    webhookHost,
     kill(i) {
       servers[i]?.child.kill('SIGKILL');
       servers[i] = undefined;
@@ -195,6 +209,7 @@ export async function startBankCluster(options: {
       await Promise.all(servers.map((server) => server?.stop()));
       await database.stop();
       await Promise.all(namespaces.map((ns) => ns && deleteNamespace(ns)));
+      if (!noPartitions) await ip('addr', 'del', `${webhookHost}/32`, 'dev', 'lo').catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -68,6 +68,21 @@ function ownId(principal: Principal, raw: unknown): boolean {
   return typeof raw === 'string' && parseUserId(raw) === principal.userId;
 }
 
+/** Marks a rule that binds staff too (the guard asks it of every role but `admin`). */
+export const BINDS_SERVICE = Symbol('bindsService');
+
+/** Operations on the service's own setup (webhook endpoints): an admin only, not a service. */
+export function adminOnly(action: string): AccessRule {
+  const rule: AccessRule = () => {
+    throw new ForbiddenError(`Only an admin may ${action}`);
+  };
+  return Object.assign(rule, { [BINDS_SERVICE]: true });
+}
+
+/** Whether `rule` is asked of a `service` too. */
+export const bindsService = (rule: AccessRule): boolean =>
+  (rule as { [BINDS_SERVICE]?: boolean })[BINDS_SERVICE] === true;
+
 /** Reading (or watching) an account: its own user, or staff. */
 export function ownAccount(userIdArg: string): AccessRule {
   return (principal, args) => {

@@ -25,6 +25,7 @@ import {
   ACCOUNT_PUBLIC_FIELDS,
   ACCOUNT_SHOWN,
   ARGUMENTS_CHECK,
+  bindsService,
   isStaff,
   type AccessRule,
   type ArgumentsCheck,
@@ -43,6 +44,8 @@ interface OperationPlan {
   refusal?: GraphQLError;
   /** The root fields, each with the access rule it declares. */
   roots: { field: Field; node: FieldNode; rule: AccessRule }[];
+  /** Whether a root field is for an admin only (its rule binds a `service` too). */
+  adminOnly: boolean;
   /** Nested fields that declare a check of their arguments. */
   checks: { field: Field; node: FieldNode; check: ArgumentsCheck }[];
   /** A field of another user's account that is not public, if the operation selects one (only staff may). */
@@ -73,7 +76,7 @@ export function guardOperation(
 ): void {
   let plan = plans.get(operation);
   // Staff may do everything: without arguments to check, nothing here depends on the variables.
-  const staff = isStaff(principal);
+  const staff = isStaff(principal) && !(principal.role === 'service' && plan?.adminOnly !== false);
   if (plan && staff && plan.checks.length === 0 && !plan.refusal) return;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   // Variables that do not fit are refused by the execution itself, before anything runs.
@@ -84,7 +87,12 @@ export function guardOperation(
     if (!plan.variable) plans.set(operation, plan);
   }
   if (plan.refusal) throw plan.refusal;
-  if (!staff) {
+  if (principal.role === 'service') {
+    for (const { field, node, rule } of plan.roots) {
+      if (bindsService(rule)) rule(principal, getArgumentValues(field, node, variables));
+    }
+  }
+  if (!isStaff(principal)) {
     for (const { field, node, rule } of plan.roots) rule(principal, getArgumentValues(field, node, variables));
     if (plan.othersPrivate) {
       const { field, publicFields } = plan.othersPrivate;
@@ -121,7 +129,7 @@ function planOperation(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): OperationPlan {
-  const plan: OperationPlan = { roots: [], checks: [], variable: false };
+  const plan: OperationPlan = { roots: [], adminOnly: false, checks: [], variable: false };
   const root = schema.getRootType(operation.operation);
   if (!root) return plan;
   const walk = new OperationWalk(schema, document, variables, plan);
@@ -140,6 +148,7 @@ function planOperation(
     const rule = field.extensions[ACCESS_RULE] as AccessRule | undefined;
     if (!rule) throw new Error(`Root field ${field.name} declares no access rule`);
     plan.roots.push({ field, node, rule });
+    if (bindsService(rule)) plan.adminOnly = true;
     walk.fieldsBelow(field, node, undefined);
   }
   return plan;

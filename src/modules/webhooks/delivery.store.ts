@@ -1,0 +1,337 @@
+import type { LedgerEntryKind } from '../../core/ledger.js';
+import type { BalanceMonitor, EventEntry } from '../../core/webhook-events.js';
+import type { Sql } from '../../db/sql.js';
+import { MONITOR_COLUMNS, toMonitor } from './endpoint.store.js';
+
+// The delivery state (migration Migration20261206040000_webhooks): the outbox the ledger fills, the streams (per
+// endpoint and user) the dispatcher claims, and the deliveries it records.
+
+/** A stream claimed by one process until `lease` ends, with what it needs to deliver. */
+export interface ClaimedStream {
+  endpointId: number;
+  userId: number;
+  cursorEntryId: number;
+  cursorSlot: number;
+  cursorVersion: number | null;
+  /** The last entry announced for the user. */
+  knownEntryId: number;
+  lease: number;
+  failures: number;
+  failingSince: Date | null;
+  url: string;
+  events: string[];
+  /** The current secret, and the previous one while it still signs. */
+  secrets: string[];
+}
+
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/** One event's delivery to one endpoint, as recorded. */
+export interface DeliveryRecord {
+  eventId: string;
+  userId: number;
+  entryId: number;
+  type: string;
+  status: DeliveryStatus;
+  /** Attempts made now (added to those recorded before). */
+  attempts: number;
+  responseStatus: number | null;
+  error: string | null;
+  attemptedAt: Date;
+  nextAttemptAt: Date | null;
+}
+
+/** Where a stream stands after a run: its cursor, and when it is due again if its head failed. */
+export interface StreamProgress {
+  cursorEntryId: number;
+  cursorSlot: number;
+  cursorVersion: number | null;
+  failures: number;
+  failingSince: Date | null;
+  retryAt: Date | null;
+}
+
+export interface DeliveryState extends Omit<DeliveryRecord, 'attemptedAt'> {
+  endpointId: number;
+  firstAttemptAt: Date;
+  lastAttemptAt: Date;
+}
+
+interface EntryRow {
+  id: string;
+  user_id: number;
+  amount: string;
+  balance_after: string;
+  held_after: string;
+  kind: LedgerEntryKind;
+  reason: string | null;
+  idempotency_key: string | null;
+  counterparty_id: number | null;
+  transfer_id: string | null;
+  hold_id: string | null;
+  hold_amount: string | null;
+  details: Record<string, unknown> | null;
+  created_at: string | Date;
+  version: number;
+}
+
+const toEntry = (row: EntryRow): EventEntry => ({
+  id: Number(row.id),
+  userId: row.user_id,
+  kind: row.kind,
+  amount: Number(row.amount),
+  balanceAfter: Number(row.balance_after),
+  heldAfter: Number(row.held_after),
+  version: Number(row.version),
+  reason: row.reason,
+  idempotencyKey: row.idempotency_key,
+  counterpartyId: row.counterparty_id,
+  transferId: row.transfer_id,
+  holdId: row.hold_id === null ? null : Number(row.hold_id),
+  holdAmount: row.hold_amount === null ? null : Number(row.hold_amount),
+  details: row.details,
+  createdAt: new Date(row.created_at),
+});
+
+const ENTRY_COLUMNS = `e.id, e.user_id, e.amount, e.balance_after, e.held_after, e.kind, e.reason, e.idempotency_key,
+  e.counterparty_id, e.transfer_id, e.hold_id, h.amount as hold_amount, e.details, e.created_at`;
+
+interface DeliveryRow {
+  endpoint_id: number;
+  event_id: string;
+  user_id: number;
+  entry_id: string;
+  type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  response_status: number | null;
+  error: string | null;
+  first_attempt_at: string | Date;
+  last_attempt_at: string | Date;
+  next_attempt_at: string | Date | null;
+}
+
+const toDelivery = (row: DeliveryRow): DeliveryState => ({
+  endpointId: row.endpoint_id,
+  eventId: row.event_id,
+  userId: row.user_id,
+  entryId: Number(row.entry_id),
+  type: row.type,
+  status: row.status,
+  attempts: row.attempts,
+  responseStatus: row.response_status,
+  error: row.error,
+  firstAttemptAt: new Date(row.first_attempt_at),
+  lastAttemptAt: new Date(row.last_attempt_at),
+  nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
+});
+
+const RECORD_DELIVERIES = `insert into webhook_deliveries (endpoint_id, event_id, user_id, entry_id, type, status, attempts,
+                                  response_status, error, first_attempt_at, last_attempt_at, next_attempt_at)
+  select ?::integer, d->>'eventId', (d->>'userId')::integer, (d->>'entryId')::bigint, d->>'type', d->>'status',
+         (d->>'attempts')::integer, (d->>'responseStatus')::integer, d->>'error', (d->>'attemptedAt')::timestamptz,
+         (d->>'attemptedAt')::timestamptz, (d->>'nextAttemptAt')::timestamptz
+    from jsonb_array_elements(?::jsonb) as d
+  on conflict (endpoint_id, event_id) do update
+    set status = excluded.status, attempts = webhook_deliveries.attempts + excluded.attempts,
+        response_status = excluded.response_status, error = excluded.error,
+        last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at`;
+
+export class DeliveryStore {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Moves up to `limit` outbox rows into the enabled endpoints' streams; answers how many it took. A new stream
+   * starts right before the user's first announced entry; an idle one becomes due now, one waiting for a retry
+   * keeps its time. Streams are written in (endpoint, user) order, the same in every process.
+   */
+  async fanOut(limit: number): Promise<number> {
+    const [row] = await this.sql.rows<{ taken: string }>(
+      `with taken as (
+         delete from webhook_outbox
+          where id in (select id from webhook_outbox order by id limit ? for update skip locked)
+         returning user_id, first_entry_id, last_entry_id
+       ), announced as (
+         select user_id, min(first_entry_id) as first_id, max(last_entry_id) as last_id from taken group by user_id
+       ), streams as (
+         insert into webhook_streams (endpoint_id, user_id, cursor_entry_id, known_entry_id)
+         select endpoint.id, announced.user_id, announced.first_id - 1, announced.last_id
+           from announced cross join webhook_endpoints as endpoint
+          where endpoint.enabled
+          order by endpoint.id, announced.user_id
+         on conflict (endpoint_id, user_id) do update
+           set known_entry_id = greatest(webhook_streams.known_entry_id, excluded.known_entry_id),
+               due_at = case when webhook_streams.pending then webhook_streams.due_at else now() end
+         returning 1
+       )
+       select (select count(*) from taken) as taken, (select count(*) from streams) as streams`,
+      [limit],
+    );
+    return Number(row!.taken);
+  }
+
+  /** Up to `limit` due streams, each leased to the caller for `leaseMs` (due again then, should it die). */
+  async claim(limit: number, leaseMs: number): Promise<ClaimedStream[]> {
+    const rows = await this.sql.rows<{
+      endpoint_id: number;
+      user_id: number;
+      cursor_entry_id: string;
+      cursor_slot: string;
+      cursor_version: number | null;
+      known_entry_id: string;
+      lease: string;
+      failures: number;
+      failing_since: string | Date | null;
+      url: string;
+      events: string[];
+      secret: string;
+      previous_secret: string | null;
+    }>(
+      `update webhook_streams as s set due_at = now() + make_interval(secs => ?::float8 / 1000), lease = s.lease + 1
+         from (select endpoint_id, user_id from webhook_streams where pending and due_at <= now()
+                order by due_at limit ? for update skip locked) as due,
+              webhook_endpoints as endpoint
+        where s.endpoint_id = due.endpoint_id and s.user_id = due.user_id and endpoint.id = s.endpoint_id
+          and endpoint.enabled
+       returning s.endpoint_id, s.user_id, s.cursor_entry_id, s.cursor_slot, s.cursor_version, s.known_entry_id, s.lease, s.failures,
+                 s.failing_since, endpoint.url, endpoint.events, endpoint.secret,
+                 case when endpoint.previous_secret_until > now() then endpoint.previous_secret end as previous_secret`,
+      [leaseMs, limit],
+    );
+    return rows.map((row) => ({
+      endpointId: row.endpoint_id,
+      userId: row.user_id,
+      cursorEntryId: Number(row.cursor_entry_id),
+      cursorSlot: Number(row.cursor_slot),
+      cursorVersion: row.cursor_version,
+      knownEntryId: Number(row.known_entry_id),
+      lease: Number(row.lease),
+      failures: row.failures,
+      failingSince: row.failing_since === null ? null : new Date(row.failing_since),
+      url: row.url,
+      events: row.events,
+      secrets: row.previous_secret === null ? [row.secret] : [row.secret, row.previous_secret],
+    }));
+  }
+
+  /**
+   * Up to `limit` of the user's entries after `afterEntryId`, in order, each with the user's version after it:
+   * `versionAfter` (the version after `afterEntryId`) plus its place, or when unknown the user's version less the
+   * entries after it (one statement: one snapshot).
+   */
+  async entriesAfter(
+    userId: number,
+    afterEntryId: number,
+    versionAfter: number | null,
+    limit: number,
+  ): Promise<EventEntry[]> {
+    const rows = await this.sql.rows<EntryRow>(
+      `with chunk as (
+         select ${ENTRY_COLUMNS}, row_number() over (order by e.id) as place
+           from ledger_entries e left join holds h on h.user_id = e.user_id and h.id = e.hold_id
+          where e.user_id = ? and e.id > ? order by e.id limit ?
+       )
+       select chunk.*, coalesce(?::integer,
+                (select version from users where id = ?)
+                - (select count(*) from ledger_entries l where l.user_id = ? and l.id > ?)::integer) + chunk.place
+                as version
+         from chunk order by chunk.id`,
+      [userId, afterEntryId, limit, versionAfter, userId, userId, afterEntryId],
+    );
+    return rows.map(toEntry);
+  }
+
+  /** One entry with the user's version after it (for a redelivery). */
+  async entry(entryId: number): Promise<EventEntry | undefined> {
+    const [row] = await this.sql.rows<EntryRow>(
+      `select ${ENTRY_COLUMNS},
+              (select version from users where id = e.user_id)
+              - (select count(*) from ledger_entries l where l.user_id = e.user_id and l.id > e.id)::integer as version
+         from ledger_entries e left join holds h on h.user_id = e.user_id and h.id = e.hold_id
+        where e.id = ?`,
+      [entryId],
+    );
+    return row && toEntry(row);
+  }
+
+  /** The monitors that may watch the user's entries (its own and those of every user), deleted ones too. */
+  async monitorsOf(userId: number): Promise<BalanceMonitor[]> {
+    const rows = await this.sql.rows<Parameters<typeof toMonitor>[0]>(
+      `select ${MONITOR_COLUMNS} from balance_monitors where user_id = ? or user_id is null`,
+      [userId],
+    );
+    return rows.map(toMonitor);
+  }
+
+  /**
+   * Records a run of a stream: its deliveries and its new cursor, only while the caller still holds its lease
+   * (one statement). False when the lease was lost (ran out and taken by another process, or the endpoint was
+   * disabled): nothing is written, the other process delivers again (at least once, under the same ids).
+   */
+  async record(
+    stream: ClaimedStream,
+    progress: StreamProgress,
+    deliveries: readonly DeliveryRecord[],
+  ): Promise<boolean> {
+    const [row] = await this.sql.rows<{ recorded: string }>(
+      `with stream as (
+         update webhook_streams
+            set cursor_entry_id = ?, cursor_slot = ?, cursor_version = ?, failures = ?, failing_since = ?,
+                due_at = coalesce(?::timestamptz, now())
+          where endpoint_id = ? and user_id = ? and lease = ?
+         returning endpoint_id
+       ), recorded as (
+         ${RECORD_DELIVERIES.replace('from jsonb_array_elements(?::jsonb) as d', 'from jsonb_array_elements(?::jsonb) as d where exists (select 1 from stream)')}
+         returning 1
+       )
+       select (select count(*) from stream) as recorded, (select count(*) from recorded) as deliveries`,
+      [
+        progress.cursorEntryId,
+        progress.cursorSlot,
+        progress.cursorVersion,
+        progress.failures,
+        progress.failingSince,
+        progress.retryAt,
+        stream.endpointId,
+        stream.userId,
+        stream.lease,
+        stream.endpointId,
+        JSON.stringify(deliveries),
+      ],
+    );
+    return Number(row!.recorded) === 1;
+  }
+
+  /** Records a delivery made outside the streams (a redelivery). */
+  async recordOne(endpointId: number, delivery: DeliveryRecord): Promise<DeliveryState> {
+    await this.sql.rows(RECORD_DELIVERIES, [endpointId, JSON.stringify([delivery])]);
+    return (await this.delivery(endpointId, delivery.eventId))!;
+  }
+
+  async delivery(endpointId: number, eventId: string): Promise<DeliveryState | undefined> {
+    const [row] = await this.sql.rows<DeliveryRow>(
+      'select * from webhook_deliveries where endpoint_id = ? and event_id = ?',
+      [endpointId, eventId],
+    );
+    return row && toDelivery(row);
+  }
+
+  /** An endpoint's deliveries, latest attempt first, optionally of one status. */
+  async deliveries(endpointId: number, status: DeliveryStatus | null, limit: number): Promise<DeliveryState[]> {
+    const rows = await this.sql.rows<DeliveryRow>(
+      `select * from webhook_deliveries where endpoint_id = ? and (?::text is null or status = ?)
+        order by last_attempt_at desc, entry_id desc limit ?`,
+      [endpointId, status, status, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  /** What the streams have yet to deliver, per endpoint (for the metrics and the API). */
+  async backlog(): Promise<{ streams: number; outbox: number }> {
+    const [row] = await this.sql.rows<{ streams: string; outbox: string }>(
+      `select (select count(*) from webhook_streams where pending) as streams,
+              (select count(*) from webhook_outbox) as outbox`,
+    );
+    return { streams: Number(row!.streams), outbox: Number(row!.outbox) };
+  }
+}

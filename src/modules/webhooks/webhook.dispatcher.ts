@@ -1,0 +1,208 @@
+import { retryDelay, givesUp, type RetryPolicy } from '../../core/webhook-retry.js';
+import { eventsOf, webhookBody, type WebhookEvent } from '../../core/webhook-events.js';
+import type { UrlPolicy } from '../../core/webhook-url.js';
+import { postWebhook, type PostResult } from '../../http/webhook-post.js';
+import { webhookHeaders } from '../../http/webhook-signature.js';
+import type { Logger } from '../../logger.js';
+import type { ClaimedStream, DeliveryRecord, DeliveryStore, StreamProgress } from './delivery.store.js';
+
+export interface DispatcherOptions {
+  /** Streams (endpoint and user) delivering at once in this process. */
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  /** How long a claimed stream is this process's; a process that dies leaves it to another after this. */
+  readonly leaseMs: number;
+  /** How often the outbox and the due streams are looked at without a wake-up. */
+  readonly pollMs: number;
+  /** Most entries one run of a stream reads (then it goes back in line, behind the others due). */
+  readonly entriesPerRun: number;
+  readonly retry: RetryPolicy;
+  readonly policy: UrlPolicy;
+}
+
+/** Outbox rows moved into streams per statement. */
+const FAN_OUT_BATCH = 5000;
+/** A run starts no attempt that could end this close to the end of its lease. */
+const LEASE_MARGIN_MS = 2000;
+
+/** Counts since start, for the metrics. */
+export interface DispatcherCounts {
+  delivered: number;
+  failedAttempts: number;
+  givenUp: number;
+  lostLeases: number;
+}
+
+/**
+ * Delivers webhook events (docs/webhooks.md), never on the request path: moves what the ledger announced
+ * (webhook_outbox) into per-endpoint, per-user streams, claims due streams (SKIP LOCKED, with a lease), and
+ * delivers each stream's events one after another in ledger order. The first failure stops its stream until
+ * its retry time; other streams go on. Progress is recorded after each run, under the lease: a process that
+ * dies mid-run leaves its stream to another once the lease ends, which delivers again from the last recorded
+ * event (at least once, same webhook-id).
+ */
+export class WebhookDispatcher {
+  readonly counts: DispatcherCounts = { delivered: 0, failedAttempts: 0, givenUp: 0, lostLeases: 0 };
+  private readonly runs = new Set<Promise<void>>();
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly options: DispatcherOptions,
+    private readonly logger: Logger,
+    private readonly post: typeof postWebhook = postWebhook,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Looks for work now (the ledger announced new entries, or a run ended). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => (this.ticking = undefined));
+  }
+
+  /** Starts no run after this; resolves when the running ones have recorded (each ends after its current attempt). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.ticking;
+    await Promise.all(this.runs);
+  }
+
+  private async tick(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while ((await this.store.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
+        const free = this.options.concurrency - this.runs.size;
+        if (free <= 0 || this.stopped) continue;
+        for (const stream of await this.store.claim(free, this.options.leaseMs)) this.startRun(stream);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'webhooks: could not look for work; trying again');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private startRun(stream: ClaimedStream): void {
+    const run: Promise<void> = this.deliver(stream)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, endpointId: stream.endpointId, userId: stream.userId }, 'webhooks: run failed'),
+      )
+      .finally(() => {
+        this.runs.delete(run);
+        this.wake();
+      });
+    this.runs.add(run);
+  }
+
+  /** One run of a stream: its next events in order, until one fails, the lease runs short, or the chunk ends. */
+  private async deliver(stream: ClaimedStream): Promise<void> {
+    const { timeoutMs, leaseMs, entriesPerRun, retry } = this.options;
+    const deadline = Date.now() + leaseMs - timeoutMs - LEASE_MARGIN_MS;
+    const entries = await this.store.entriesAfter(
+      stream.userId,
+      stream.cursorEntryId,
+      stream.cursorVersion,
+      entriesPerRun,
+    );
+    const wanted = new Set(stream.events);
+    const watchesMonitors =
+      wanted.has('*') || [...wanted].some((type) => type.startsWith('balance.') && type !== 'balance.updated');
+    const monitors = watchesMonitors ? await this.store.monitorsOf(stream.userId) : [];
+    const progress: StreamProgress = {
+      cursorEntryId: stream.cursorEntryId,
+      cursorSlot: stream.cursorSlot,
+      cursorVersion: stream.cursorVersion,
+      failures: stream.failures,
+      failingSince: stream.failingSince,
+      retryAt: null,
+    };
+    const records: DeliveryRecord[] = [];
+    entries: for (const entry of entries) {
+      for (const event of eventsOf(entry, monitors)) {
+        if (event.slot <= progress.cursorSlot) continue;
+        if (!wanted.has('*') && !wanted.has(event.type)) continue;
+        if (this.stopped || Date.now() > deadline) {
+          break entries;
+        }
+        const attemptedAt = new Date();
+        const result = await this.attempt(stream, event, attemptedAt);
+        if (result.ok) {
+          this.counts.delivered++;
+          records.push(record(event, 'DELIVERED', result, attemptedAt, null));
+          Object.assign(progress, { cursorSlot: event.slot, failures: 0, failingSince: null });
+          continue;
+        }
+        this.counts.failedAttempts++;
+        const failures = progress.failures + 1;
+        const failingSince = progress.failingSince ?? attemptedAt;
+        const retryAt = new Date(attemptedAt.getTime() + retryDelay(retry, failures));
+        if (givesUp(retry, failingSince.getTime(), retryAt.getTime())) {
+          this.counts.givenUp++;
+          this.logger.warn({ endpointId: stream.endpointId, eventId: event.id, failures }, 'webhooks: event given up');
+          records.push(record(event, 'FAILED', result, attemptedAt, null));
+          Object.assign(progress, { cursorSlot: event.slot, failures: 0, failingSince: null });
+          continue;
+        }
+        records.push(record(event, 'PENDING', result, attemptedAt, retryAt));
+        Object.assign(progress, { failures, failingSince, retryAt });
+        break entries;
+      }
+      Object.assign(progress, { cursorEntryId: entry.id, cursorSlot: -1, cursorVersion: entry.version });
+    }
+    if (entries.length === 0 && progress.cursorEntryId < stream.knownEntryId) {
+      // Announced entries are committed and never removed: this cannot happen, but must not spin if it does.
+      this.logger.error(
+        { endpointId: stream.endpointId, userId: stream.userId },
+        'webhooks: announced entries not found',
+      );
+      Object.assign(progress, { cursorEntryId: stream.knownEntryId, cursorSlot: -1, cursorVersion: null });
+    }
+    if (!(await this.store.record(stream, progress, records))) {
+      this.counts.lostLeases++;
+      this.logger.info(
+        { endpointId: stream.endpointId, userId: stream.userId },
+        'webhooks: lease lost before recording; the events go again',
+      );
+    }
+  }
+
+  private attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
+    const body = webhookBody(event);
+    const headers = webhookHeaders(stream.secrets, event.id, Math.floor(at.getTime() / 1000), body);
+    return this.post(stream.url, headers, body, { timeoutMs: this.options.timeoutMs, policy: this.options.policy });
+  }
+}
+
+function record(
+  event: WebhookEvent,
+  status: DeliveryRecord['status'],
+  result: PostResult,
+  attemptedAt: Date,
+  nextAttemptAt: Date | null,
+): DeliveryRecord {
+  return {
+    eventId: event.id,
+    userId: event.userId,
+    entryId: event.entryId,
+    type: event.type,
+    status,
+    attempts: 1,
+    responseStatus: result.status,
+    error: result.error,
+    attemptedAt,
+    nextAttemptAt,
+  };
+}
