@@ -44,7 +44,8 @@ export class Migration20261206040000_webhooks extends Migration {
         id bigint generated always as identity primary key,
         user_id integer not null,
         first_entry_id bigint not null,
-        last_entry_id bigint not null
+        last_entry_id bigint not null,
+        created_at timestamptz not null default now()
       );`);
     this.addSql(`create table webhook_streams (
         endpoint_id integer not null references webhook_endpoints (id) on delete cascade,

@@ -19,6 +19,7 @@ import {
   WithdrawDocument,
   type BalanceClient,
 } from '../client/index.js';
+import { runBurst } from '../client/burst.js';
 import { insertUser, query, useTestApp } from './helpers.js';
 import { startReceiver, type Received, type TestReceiver } from '../scripts/lib/webhook-receiver.js';
 
@@ -377,6 +378,42 @@ describe('balance monitors', () => {
       ['balance.below_threshold', 45, 90],
       ['balance.above_threshold', 85, 45],
     ]);
+    await disable(endpointId);
+  });
+
+  it('a burst of 10,000 withdrawals that crosses a threshold once fires exactly once', async () => {
+    const target = await receiver();
+    const endpointId = await subscribe(target, ['balance.below_threshold', 'balance.above_threshold']);
+    const userId = await insertUser(t.orm, 10_000);
+    const create = (direction: 'BELOW' | 'ABOVE', threshold: number, user: string | null) =>
+      t.client.graphql.request(CreateBalanceMonitorDocument, { direction, threshold, userId: user });
+    await create('BELOW', 5000, userId);
+    await create('ABOVE', 9000, userId);
+    // Every user's: the burst empties the account, crossing under 1 once.
+    const anyone = (await create('BELOW', 1, null)).createBalanceMonitor;
+    const report = await runBurst({ urls: [t.url], userId, amount: -2, requests: 10_000 });
+    expect(report.counts).toEqual({ BalanceUpdated: 5000, InsufficientFunds: 5000 });
+    // Done when the endpoint's stream of this user has handled the user's last entry.
+    const [{ last }] = await query<{ last: string }>(
+      t.orm,
+      'select max(id) as last from ledger_entries where user_id = ?',
+      [Number(userId)],
+    );
+    const handled = async () =>
+      (
+        await query<{ cursor: string }>(
+          t.orm,
+          'select cursor_entry_id as cursor from webhook_streams where endpoint_id = ? and user_id = ?',
+          [Number(endpointId), Number(userId)],
+        )
+      )[0]?.cursor;
+    await expect.poll(handled, { timeout: 60_000, interval: 100 }).toBe(last);
+    const fired = target.received.filter((d) => d.data['userId'] === userId);
+    expect(fired.map((d) => [d.type, d.data['previousBalance'], d.data['balance']])).toEqual([
+      ['balance.below_threshold', 5000, 4998],
+      ['balance.below_threshold', 2, 0],
+    ]);
+    expect(fired[1]!.data['monitorId']).toBe((anyone as { monitor: { id: string } }).monitor.id);
     await disable(endpointId);
   });
 });

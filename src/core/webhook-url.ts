@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 // Which URLs may receive webhooks, so the service cannot be made a proxy into its own network: https, or http
 // to an allowed host (by default loopback only, for local development); no credentials in the URL; addresses in
@@ -46,28 +46,44 @@ export function addressProblem(address: string, host: string, policy: UrlPolicy)
 
 type Range = 'public' | 'loopback' | 'private' | 'link-local' | 'reserved';
 
-function rangeOf(address: string): Range {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return rangeOf(mapped[1]!);
-  if (isIP(address) === 4) {
-    const [a, b] = address.split('.').map(Number) as [number, number];
-    if (a === 127) return 'loopback';
-    if (
-      a === 10 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    ) {
-      return 'private';
-    }
-    if (a === 169 && b === 254) return 'link-local';
-    if (a === 0 || a >= 224) return 'reserved';
-    return 'public';
+/** Address ranges by kind; IPv4 rules also match IPv4-mapped IPv6 addresses (`::ffff:a00:1` is 10.0.0.1). */
+const RANGES: [Exclude<Range, 'public'>, BlockList][] = [
+  ['loopback', blockList(['127.0.0.0/8', '::1/128'])],
+  [
+    'private',
+    blockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '198.18.0.0/15', 'fc00::/7']),
+  ],
+  ['link-local', blockList(['169.254.0.0/16', 'fe80::/10'])],
+  [
+    'reserved',
+    blockList([
+      '0.0.0.0/8',
+      '192.0.0.0/24',
+      '192.0.2.0/24',
+      '198.51.100.0/24',
+      '203.0.113.0/24',
+      '224.0.0.0/3',
+      // The unspecified address, IPv4-compatible and NAT64 addresses (an IPv4 address inside), documentation, multicast.
+      '::/96',
+      '64:ff9b::/96',
+      '64:ff9b:1::/48',
+      '2001:db8::/32',
+      'ff00::/8',
+    ]),
+  ],
+];
+
+function blockList(subnets: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const subnet of subnets) {
+    const [address, prefix] = subnet.split('/') as [string, string];
+    list.addSubnet(address, Number(prefix), isIP(address) === 4 ? 'ipv4' : 'ipv6');
   }
-  const lower = address.toLowerCase();
-  if (lower === '::1') return 'loopback';
-  if (lower === '::' || lower.startsWith('ff')) return 'reserved';
-  if (/^f[cd]/.test(lower)) return 'private';
-  if (/^fe[89ab]/.test(lower)) return 'link-local';
+  return list;
+}
+
+function rangeOf(address: string): Range {
+  const type = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+  for (const [range, list] of RANGES) if (list.check(address, type)) return range;
   return 'public';
 }

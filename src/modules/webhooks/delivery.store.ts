@@ -141,8 +141,8 @@ export class DeliveryStore {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Moves up to `limit` outbox rows into the enabled endpoints' streams; answers how many it took. A new stream
-   * starts right before the user's first announced entry; an idle one becomes due now, one waiting for a retry
+   * Moves up to `limit` outbox rows into the streams of the enabled endpoints created before the rows' transactions
+   * began; answers how many it took. A new stream starts right before the user's first announced entry; an idle one becomes due now, one waiting for a retry
    * keeps its time. Streams are written in (endpoint, user) order, the same in every process.
    */
   async fanOut(limit: number): Promise<number> {
@@ -150,15 +150,14 @@ export class DeliveryStore {
       `with taken as (
          delete from webhook_outbox
           where id in (select id from webhook_outbox order by id limit ? for update skip locked)
-         returning user_id, first_entry_id, last_entry_id
-       ), announced as (
-         select user_id, min(first_entry_id) as first_id, max(last_entry_id) as last_id from taken group by user_id
+         returning user_id, first_entry_id, last_entry_id, created_at
        ), streams as (
          insert into webhook_streams (endpoint_id, user_id, cursor_entry_id, known_entry_id)
-         select endpoint.id, announced.user_id, announced.first_id - 1, announced.last_id
-           from announced cross join webhook_endpoints as endpoint
-          where endpoint.enabled
-          order by endpoint.id, announced.user_id
+         select endpoint.id, taken.user_id, min(taken.first_entry_id) - 1, max(taken.last_entry_id)
+           from taken join webhook_endpoints as endpoint
+             on endpoint.enabled and endpoint.created_at <= taken.created_at
+          group by endpoint.id, taken.user_id
+          order by endpoint.id, taken.user_id
          on conflict (endpoint_id, user_id) do update
            set known_entry_id = greatest(webhook_streams.known_entry_id, excluded.known_entry_id),
                due_at = case when webhook_streams.pending then webhook_streams.due_at else now() end

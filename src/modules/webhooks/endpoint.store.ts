@@ -112,7 +112,15 @@ export class EndpointStore {
         [id],
         tx,
       );
-      if (row) await this.sql.rows('delete from webhook_streams where endpoint_id = ?', [id], tx);
+      // In (endpoint, user) order, the order the dispatchers' fan-out locks streams in: no deadlock with it.
+      if (row) {
+        await this.sql.rows(
+          `delete from webhook_streams where (endpoint_id, user_id) in
+             (select endpoint_id, user_id from webhook_streams where endpoint_id = ? order by user_id for update)`,
+          [id],
+          tx,
+        );
+      }
       return row && toEndpoint(row);
     });
   }
