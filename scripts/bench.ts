@@ -1,4 +1,4 @@
-// npm run bench -- [--scenario burst,storm,hot,spread,transfer,live] [--systems service,apollo-sql] [--workers N]
+// npm run bench -- [--scenario burst,storm,hot,spread,transfer,batch,live,webhooks] [--systems service,apollo-sql] [--workers N]
 //   [--requests N] [--json] [--profile DIR] [--node-args FLAGS] [--live-waves N] [--token JWT]
 // Starts a fresh embedded PostgreSQL, the service (production build) and four references in separate
 // processes, runs each scenario against all five, checks every exact outcome, and prints one table.
@@ -21,6 +21,7 @@ import { prepareDatabase } from '../src/prepare-database.js';
 import { createLogger } from '../src/logger.js';
 import { runBatchBench, type BatchBenchResult } from './bench/batch.js';
 import { runLiveBench, type LiveBenchResult } from './bench/live.js';
+import { runWebhookBench, type WebhookBenchResult } from './bench/webhooks.js';
 import { runLoad, type LoadResult } from './bench/load.js';
 import { cpuMs, rssMb } from './bench/process-stats.js';
 import { insertUsers } from './bench/users.js';
@@ -33,6 +34,8 @@ type ScenarioName = (typeof SCENARIOS)[number];
 const LIVE = 'live';
 /** Batches of 1,000 transfers through `batch`, and the same through node-postgres (scripts/bench/batch.ts). */
 const BATCH = 'batch';
+/** What webhooks cost: burst and spread with 3 endpoints vs none, and a backlog drained (scripts/bench/webhooks.ts). */
+const WEBHOOKS = 'webhooks';
 type SystemName = 'service' | 'apollo-stub' | 'apollo-sql' | 'per-request SQL' | 'bare HTTP';
 
 /** One request of a scenario: a balance change, or a transfer when `toUserId` is set. */
@@ -44,7 +47,7 @@ interface Op {
 
 const { values: args } = parseArgs({
   options: {
-    scenario: { type: 'string', default: [...SCENARIOS, BATCH, LIVE].join(',') },
+    scenario: { type: 'string', default: [...SCENARIOS, BATCH, LIVE, WEBHOOKS].join(',') },
     workers: { type: 'string', default: '1' },
     requests: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -68,11 +71,12 @@ const named = args.scenario.split(',').map((name) => name.trim());
 const liveWaves = Number(args['live-waves']);
 if (!Number.isInteger(liveWaves) || liveWaves < 2) throw new Error('--live-waves must be a whole number >= 2');
 for (const name of named) {
-  if (!SCENARIOS.includes(name as ScenarioName) && name !== LIVE && name !== BATCH) {
-    throw new Error(`unknown scenario "${name}" (choose from ${[...SCENARIOS, BATCH, LIVE].join(', ')})`);
+  if (!SCENARIOS.includes(name as ScenarioName) && name !== LIVE && name !== BATCH && name !== WEBHOOKS) {
+    throw new Error(`unknown scenario "${name}" (choose from ${[...SCENARIOS, BATCH, LIVE, WEBHOOKS].join(', ')})`);
   }
 }
-const selected = named.filter((name) => name !== LIVE && name !== BATCH) as ScenarioName[];
+const selected = named.filter((name) => name !== LIVE && name !== BATCH && name !== WEBHOOKS) as ScenarioName[];
+const webhooksSelected = named.includes(WEBHOOKS);
 const liveSelected = named.includes(LIVE);
 const batchSelected = named.includes(BATCH);
 const workers = Number(args.workers);
@@ -149,7 +153,9 @@ function referenceSystem(
 /** How the service processes are started (production, AUTH_MODE=jwt) and the token they accept. */
 interface ServiceAuth {
   env: NodeJS.ProcessEnv;
+  /** Role service (the load); role admin (webhook endpoints). */
   token: string;
+  adminToken: string;
 }
 
 /** Node options of the service processes: `--node-args`, and a V8 CPU profile into `--profile DIR` when they stop. */
@@ -186,6 +192,12 @@ async function startSystems(
       .setSubject('bench')
       .setExpirationTime('2h')
       .sign(new TextEncoder().encode(jwtSecret)));
+  // Webhook endpoints are an admin's (the webhooks scenario creates them).
+  const adminToken = await new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('bench')
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(jwtSecret));
   const serviceEnv = { ...env, NODE_ENV: 'production', AUTH_MODE: 'jwt', JWT_SECRET: jwtSecret };
   const service = await spawnServer(process.execPath, [...serviceNodeArgs, 'dist/src/main.js'], {
     cwd: root,
@@ -233,7 +245,7 @@ async function startSystems(
     referenceSystem('per-request SQL', sql, 'json', sqlUrl),
     referenceSystem('bare HTTP', bare, 'json'),
   ];
-  return { systems, auth: { env: serviceEnv, token }, prepare };
+  return { systems, auth: { env: serviceEnv, token, adminToken }, prepare };
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -453,6 +465,8 @@ async function warmUp(system: System): Promise<void> {
   });
 }
 
+const medianOf = (values: number[]): number => median(values, (value) => value);
+
 function median<T>(items: T[], key: (item: T) => number): T {
   return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
 }
@@ -470,6 +484,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   let live: LiveBenchResult | undefined;
   let batch: BatchBenchResult | undefined;
+  let webhooks: WebhookBenchResult | undefined;
   try {
     const setup = await startSystems((name) => database.createDatabase(name));
     started = setup.systems;
@@ -542,6 +557,20 @@ async function main(): Promise<number> {
         subscribers: 1000,
         requests: requestsOverride ?? 10_000,
         waves: liveWaves,
+        say,
+      });
+    }
+    if (webhooksSelected) {
+      say('webhooks: burst and spread without endpoints and with 3 (every event), then a backlog drained');
+      webhooks = await runWebhookBench({
+        root,
+        databaseUrl: await setup.prepare('bench_webhooks'),
+        env: setup.auth.env,
+        token: setup.auth.token,
+        adminToken: setup.auth.adminToken,
+        nodeArgs: serviceNodeArgs,
+        runs: 3,
+        backlog: 100_000,
         say,
       });
     }
@@ -664,6 +693,31 @@ async function main(): Promise<number> {
       show: (v) => `${v.toFixed(2)}x (${live!.burstWithIdle.toFixed(0)} vs ${live!.burstAlone.toFixed(0)} req/s)`,
     },
     {
+      target: 'webhooks: burst with 3 endpoints taking every event >= 0.9x without (medians)',
+      value: webhooks && medianOf(webhooks.burst.with) / medianOf(webhooks.burst.without),
+      met: (v) => v >= 0.9,
+      show: (v) =>
+        `${v.toFixed(2)}x (${webhooks!.burst.with.map((r) => r.toFixed(0)).join('/')} vs ` +
+        `${webhooks!.burst.without.map((r) => r.toFixed(0)).join('/')} req/s)`,
+    },
+    {
+      target: 'webhooks: spread with 3 endpoints taking every event >= 0.9x without (medians)',
+      value: webhooks && medianOf(webhooks.spread.with) / medianOf(webhooks.spread.without),
+      met: (v) => v >= 0.9,
+      show: (v) =>
+        `${v.toFixed(2)}x (${webhooks!.spread.with.map((r) => r.toFixed(0)).join('/')} vs ` +
+        `${webhooks!.spread.without.map((r) => r.toFixed(0)).join('/')} req/s; every event at every endpoint ` +
+        `within ${(webhooks!.maxDrainAfterLoadMs / 1000).toFixed(1)} s after the load)`,
+    },
+    {
+      target: 'webhooks: a backlog of 100,000 events drains (rate and service CPU per event reported)',
+      value: webhooks?.backlog.eventsPerSecond,
+      met: () => webhooks!.problems.length === 0,
+      show: (v) =>
+        `${v.toFixed(0)} events/s, ${webhooks!.backlog.cpuUsPerEvent.toFixed(0)} us CPU per event ` +
+        `(${webhooks!.backlog.events} in ${webhooks!.backlog.seconds.toFixed(1)} s)`,
+    },
+    {
       target: 'server RSS after all scenarios < 300 MB',
       value: lastServiceRow?.rssMb,
       met: (v) => v < 300,
@@ -677,7 +731,7 @@ async function main(): Promise<number> {
 
   if (args.json) {
     process.stdout.write(
-      `${JSON.stringify({ workers, rows, live, batch, targets: targetResults, versionConflicts: totalConflicts })}\n`,
+      `${JSON.stringify({ workers, rows, live, batch, webhooks, targets: targetResults, versionConflicts: totalConflicts })}\n`,
     );
   } else {
     const header = [
@@ -724,12 +778,14 @@ async function main(): Promise<number> {
     for (const result of targetResults) say(`${result.met ? 'met   ' : 'MISSED'} ${result.target}: ${result.value}`);
     for (const row of wrong) say(`WRONG OUTCOME ${row.scenario} / ${row.system}: ${row.problems.join('; ')}`);
     if (live?.problems.length) say(`WRONG OUTCOME live: ${live.problems.join('; ')}`);
+    if (webhooks?.problems.length) say(`WRONG OUTCOME webhooks: ${webhooks.problems.join('; ')}`);
     for (const [system, result] of Object.entries(batch ?? {})) {
       if (result.problems.length) say(`WRONG OUTCOME batch / ${system}: ${result.problems.join('; ')}`);
     }
   }
   const batchWrong = batch ? batch.service.problems.length + batch.reference.problems.length : 0;
-  return wrong.length > 0 || (live?.problems.length ?? 0) > 0 || batchWrong > 0 ? 1 : 0;
+  const webhooksWrong = webhooks?.problems.length ?? 0;
+  return wrong.length > 0 || (live?.problems.length ?? 0) > 0 || batchWrong > 0 || webhooksWrong > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

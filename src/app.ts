@@ -75,6 +75,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
         new DeliveryStore(sql),
         {
           concurrency: webhookConfig.concurrency,
+          busyConcurrency: webhookConfig.busyConcurrency,
           timeoutMs: webhookConfig.timeoutMs,
           leaseMs: webhookConfig.leaseMs,
           pollMs: webhookConfig.pollMs,
@@ -87,6 +88,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
           policy: webhookConfig,
         },
         logger,
+        () => balances.activeLanes > 0,
       )
     : undefined;
   const listener = listenForNotifications({

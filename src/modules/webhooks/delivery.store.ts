@@ -51,6 +51,13 @@ export interface StreamProgress {
   retryAt: Date | null;
 }
 
+/** One run of a stream, as recorded. */
+export interface RecordedRun {
+  stream: ClaimedStream;
+  progress: StreamProgress;
+  deliveries: DeliveryRecord[];
+}
+
 export interface DeliveryState extends Omit<DeliveryRecord, 'attemptedAt'> {
   endpointId: number;
   firstAttemptAt: Date;
@@ -126,16 +133,18 @@ const toDelivery = (row: DeliveryRow): DeliveryState => ({
   nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
 });
 
+const ON_CONFLICT = `on conflict (endpoint_id, event_id) do update
+    set status = excluded.status, attempts = webhook_deliveries.attempts + excluded.attempts,
+        response_status = excluded.response_status, error = excluded.error,
+        last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at`;
+
 const RECORD_DELIVERIES = `insert into webhook_deliveries (endpoint_id, event_id, user_id, entry_id, type, status, attempts,
                                   response_status, error, first_attempt_at, last_attempt_at, next_attempt_at)
   select ?::integer, d->>'eventId', (d->>'userId')::integer, (d->>'entryId')::bigint, d->>'type', d->>'status',
          (d->>'attempts')::integer, (d->>'responseStatus')::integer, d->>'error', (d->>'attemptedAt')::timestamptz,
          (d->>'attemptedAt')::timestamptz, (d->>'nextAttemptAt')::timestamptz
     from jsonb_array_elements(?::jsonb) as d
-  on conflict (endpoint_id, event_id) do update
-    set status = excluded.status, attempts = webhook_deliveries.attempts + excluded.attempts,
-        response_status = excluded.response_status, error = excluded.error,
-        last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at`;
+  ${ON_CONFLICT}`;
 
 export class DeliveryStore {
   constructor(private readonly sql: Sql) {}
@@ -214,30 +223,36 @@ export class DeliveryStore {
   }
 
   /**
-   * Up to `limit` of the user's entries after `afterEntryId`, in order, each with the user's version after it:
-   * `versionAfter` (the version after `afterEntryId`) plus its place, or when unknown the user's version less the
-   * entries after it (one statement: one snapshot).
+   * For each stream, up to `limit` of its user's entries after its cursor, in order, each with the user's version
+   * after it: the stream's `cursorVersion` plus its place, or when unknown the user's version less the entries
+   * after it (one statement: one snapshot). The same user may come twice (for two endpoints).
    */
-  async entriesAfter(
-    userId: number,
-    afterEntryId: number,
-    versionAfter: number | null,
-    limit: number,
-  ): Promise<EventEntry[]> {
-    const rows = await this.sql.rows<EntryRow>(
-      `with chunk as (
-         select ${ENTRY_COLUMNS}, row_number() over (order by e.id) as place
-           from ledger_entries e left join holds h on h.user_id = e.user_id and h.id = e.hold_id
-          where e.user_id = ? and e.id > ? order by e.id limit ?
+  async entriesAfter(streams: readonly ClaimedStream[], limit: number): Promise<EventEntry[][]> {
+    if (streams.length === 0) return [];
+    const rows = await this.sql.rows<EntryRow & { stream: string }>(
+      `with wanted as (
+         select (w->>0)::integer as user_id, (w->>1)::bigint as after_id, (w->>2)::integer as version_after,
+                position
+           from jsonb_array_elements(?::jsonb) with ordinality as input (w, position)
        )
-       select chunk.*, coalesce(?::integer,
-                (select version from users where id = ?)
-                - (select count(*) from ledger_entries l where l.user_id = ? and l.id > ?)::integer) + chunk.place
+       select wanted.position as stream, chunk.*,
+              coalesce(wanted.version_after,
+                       (select version from users where id = wanted.user_id)
+                       - (select count(*) from ledger_entries l
+                           where l.user_id = wanted.user_id and l.id > wanted.after_id)::integer) + chunk.place
                 as version
-         from chunk order by chunk.id`,
-      [userId, afterEntryId, limit, versionAfter, userId, userId, afterEntryId],
+         from wanted cross join lateral (
+           select ${ENTRY_COLUMNS}, row_number() over (order by e.id) as place
+             from ledger_entries e left join holds h on h.user_id = e.user_id and h.id = e.hold_id
+            where e.user_id = wanted.user_id and e.id > wanted.after_id
+            order by e.id limit ?
+         ) as chunk
+        order by wanted.position, chunk.id`,
+      [JSON.stringify(streams.map((stream) => [stream.userId, stream.cursorEntryId, stream.cursorVersion])), limit],
     );
-    return rows.map(toEntry);
+    const entries: EventEntry[][] = streams.map(() => []);
+    for (const row of rows) entries[Number(row.stream) - 1]!.push(toEntry(row));
+    return entries;
   }
 
   /** One entry with the user's version after it (for a redelivery). */
@@ -253,52 +268,73 @@ export class DeliveryStore {
     return row && toEntry(row);
   }
 
-  /** The monitors that may watch the user's entries (its own and those of every user), deleted ones too. */
-  async monitorsOf(userId: number): Promise<BalanceMonitor[]> {
+  /** The monitors that may watch these users' entries (their own and those of every user), deleted ones too. */
+  async monitorsOf(userIds: readonly number[]): Promise<BalanceMonitor[]> {
     const rows = await this.sql.rows<Parameters<typeof toMonitor>[0]>(
-      `select ${MONITOR_COLUMNS} from balance_monitors where user_id = ? or user_id is null`,
-      [userId],
+      `select ${MONITOR_COLUMNS} from balance_monitors where user_id = any(?::integer[]) or user_id is null`,
+      [`{${userIds.join(',')}}`],
     );
     return rows.map(toMonitor);
   }
 
   /**
-   * Records a run of a stream: its deliveries and its new cursor, only while the caller still holds its lease
-   * (one statement). False when the lease was lost (ran out and taken by another process, or the endpoint was
-   * disabled): nothing is written, the other process delivers again (at least once, under the same ids).
+   * Records runs of streams: their deliveries and new cursors, each only while the caller still holds its lease
+   * (one statement for all; streams locked in (endpoint, user) order, as the fan-out locks them). Answers the
+   * runs recorded; one whose lease was lost (ran out and taken by another process, or the endpoint was disabled)
+   * writes nothing, and the other process delivers its events again (at least once, under the same ids).
    */
-  async record(
-    stream: ClaimedStream,
-    progress: StreamProgress,
-    deliveries: readonly DeliveryRecord[],
-  ): Promise<boolean> {
-    const [row] = await this.sql.rows<{ recorded: string }>(
-      `with stream as (
-         update webhook_streams
-            set cursor_entry_id = ?, cursor_slot = ?, cursor_version = ?, failures = ?, failing_since = ?,
-                due_at = coalesce(?::timestamptz, now())
-          where endpoint_id = ? and user_id = ? and lease = ?
-         returning endpoint_id
+  async record(runs: readonly RecordedRun[]): Promise<Set<RecordedRun>> {
+    if (runs.length === 0) return new Set();
+    const rows = await this.sql.rows<{ position: string }>(
+      `with input as (
+         select (r->>0)::integer as endpoint_id, (r->>1)::integer as user_id, (r->>2)::bigint as lease,
+                (r->>3)::bigint as cursor_entry_id, (r->>4)::bigint as cursor_slot, (r->>5)::integer as cursor_version,
+                (r->>6)::integer as failures, (r->>7)::timestamptz as failing_since,
+                (r->>8)::timestamptz as retry_at, r->9 as deliveries, position
+           from jsonb_array_elements(?::jsonb) with ordinality as runs (r, position)
+       ), locked as (
+         select s.endpoint_id, s.user_id from webhook_streams s
+           join input on input.endpoint_id = s.endpoint_id and input.user_id = s.user_id and input.lease = s.lease
+          order by s.endpoint_id, s.user_id
+            for update of s
+       ), stream as (
+         update webhook_streams s
+            set cursor_entry_id = input.cursor_entry_id, cursor_slot = input.cursor_slot,
+                cursor_version = input.cursor_version, failures = input.failures,
+                failing_since = input.failing_since, due_at = coalesce(input.retry_at, now())
+           from input join locked using (endpoint_id, user_id)
+          where s.endpoint_id = input.endpoint_id and s.user_id = input.user_id and s.lease = input.lease
+         returning s.endpoint_id, s.user_id
        ), recorded as (
-         ${RECORD_DELIVERIES.replace('from jsonb_array_elements(?::jsonb) as d', 'from jsonb_array_elements(?::jsonb) as d where exists (select 1 from stream)')}
+         insert into webhook_deliveries (endpoint_id, event_id, user_id, entry_id, type, status, attempts,
+                                         response_status, error, first_attempt_at, last_attempt_at, next_attempt_at)
+         select input.endpoint_id, d->>'eventId', input.user_id, (d->>'entryId')::bigint, d->>'type', d->>'status',
+                (d->>'attempts')::integer, (d->>'responseStatus')::integer, d->>'error',
+                (d->>'attemptedAt')::timestamptz, (d->>'attemptedAt')::timestamptz, (d->>'nextAttemptAt')::timestamptz
+           from input join stream using (endpoint_id, user_id)
+          cross join jsonb_array_elements(input.deliveries) as d
+         ${ON_CONFLICT}
          returning 1
        )
-       select (select count(*) from stream) as recorded, (select count(*) from recorded) as deliveries`,
+       select input.position from input join stream using (endpoint_id, user_id)`,
       [
-        progress.cursorEntryId,
-        progress.cursorSlot,
-        progress.cursorVersion,
-        progress.failures,
-        progress.failingSince,
-        progress.retryAt,
-        stream.endpointId,
-        stream.userId,
-        stream.lease,
-        stream.endpointId,
-        JSON.stringify(deliveries),
+        JSON.stringify(
+          runs.map(({ stream, progress, deliveries }) => [
+            stream.endpointId,
+            stream.userId,
+            stream.lease,
+            progress.cursorEntryId,
+            progress.cursorSlot,
+            progress.cursorVersion,
+            progress.failures,
+            progress.failingSince,
+            progress.retryAt,
+            deliveries,
+          ]),
+        ),
       ],
     );
-    return Number(row!.recorded) === 1;
+    return new Set(rows.map((row) => runs[Number(row.position) - 1]!));
   }
 
   /** Records a delivery made outside the streams (a redelivery). */

@@ -1,14 +1,23 @@
 import { retryDelay, givesUp, type RetryPolicy } from '../../core/webhook-retry.js';
-import { eventsOf, webhookBody, type WebhookEvent } from '../../core/webhook-events.js';
+import {
+  eventsOf,
+  webhookBody,
+  type BalanceMonitor,
+  type EventEntry,
+  type WebhookEvent,
+} from '../../core/webhook-events.js';
 import type { UrlPolicy } from '../../core/webhook-url.js';
 import { postWebhook, type PostResult } from '../../http/webhook-post.js';
 import { webhookHeaders } from '../../http/webhook-signature.js';
 import type { Logger } from '../../logger.js';
-import type { ClaimedStream, DeliveryRecord, DeliveryStore, StreamProgress } from './delivery.store.js';
+import type { ClaimedStream, DeliveryRecord, DeliveryStore, RecordedRun, StreamProgress } from './delivery.store.js';
+import { RunRecorder } from './run-recorder.js';
 
 export interface DispatcherOptions {
   /** Streams (endpoint and user) delivering at once in this process. */
   readonly concurrency: number;
+  /** The same while the process has balance operations in flight: deliveries give way to requests. */
+  readonly busyConcurrency: number;
   readonly timeoutMs: number;
   /** How long a claimed stream is this process's; a process that dies leaves it to another after this. */
   readonly leaseMs: number;
@@ -35,15 +44,17 @@ export interface DispatcherCounts {
 
 /**
  * Delivers webhook events (docs/webhooks.md), never on the request path: moves what the ledger announced
- * (webhook_outbox) into per-endpoint, per-user streams, claims due streams (SKIP LOCKED, with a lease), and
- * delivers each stream's events one after another in ledger order. The first failure stops its stream until
- * its retry time; other streams go on. Progress is recorded after each run, under the lease: a process that
- * dies mid-run leaves its stream to another once the lease ends, which delivers again from the last recorded
- * event (at least once, same webhook-id).
+ * (webhook_outbox) into per-endpoint, per-user streams, claims due streams (SKIP LOCKED, with a lease), reads
+ * their entries in one statement, and delivers each stream's events one after another in ledger order. The
+ * first failure stops its stream until its retry time; other streams go on. Each run's progress is recorded
+ * under its lease (runs ending together in one statement): a process that dies mid-run leaves its stream to
+ * another once the lease ends, which delivers again from the last recorded event (at least once, same ids).
+ * While the process has balance operations in flight it runs at most `busyConcurrency` streams.
  */
 export class WebhookDispatcher {
   readonly counts: DispatcherCounts = { delivered: 0, failedAttempts: 0, givenUp: 0, lostLeases: 0 };
   private readonly runs = new Set<Promise<void>>();
+  private readonly recorder: RunRecorder;
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -53,8 +64,12 @@ export class WebhookDispatcher {
     private readonly store: DeliveryStore,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
+    /** Whether requests are being served (balance operations in flight). */
+    private readonly busy: () => boolean = () => false,
     private readonly post: typeof postWebhook = postWebhook,
-  ) {}
+  ) {
+    this.recorder = new RunRecorder((runs) => store.record(runs));
+  }
 
   start(): void {
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
@@ -85,9 +100,15 @@ export class WebhookDispatcher {
       this.again = false;
       try {
         while ((await this.store.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
-        const free = this.options.concurrency - this.runs.size;
+        const limit = this.busy() ? this.options.busyConcurrency : this.options.concurrency;
+        const free = limit - this.runs.size;
         if (free <= 0 || this.stopped) continue;
-        for (const stream of await this.store.claim(free, this.options.leaseMs)) this.startRun(stream);
+        const streams = await this.store.claim(free, this.options.leaseMs);
+        if (streams.length === 0) continue;
+        const claimedAt = Date.now();
+        const entries = await this.store.entriesAfter(streams, this.options.entriesPerRun);
+        const monitors = await this.monitorsFor(streams);
+        streams.forEach((stream, i) => this.startRun(stream, entries[i]!, monitors, claimedAt));
       } catch (error) {
         this.logger.warn({ err: error }, 'webhooks: could not look for work; trying again');
         return;
@@ -95,8 +116,18 @@ export class WebhookDispatcher {
     } while (this.again && !this.stopped);
   }
 
-  private startRun(stream: ClaimedStream): void {
-    const run: Promise<void> = this.deliver(stream)
+  /** The monitors of the claimed streams' users, read only when one of their endpoints takes monitor events. */
+  private monitorsFor(streams: readonly ClaimedStream[]): Promise<BalanceMonitor[]> {
+    const watching = streams.filter(({ events }) =>
+      events.some((type) => type === '*' || type === 'balance.below_threshold' || type === 'balance.above_threshold'),
+    );
+    return watching.length === 0
+      ? Promise.resolve([])
+      : this.store.monitorsOf([...new Set(watching.map((stream) => stream.userId))]);
+  }
+
+  private startRun(stream: ClaimedStream, entries: EventEntry[], monitors: BalanceMonitor[], claimedAt: number): void {
+    const run: Promise<void> = this.deliver(stream, entries, monitors, claimedAt)
       .catch((error: unknown) =>
         this.logger.warn({ err: error, endpointId: stream.endpointId, userId: stream.userId }, 'webhooks: run failed'),
       )
@@ -108,19 +139,15 @@ export class WebhookDispatcher {
   }
 
   /** One run of a stream: its next events in order, until one fails, the lease runs short, or the chunk ends. */
-  private async deliver(stream: ClaimedStream): Promise<void> {
-    const { timeoutMs, leaseMs, entriesPerRun, retry } = this.options;
-    const deadline = Date.now() + leaseMs - timeoutMs - LEASE_MARGIN_MS;
-    const entries = await this.store.entriesAfter(
-      stream.userId,
-      stream.cursorEntryId,
-      stream.cursorVersion,
-      entriesPerRun,
-    );
+  private async deliver(
+    stream: ClaimedStream,
+    entries: EventEntry[],
+    monitors: BalanceMonitor[],
+    claimedAt: number,
+  ): Promise<void> {
+    const { timeoutMs, leaseMs, retry } = this.options;
+    const deadline = claimedAt + leaseMs - timeoutMs - LEASE_MARGIN_MS;
     const wanted = new Set(stream.events);
-    const watchesMonitors =
-      wanted.has('*') || [...wanted].some((type) => type.startsWith('balance.') && type !== 'balance.updated');
-    const monitors = watchesMonitors ? await this.store.monitorsOf(stream.userId) : [];
     const progress: StreamProgress = {
       cursorEntryId: stream.cursorEntryId,
       cursorSlot: stream.cursorSlot,
@@ -129,19 +156,17 @@ export class WebhookDispatcher {
       failingSince: stream.failingSince,
       retryAt: null,
     };
-    const records: DeliveryRecord[] = [];
+    const deliveries: DeliveryRecord[] = [];
     entries: for (const entry of entries) {
       for (const event of eventsOf(entry, monitors)) {
         if (event.slot <= progress.cursorSlot) continue;
         if (!wanted.has('*') && !wanted.has(event.type)) continue;
-        if (this.stopped || Date.now() > deadline) {
-          break entries;
-        }
+        if (this.stopped || Date.now() > deadline) break entries;
         const attemptedAt = new Date();
         const result = await this.attempt(stream, event, attemptedAt);
         if (result.ok) {
           this.counts.delivered++;
-          records.push(record(event, 'DELIVERED', result, attemptedAt, null));
+          deliveries.push(record(event, 'DELIVERED', result, attemptedAt, null));
           Object.assign(progress, { cursorSlot: event.slot, failures: 0, failingSince: null });
           continue;
         }
@@ -152,11 +177,11 @@ export class WebhookDispatcher {
         if (givesUp(retry, failingSince.getTime(), retryAt.getTime())) {
           this.counts.givenUp++;
           this.logger.warn({ endpointId: stream.endpointId, eventId: event.id, failures }, 'webhooks: event given up');
-          records.push(record(event, 'FAILED', result, attemptedAt, null));
+          deliveries.push(record(event, 'FAILED', result, attemptedAt, null));
           Object.assign(progress, { cursorSlot: event.slot, failures: 0, failingSince: null });
           continue;
         }
-        records.push(record(event, 'PENDING', result, attemptedAt, retryAt));
+        deliveries.push(record(event, 'PENDING', result, attemptedAt, retryAt));
         Object.assign(progress, { failures, failingSince, retryAt });
         break entries;
       }
@@ -170,7 +195,8 @@ export class WebhookDispatcher {
       );
       Object.assign(progress, { cursorEntryId: stream.knownEntryId, cursorSlot: -1, cursorVersion: null });
     }
-    if (!(await this.store.record(stream, progress, records))) {
+    const run: RecordedRun = { stream, progress, deliveries };
+    if (!(await this.recorder.record(run))) {
       this.counts.lostLeases++;
       this.logger.info(
         { endpointId: stream.endpointId, userId: stream.userId },

@@ -175,7 +175,7 @@ export class WebhookService {
     const parsed = parseWebhookEventId(eventId);
     const entry = parsed && (await this.deliveriesStore.entry(parsed.entryId));
     if (!parsed || !entry) return notFound;
-    const event = eventsOf(entry, await this.deliveriesStore.monitorsOf(entry.userId)).find(
+    const event = eventsOf(entry, await this.deliveriesStore.monitorsOf([entry.userId])).find(
       (candidate) => candidate.slot === parsed.slot,
     );
     if (!event) return notFound;
