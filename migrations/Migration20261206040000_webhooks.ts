@@ -4,8 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
  * Webhooks (docs/webhooks.md): endpoints, balance monitors, and the delivery state. The ledger is the outbox:
  * events are derived from ledger entries at delivery time, never stored apart from them.
  *
- * - `webhook_outbox`: a trigger on ledger_entries adds, per statement and user, the range of the user's new
- *   entries, in the same transaction (so no committed entry goes unannounced, and no rolled-back one is
+ * - `webhook_outbox`: a trigger on ledger_entries adds one row per statement, listing per user the range of the
+ *   user's new entries, in the same transaction (so no committed entry goes unannounced, and no rolled-back one is
  *   announced), only while an endpoint is enabled. A dispatcher moves these rows into `webhook_streams`.
  * - `webhook_streams`: per endpoint and user, how far its events are handled (`cursor_entry_id`: every event of
  *   the user's entries up to it; `cursor_slot`: of the user's next entry, the events up to that slot, -1 none;
@@ -42,9 +42,9 @@ export class Migration20261206040000_webhooks extends Migration {
     this.addSql('create index balance_monitors_user on balance_monitors (user_id);');
     this.addSql(`create table webhook_outbox (
         id bigint generated always as identity primary key,
-        user_id integer not null,
-        first_entry_id bigint not null,
-        last_entry_id bigint not null,
+        user_ids integer[] not null,
+        first_entry_ids bigint[] not null,
+        last_entry_ids bigint[] not null,
         created_at timestamptz not null default now()
       );`);
     this.addSql(`create table webhook_streams (
@@ -78,11 +78,15 @@ export class Migration20261206040000_webhooks extends Migration {
         primary key (endpoint_id, event_id)
       );`);
     this.addSql(`create index webhook_deliveries_recent on webhook_deliveries (endpoint_id, last_attempt_at desc);`);
+    // A statement may insert no entry at all (a user opened with 0): then there is nothing to announce.
     this.addSql(`create function webhook_outbox_fill() returns trigger language plpgsql as $$
       begin
         if exists (select 1 from webhook_endpoints where enabled) then
-          insert into webhook_outbox (user_id, first_entry_id, last_entry_id)
-          select user_id, min(id), max(id) from new_entries group by user_id order by user_id;
+          insert into webhook_outbox (user_ids, first_entry_ids, last_entry_ids)
+          select array_agg(user_id order by user_id), array_agg(first_id order by user_id),
+                 array_agg(last_id order by user_id)
+            from (select user_id, min(id) as first_id, max(id) as last_id from new_entries group by user_id) as added
+          having count(*) > 0;
         end if;
         return null;
       end $$;`);

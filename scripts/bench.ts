@@ -65,6 +65,9 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string', default: '' },
     // Waves of the live scenario on its subscribers' process (fresh, warm, and more to see where RSS settles).
     'live-waves': { type: 'string', default: '2' },
+    // The webhooks scenario: runs of burst and spread with and without endpoints; events of its backlog (0: none).
+    'webhook-runs': { type: 'string', default: '3' },
+    'webhook-backlog': { type: 'string', default: '100000' },
   },
 });
 const named = args.scenario.split(',').map((name) => name.trim());
@@ -569,8 +572,8 @@ async function main(): Promise<number> {
         token: setup.auth.token,
         adminToken: setup.auth.adminToken,
         nodeArgs: serviceNodeArgs,
-        runs: 3,
-        backlog: 100_000,
+        runs: Number(args['webhook-runs']),
+        backlog: Number(args['webhook-backlog']),
         say,
       });
     }

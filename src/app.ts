@@ -75,7 +75,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
         new DeliveryStore(sql),
         {
           concurrency: webhookConfig.concurrency,
-          busyConcurrency: webhookConfig.busyConcurrency,
+          busyRate: webhookConfig.busyRate,
           timeoutMs: webhookConfig.timeoutMs,
           leaseMs: webhookConfig.leaseMs,
           pollMs: webhookConfig.pollMs,
@@ -88,7 +88,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
           policy: webhookConfig,
         },
         logger,
-        () => balances.activeLanes > 0,
+        () => balances.waiting > 0,
       )
     : undefined;
   const listener = listenForNotifications({
@@ -97,7 +97,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     onNotification: (payload) => {
       feed.notify(payload);
       // New entries may be in the outbox (committed with them): look now rather than at the next poll.
-      dispatcher?.wake();
+      dispatcher?.notify();
     },
     onReconnect: () => feed.resync(),
     logger,
@@ -113,17 +113,22 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     webhooks: new WebhookService(sql, webhookConfig),
     feed,
   });
-  const metrics = createMetrics(balances, sql, {
-    get openSubscriptions() {
-      return feed.openSubscriptions;
+  const metrics = createMetrics(
+    balances,
+    sql,
+    {
+      get openSubscriptions() {
+        return feed.openSubscriptions;
+      },
+      get skipped() {
+        return feed.skipped;
+      },
+      get reconnects() {
+        return listener.reconnects;
+      },
     },
-    get skipped() {
-      return feed.skipped;
-    },
-    get reconnects() {
-      return listener.reconnects;
-    },
-  });
+    dispatcher?.counts,
+  );
   const apollo = createApolloServer(schema, config, logger);
   await apollo.start();
   const authenticate = createAuthenticator(config.auth);

@@ -30,8 +30,8 @@ export interface WebhookConfig {
   readonly enabled: boolean;
   readonly timeoutMs: number;
   readonly concurrency: number;
-  /** Streams delivering at once while the process serves balance operations: deliveries give way to requests. */
-  readonly busyConcurrency: number;
+  /** Most delivery attempts per second while the balance path is saturated: deliveries give way to requests. */
+  readonly busyRate: number;
   readonly leaseMs: number;
   readonly pollMs: number;
   readonly retryBaseMs: number;
@@ -167,7 +167,7 @@ function webhookConfig(env: Env): WebhookConfig {
     enabled: bool(env, 'WEBHOOKS_ENABLED', true),
     timeoutMs,
     concurrency: int(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
-    busyConcurrency: int(env, 'WEBHOOK_BUSY_CONCURRENCY', 1, 1, 1000),
+    busyRate: int(env, 'WEBHOOK_BUSY_RATE', 100, 1, 1_000_000),
     leaseMs,
     pollMs: duration(env, 'WEBHOOK_POLL_MS', 500, 10, 60_000),
     retryBaseMs: duration(env, 'WEBHOOK_RETRY_BASE_MS', 5000, 1, 86_400_000),

@@ -31,6 +31,9 @@ export interface WebhookBenchResult {
   /** Requests per second of each run, without and with 3 endpoints. */
   burst: { without: number[]; with: number[] };
   spread: { without: number[]; with: number[] };
+  /** The service's CPU per request (us) of the same runs (the load's own, not the deliveries after it). */
+  burstCpuUs: { without: number[]; with: number[] };
+  spreadCpuUs: { without: number[]; with: number[] };
   /** How long after the load ended the 3 endpoints had every event (the slowest run). */
   maxDrainAfterLoadMs: number;
   backlog: { events: number; seconds: number; eventsPerSecond: number; cpuUsPerEvent: number };
@@ -99,6 +102,7 @@ export async function runWebhookBench(options: WebhookBenchOptions): Promise<Web
     const disable = (id: string) =>
       graphql('mutation D($id: ID!) { disableWebhookEndpoint(id: $id) { __typename } }', { id });
     const load = async (ops: { userId: number; amount: number }[], inFlight: 'all' | number, connections: number) => {
+      const cpuBefore = cpuMs(pid);
       const result = await runLoad({
         origin,
         path: '/graphql',
@@ -112,7 +116,7 @@ export async function runWebhookBench(options: WebhookBenchOptions): Promise<Web
       });
       if (result.counts['BalanceUpdated'] !== ops.length)
         problems.push(`load answered ${JSON.stringify(result.counts)}`);
-      return result.requestsPerSecond;
+      return { rate: result.requestsPerSecond, cpuUs: ((cpuMs(pid) - cpuBefore) * 1000) / ops.length };
     };
     const burstOps = async () => {
       const [userId] = await insertUsers(db, 1, 10_000);
@@ -144,6 +148,8 @@ export async function runWebhookBench(options: WebhookBenchOptions): Promise<Web
     const result: WebhookBenchResult = {
       burst: { without: [], with: [] },
       spread: { without: [], with: [] },
+      burstCpuUs: { without: [], with: [] },
+      spreadCpuUs: { without: [], with: [] },
       maxDrainAfterLoadMs: 0,
       backlog: { events: 0, seconds: 0, eventsPerSecond: 0, cpuUsPerEvent: 0 },
       problems,
@@ -154,27 +160,38 @@ export async function runWebhookBench(options: WebhookBenchOptions): Promise<Web
         const paths = withEndpoints ? [`/r${run}a`, `/r${run}b`, `/r${run}c`] : [];
         const ids = [];
         for (const path of paths) ids.push(await createEndpoint(path));
-        const before = await sink.counts();
         const side = withEndpoints ? 'with' : 'without';
-        const burst = await load(await burstOps(), 'all', 100);
-        const spread = await load(spreadOps(run), 200, 200);
-        result.burst[side].push(burst);
-        result.spread[side].push(spread);
-        const loadEnded = performance.now();
-        if (withEndpoints) {
-          await drained(paths, before, 30_000, 300_000);
-          result.maxDrainAfterLoadMs = Math.max(result.maxDrainAfterLoadMs, performance.now() - loadEnded);
-          for (const id of ids) await disable(id);
-        }
+        // Each load starts with nothing left to deliver, and (with endpoints) ends when every event was delivered.
+        const measured = async (
+          ops: { userId: number; amount: number }[],
+          inFlight: 'all' | number,
+          connections: number,
+        ) => {
+          const before = await sink.counts();
+          const answered = await load(ops, inFlight, connections);
+          const loadEnded = performance.now();
+          if (withEndpoints) await drained(paths, before, ops.length, 300_000);
+          const drainMs = performance.now() - loadEnded;
+          result.maxDrainAfterLoadMs = Math.max(result.maxDrainAfterLoadMs, drainMs);
+          return { ...answered, drainMs };
+        };
+        const burst = await measured(await burstOps(), 'all', 100);
+        const spread = await measured(spreadOps(run), 200, 200);
+        result.burst[side].push(burst.rate);
+        result.spread[side].push(spread.rate);
+        result.burstCpuUs[side].push(burst.cpuUs);
+        result.spreadCpuUs[side].push(spread.cpuUs);
+        for (const id of ids) await disable(id);
+        const drain = (ms: number) => (withEndpoints ? `; delivered ${(ms / 1000).toFixed(1)} s after` : '');
         say(
-          `  webhooks run ${run} ${withEndpoints ? 'with 3 endpoints' : 'without endpoints'}: burst ${burst.toFixed(0)} req/s, spread ${spread.toFixed(0)} req/s` +
-            (withEndpoints
-              ? `, every event at every endpoint ${((performance.now() - loadEnded) / 1000).toFixed(1)} s after the load`
-              : ''),
+          `  webhooks run ${run} ${withEndpoints ? 'with 3 endpoints' : 'without endpoints'}: burst ${burst.rate.toFixed(0)} req/s ` +
+            `(${burst.cpuUs.toFixed(0)} us CPU/req${drain(burst.drainMs)}), spread ${spread.rate.toFixed(0)} req/s ` +
+            `(${spread.cpuUs.toFixed(0)} us${drain(spread.drainMs)})`,
         );
       }
     }
 
+    if (options.backlog === 0) return result;
     // The backlog: entries written in one statement (users x entries each), then drained to one endpoint.
     const users = await insertUsers(db, 1000, 1);
     const perUser = Math.ceil(options.backlog / users.length);

@@ -77,6 +77,11 @@ export class BalanceEngine<Tx> {
     return this.lanes.activeLanes;
   }
 
+  /** Operations waiting for a round: the balance path is saturated while it is above zero. */
+  get waiting(): number {
+    return this.lanes.waiting;
+  }
+
   /** Resolves when every queued operation has been committed and answered. */
   whenIdle(): Promise<void> {
     return this.lanes.whenIdle();

@@ -65,6 +65,8 @@ export class RoundQueue<Op, Result> {
   /** Keys of lanes with work and no batch in flight, oldest first (a Set keeps insertion order). */
   private readonly ready = new Set<number>();
   private running = 0;
+  /** Operations submitted and not yet taken into a round. */
+  private queuedOperations = 0;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -81,6 +83,7 @@ export class RoundQueue<Op, Result> {
         this.lanes.set(key, lane);
       }
       lane.queued.push({ op, resolve, reject });
+      this.queuedOperations++;
       if (this.options.needsLock?.(op)) lane.locking++;
       if (!lane.busy) this.ready.add(key);
       this.schedule();
@@ -90,6 +93,11 @@ export class RoundQueue<Op, Result> {
   /** Number of users with queued or running work. */
   get activeLanes(): number {
     return this.lanes.size;
+  }
+
+  /** Operations waiting for a round (above zero: requests arrive faster than rounds take them). */
+  get waiting(): number {
+    return this.queuedOperations;
   }
 
   /** Resolves once no lane has work (immediately when none has). */
@@ -149,6 +157,7 @@ export class RoundQueue<Op, Result> {
       batches: plan.batches.map((batch) => {
         const lane = this.lanes.get(batch.key)!;
         const jobs = batch.retry ? lane.retry!.jobs : lane.queued.splice(0, batch.size);
+        if (!batch.retry) this.queuedOperations -= jobs.length;
         if (batch.retry) lane.retry = undefined;
         lane.busy = true;
         this.ready.delete(batch.key);

@@ -4,6 +4,14 @@ import type { Sql } from '../db/sql.js';
 import type { BalanceService, BalanceStats } from '../modules/balance/balance.service.js';
 import { clusterMetricsClient } from './cluster-metrics.js';
 
+/** The webhook dispatcher's running totals (modules/webhooks/webhook.dispatcher.ts), read at scrape time. */
+export interface WebhookCounts {
+  readonly delivered: number;
+  readonly failedAttempts: number;
+  readonly givenUp: number;
+  readonly lostLeases: number;
+}
+
 export interface Metrics {
   readonly contentType: string;
   /** The Prometheus text: this process's metrics, or in a cluster worker the sums over all workers. */
@@ -42,7 +50,12 @@ function scrapedCounter(registry: Registry, name: string, help: string, total: (
  * Prometheus metrics: requests, the balance lanes, the database pool, and Node's defaults. In a cluster the
  * scrape answers for all workers together (counters and gauges summed).
  */
-export function createMetrics(balances: BalanceService, sql: Sql, live: LiveStats): Metrics {
+export function createMetrics(
+  balances: BalanceService,
+  sql: Sql,
+  live: LiveStats,
+  webhooks: WebhookCounts | undefined,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -137,6 +150,20 @@ export function createMetrics(balances: BalanceService, sql: Sql, live: LiveStat
     ],
   ];
   for (const [name, help, field] of liveCounters) scrapedCounter(registry, name, help, () => live[field]);
+
+  const webhookCounters: [string, string, keyof WebhookCounts][] = [
+    ['webhook_deliveries_total', 'Webhook events acknowledged (2xx) by their endpoint.', 'delivered'],
+    ['webhook_failed_attempts_total', 'Webhook attempts that failed (status, timeout, connection).', 'failedAttempts'],
+    ['webhook_events_given_up_total', 'Webhook events marked FAILED after WEBHOOK_RETRY_MAX_AGE.', 'givenUp'],
+    [
+      'webhook_leases_lost_total',
+      'Webhook runs whose lease ran out before they were recorded (another process delivers them again).',
+      'lostLeases',
+    ],
+  ];
+  for (const [name, help, field] of webhookCounters) {
+    scrapedCounter(registry, name, help, () => webhooks?.[field] ?? 0);
+  }
 
   const clusterText = cluster.isWorker ? clusterMetricsClient(registry) : undefined;
   return {

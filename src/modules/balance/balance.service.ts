@@ -239,6 +239,11 @@ export class BalanceService {
     return this.engine.activeLanes;
   }
 
+  /** Operations waiting for a round: the balance path is saturated while it is above zero. */
+  get waiting(): number {
+    return this.engine.waiting;
+  }
+
   /** Resolves when every queued operation has been committed and answered. */
   whenIdle(): Promise<void> {
     return this.engine.whenIdle();

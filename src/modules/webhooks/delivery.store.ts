@@ -159,14 +159,18 @@ export class DeliveryStore {
       `with taken as (
          delete from webhook_outbox
           where id in (select id from webhook_outbox order by id limit ? for update skip locked)
-         returning user_id, first_entry_id, last_entry_id, created_at
+         returning user_ids, first_entry_ids, last_entry_ids, created_at
+       ), announced as (
+         select announced.*, taken.created_at
+           from taken, unnest(taken.user_ids, taken.first_entry_ids, taken.last_entry_ids)
+                         as announced (user_id, first_entry_id, last_entry_id)
        ), streams as (
          insert into webhook_streams (endpoint_id, user_id, cursor_entry_id, known_entry_id)
-         select endpoint.id, taken.user_id, min(taken.first_entry_id) - 1, max(taken.last_entry_id)
-           from taken join webhook_endpoints as endpoint
-             on endpoint.enabled and endpoint.created_at <= taken.created_at
-          group by endpoint.id, taken.user_id
-          order by endpoint.id, taken.user_id
+         select endpoint.id, announced.user_id, min(announced.first_entry_id) - 1, max(announced.last_entry_id)
+           from announced join webhook_endpoints as endpoint
+             on endpoint.enabled and endpoint.created_at <= announced.created_at
+          group by endpoint.id, announced.user_id
+          order by endpoint.id, announced.user_id
          on conflict (endpoint_id, user_id) do update
            set known_entry_id = greatest(webhook_streams.known_entry_id, excluded.known_entry_id),
                due_at = case when webhook_streams.pending then webhook_streams.due_at else now() end
@@ -359,14 +363,5 @@ export class DeliveryStore {
       [endpointId, status, status, limit],
     );
     return rows.map(toDelivery);
-  }
-
-  /** What the streams have yet to deliver, per endpoint (for the metrics and the API). */
-  async backlog(): Promise<{ streams: number; outbox: number }> {
-    const [row] = await this.sql.rows<{ streams: string; outbox: string }>(
-      `select (select count(*) from webhook_streams where pending) as streams,
-              (select count(*) from webhook_outbox) as outbox`,
-    );
-    return { streams: Number(row!.streams), outbox: Number(row!.outbox) };
   }
 }

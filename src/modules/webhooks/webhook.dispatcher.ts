@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { retryDelay, givesUp, type RetryPolicy } from '../../core/webhook-retry.js';
 import {
   eventsOf,
@@ -16,8 +17,8 @@ import { RunRecorder } from './run-recorder.js';
 export interface DispatcherOptions {
   /** Streams (endpoint and user) delivering at once in this process. */
   readonly concurrency: number;
-  /** The same while the process has balance operations in flight: deliveries give way to requests. */
-  readonly busyConcurrency: number;
+  /** Most attempts per second while the balance path is saturated: deliveries give way to requests. */
+  readonly busyRate: number;
   readonly timeoutMs: number;
   /** How long a claimed stream is this process's; a process that dies leaves it to another after this. */
   readonly leaseMs: number;
@@ -29,8 +30,11 @@ export interface DispatcherOptions {
   readonly policy: UrlPolicy;
 }
 
-/** Outbox rows moved into streams per statement. */
-const FAN_OUT_BATCH = 5000;
+/** Outbox rows (one per ledger statement, each up to a round's users) moved into streams per statement. */
+const FAN_OUT_BATCH = 100;
+/** How often the balance path's saturation is sampled, and how long the dispatcher gives way after seeing it. */
+const SATURATION_SAMPLE_MS = 10;
+const SATURATION_HOLD_MS = 250;
 /** A run starts no attempt that could end this close to the end of its lease. */
 const LEASE_MARGIN_MS = 2000;
 
@@ -49,7 +53,9 @@ export interface DispatcherCounts {
  * first failure stops its stream until its retry time; other streams go on. Each run's progress is recorded
  * under its lease (runs ending together in one statement): a process that dies mid-run leaves its stream to
  * another once the lease ends, which delivers again from the last recorded event (at least once, same ids).
- * While the process has balance operations in flight it runs at most `busyConcurrency` streams.
+ * While the balance path is saturated (operations wait for a round), requests come first: new commits do not
+ * wake the dispatcher, the outbox is not moved into streams, and attempts of the streams already due are spaced
+ * to at most `busyRate` per second.
  */
 export class WebhookDispatcher {
   readonly counts: DispatcherCounts = { delivered: 0, failedAttempts: 0, givenUp: 0, lostLeases: 0 };
@@ -59,13 +65,18 @@ export class WebhookDispatcher {
   private again = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** While busy: when the next attempt may start. */
+  private nextBusyAttempt = 0;
+  /** Until when the dispatcher gives way to requests (the balance path was seen saturated shortly before). */
+  private busyUntil = 0;
+  private sampler: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: DeliveryStore,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
-    /** Whether requests are being served (balance operations in flight). */
-    private readonly busy: () => boolean = () => false,
+    /** Whether the balance path is saturated (operations wait for a round). */
+    private readonly saturated: () => boolean = () => false,
     private readonly post: typeof postWebhook = postWebhook,
   ) {
     this.recorder = new RunRecorder((runs) => store.record(runs));
@@ -74,10 +85,29 @@ export class WebhookDispatcher {
   start(): void {
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.timer.unref();
+    // A counter read every few ms: whether requests wait flickers within a burst, giving way must not.
+    this.sampler = setInterval(() => {
+      if (this.saturated()) this.busyUntil = Date.now() + SATURATION_HOLD_MS;
+    }, SATURATION_SAMPLE_MS);
+    this.sampler.unref();
     this.wake();
   }
 
-  /** Looks for work now (the ledger announced new entries, or a run ended). */
+  /** Whether deliveries give way to requests now. */
+  private busy(): boolean {
+    if (this.saturated()) this.busyUntil = Date.now() + SATURATION_HOLD_MS;
+    return Date.now() < this.busyUntil;
+  }
+
+  /**
+   * The ledger announced new entries: look for work now, unless the process is serving balance operations (then
+   * the next poll does, so that deliveries give way to requests instead of chasing every commit).
+   */
+  notify(): void {
+    if (!this.busy()) this.wake();
+  }
+
+  /** Looks for work now (a poll, or a run ended). */
   wake(): void {
     if (this.stopped) return;
     if (this.ticking) {
@@ -91,6 +121,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.sampler);
     await this.ticking;
     await Promise.all(this.runs);
   }
@@ -99,9 +130,10 @@ export class WebhookDispatcher {
     do {
       this.again = false;
       try {
-        while ((await this.store.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
-        const limit = this.busy() ? this.options.busyConcurrency : this.options.concurrency;
-        const free = limit - this.runs.size;
+        // While the balance path is saturated, what the ledger announces waits in the outbox (one row per
+        // statement, cheap to keep): moving it into streams writes a row per endpoint and user.
+        if (!this.busy()) while ((await this.store.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
+        const free = this.options.concurrency - this.runs.size;
         if (free <= 0 || this.stopped) continue;
         const streams = await this.store.claim(free, this.options.leaseMs);
         if (streams.length === 0) continue;
@@ -161,6 +193,7 @@ export class WebhookDispatcher {
       for (const event of eventsOf(entry, monitors)) {
         if (event.slot <= progress.cursorSlot) continue;
         if (!wanted.has('*') && !wanted.has(event.type)) continue;
+        await this.giveWay();
         if (this.stopped || Date.now() > deadline) break entries;
         const attemptedAt = new Date();
         const result = await this.attempt(stream, event, attemptedAt);
@@ -203,6 +236,15 @@ export class WebhookDispatcher {
         'webhooks: lease lost before recording; the events go again',
       );
     }
+  }
+
+  /** While the balance path is saturated, waits for this attempt's turn (attempts at most busyRate per second). */
+  private async giveWay(): Promise<void> {
+    if (!this.busy()) return;
+    const now = Date.now();
+    const turn = Math.max(now, this.nextBusyAttempt);
+    this.nextBusyAttempt = turn + 1000 / this.options.busyRate;
+    if (turn > now) await delay(turn - now);
   }
 
   private attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
