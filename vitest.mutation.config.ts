@@ -10,6 +10,7 @@ export default defineConfig({
       'test/round-planner.test.ts',
       'test/round-queue.test.ts',
       'test/plan.test.ts',
+      'test/webhook-core.test.ts',
     ],
   },
 });

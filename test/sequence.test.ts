@@ -653,6 +653,18 @@ describe('decideBatch: keys and transfers within one account', () => {
     ]);
     expect(decided.balance).toBe(15);
   });
+  it("a batch's first transfer to a payee sees the payee as read: one at its maximum refuses it", () => {
+    const payees = {
+      accountOf: (payee: number) =>
+        payee === 2 ? { balance: 10, rules: { ...DEFAULT_RULES, maxBalance: 12 } } : undefined,
+    };
+    const decided = decideBatch(20, [pay(2, 5), pay(2, 2), pay(2, 1)], new Map(), payees);
+    expect(
+      decided.decisions.map((d) => (d.type === 'rejected' ? d.result.type : d.type === 'accepted' ? d.amount : d)),
+    ).toEqual(['LimitExceeded', -2, 'LimitExceeded']);
+    expect(decided.decisions[0]).toMatchObject({ result: { userId: '2', limitAmount: 12, used: 10, requested: 5 } });
+    expect(decided.balance).toBe(18);
+  });
 });
 
 describe('decideBatch: what else it keeps', () => {
