@@ -166,7 +166,7 @@ function webhookConfig(env: Env): WebhookConfig {
   return Object.freeze({
     enabled: bool(env, 'WEBHOOKS_ENABLED', true),
     timeoutMs,
-    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 64, 1, 1000),
     busyRate: int(env, 'WEBHOOK_BUSY_RATE', 100, 1, 1_000_000),
     leaseMs,
     pollMs: duration(env, 'WEBHOOK_POLL_MS', 500, 10, 60_000),

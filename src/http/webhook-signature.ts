@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 // Standard Webhooks 1.0 signatures (standardwebhooks.com), so that a receiver verifies a delivery with its
 // library and writes no crypto: the signed content is `<id>.<timestamp>.<body>`, HMAC-SHA256 keyed with the
@@ -14,10 +14,19 @@ export function newWebhookSecret(): string {
   return PREFIX + randomBytes(SECRET_BYTES).toString('base64');
 }
 
+/** Keys of the secrets in use: making a key from bytes costs more than the HMAC of a delivery. */
+const keys = new Map<string, KeyObject>();
+const MAX_KEYS = 1000;
+
 /** The key of a `whsec_` secret; throws for anything else (a secret is made here, never typed in). */
-function keyOf(secret: string): Buffer {
-  const key = secret.startsWith(PREFIX) ? Buffer.from(secret.slice(PREFIX.length), 'base64') : Buffer.alloc(0);
-  if (key.length < 24) throw new Error('not a webhook signing secret (whsec_ and at least 24 bytes of base64)');
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (key) return key;
+  const bytes = secret.startsWith(PREFIX) ? Buffer.from(secret.slice(PREFIX.length), 'base64') : Buffer.alloc(0);
+  if (bytes.length < 24) throw new Error('not a webhook signing secret (whsec_ and at least 24 bytes of base64)');
+  key = createSecretKey(bytes);
+  if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value!);
+  keys.set(secret, key);
   return key;
 }
 
