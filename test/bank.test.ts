@@ -20,6 +20,8 @@ describe('npm run bank (a shorter run)', () => {
     });
     process.stdout.write(stdout);
     expect(stdout).toContain('verdict: ok (0 violations)');
+    // Every event reached the three receivers (failing, hanging and down in turn) through every fault.
+    expect(stdout).toMatch(/webhooks: \d+ events x 3 endpoints, \d+ deliveries .*: no violations/);
     const table = stdout.slice(stdout.lastIndexOf('fault    attempted'));
     for (const fault of ['kill', 'pg-restart', 'all']) {
       const row = table.split('\n').find((line) => line.trim().startsWith(`${fault} `))!;

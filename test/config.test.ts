@@ -9,6 +9,22 @@ describe('loadConfig', () => {
     // A pool of two leaves one connection to reads.
     expect(loadConfig({ DB_POOL_SIZE: '2' }).roundConcurrency).toBe(1);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config.webhooks).toMatchObject({
+      enabled: true,
+      timeoutMs: 10_000,
+      leaseMs: 30_000,
+      retryBaseMs: 5000,
+      retryMaxDelayMs: 3_600_000,
+      retryMaxAgeMs: 3 * 86_400_000,
+      httpHosts: ['localhost', '127.0.0.1', '[::1]'],
+      privateNetworks: false,
+    });
+    // Durations with units; the lease follows a longer timeout.
+    expect(loadConfig({ WEBHOOK_RETRY_MAX_AGE: '6h', WEBHOOK_TIMEOUT_MS: '15s' }).webhooks).toMatchObject({
+      retryMaxAgeMs: 21_600_000,
+      timeoutMs: 15_000,
+      leaseMs: 45_000,
+    });
   });
 
   it.each([
@@ -31,6 +47,16 @@ describe('loadConfig', () => {
     [{ ROUND_CONCURRENCY: '0' }, 'ROUND_CONCURRENCY must be a whole number from 1'],
     [{ DB_POOL_SIZE: '4', ROUND_CONCURRENCY: '4' }, 'ROUND_CONCURRENCY (4) must be below DB_POOL_SIZE (4)'],
     [{ ROUND_MAX_OPERATIONS: '0' }, 'ROUND_MAX_OPERATIONS must be a whole number from 1'],
+    [{ WEBHOOK_RETRY_MAX_AGE: '3 days' }, 'WEBHOOK_RETRY_MAX_AGE must be a duration'],
+    [{ WEBHOOK_RETRY_MAX_AGE: '31d' }, 'WEBHOOK_RETRY_MAX_AGE must be a duration from 0 ms to 2592000000 ms'],
+    [{ WEBHOOK_TIMEOUT_MS: '5' }, 'WEBHOOK_TIMEOUT_MS must be a duration from 100 ms'],
+    [
+      { WEBHOOK_TIMEOUT_MS: '20s', WEBHOOK_LEASE_MS: '20s' },
+      'WEBHOOK_LEASE_MS (20000) must be at least WEBHOOK_TIMEOUT_MS + 3000',
+    ],
+    [{ WEBHOOK_HTTP_HOSTS: 'http://localhost' }, 'WEBHOOK_HTTP_HOSTS entries must be host names or addresses'],
+    [{ WEBHOOK_PRIVATE_NETWORKS: 'sometimes' }, 'WEBHOOK_PRIVATE_NETWORKS must be true or false'],
+    [{ WEBHOOK_BUSY_RATE: '0' }, 'WEBHOOK_BUSY_RATE must be a whole number from 1'],
   ])('fails fast on %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -417,3 +417,50 @@ describe('balance monitors', () => {
     await disable(endpointId);
   });
 });
+
+describe('an endpoint that keeps failing', () => {
+  const quick = useTestApp({
+    WEBHOOK_POLL_MS: '50',
+    WEBHOOK_RETRY_BASE_MS: '50',
+    WEBHOOK_RETRY_MAX_DELAY: '100',
+    WEBHOOK_RETRY_MAX_AGE: '400ms',
+    WEBHOOK_TIMEOUT_MS: '1000',
+    WEBHOOK_LEASE_MS: '5000',
+  });
+
+  it('gets each event given up (FAILED, visible) after WEBHOOK_RETRY_MAX_AGE, and the next ones after it', async () => {
+    const target = await receiver('fail');
+    const endpointId = await subscribe(target, ['balance.updated'], quick.client);
+    const userId = await insertUser(quick.orm, 100);
+    for (let i = 0; i < 2; i++) await quick.client.graphql.request(WithdrawDocument, { userId, amount: 1 });
+    const failed = async () =>
+      (
+        await quick.client.graphql.request(WebhookDeliveriesDocument, { endpointId, status: 'FAILED' })
+      ).webhookDeliveries.filter((d) => d.userId === userId);
+    await expect.poll(async () => (await failed()).length, { timeout: 20_000, interval: 50 }).toBe(2);
+    const [latest] = await failed();
+    expect(latest).toMatchObject({
+      status: 'FAILED',
+      responseStatus: 500,
+      error: 'status 500: receiver failed on purpose',
+      nextAttemptAt: null,
+    });
+    expect(latest!.attempts).toBeGreaterThan(2);
+    // The receiver recovers: later events flow, and a given-up one can be sent again by hand.
+    target.behaviour = 'ok';
+    await quick.client.graphql.request(WithdrawDocument, { userId, amount: 1 });
+    const [, , third] = await query<{ id: string }>(
+      quick.orm,
+      'select id from ledger_entries where user_id = ? order by id offset 1',
+      [Number(userId)],
+    );
+    await target.until(() => target.acknowledgedIds.has(`evt_${third!.id}_0`));
+    const again = (
+      await quick.client.graphql.request(RedeliverWebhookEventDocument, { eventId: latest!.eventId, endpointId })
+    ).redeliverWebhookEvent;
+    expect(again).toMatchObject({
+      deliveries: [{ eventId: latest!.eventId, status: 'DELIVERED', responseStatus: 204 }],
+    });
+    expect(await failed()).toHaveLength(1);
+  });
+});
