@@ -54,9 +54,9 @@ const cluster = await startBankCluster({
     // Deliveries retried within the run, and a killed server's streams taken over within it.
     WEBHOOK_TIMEOUT_MS: '1000',
     WEBHOOK_LEASE_MS: '5000',
-    WEBHOOK_RETRY_BASE_MS: '100',
-    WEBHOOK_RETRY_MAX_DELAY: '1000',
-    WEBHOOK_POLL_MS: '100',
+    WEBHOOK_RETRY_BASE_MS: '20',
+    WEBHOOK_RETRY_MAX_DELAY: '300',
+    WEBHOOK_POLL_MS: '50',
   },
 });
 let webhooks: BankWebhooks | undefined;

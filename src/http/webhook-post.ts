@@ -16,6 +16,8 @@ const SHOWN_BYTES = 200;
 export interface PostOptions {
   readonly timeoutMs: number;
   readonly policy: UrlPolicy;
+  /** Ends the attempt at once (a process stopping), as a failure `aborted`. */
+  readonly signal?: AbortSignal;
 }
 
 /** What came of one attempt: `status` when the receiver answered, `error` when it failed. */
@@ -51,7 +53,7 @@ export function postWebhook(
   rawUrl: string,
   headers: Record<string, string>,
   body: string,
-  { timeoutMs, policy }: PostOptions,
+  { timeoutMs, policy, signal }: PostOptions,
 ): Promise<PostResult> {
   return new Promise((resolve) => {
     let settled = false;
@@ -88,6 +90,13 @@ export function postWebhook(
       finish({ ok: false, status: null, error: `timeout after ${timeoutMs} ms` });
     }, timeoutMs);
     request.on('error', (error) => finish({ ok: false, status: null, error: error.message || String(error) }));
+    const abort = () => {
+      request.destroy();
+      finish({ ok: false, status: null, error: 'aborted' });
+    };
+    if (signal?.aborted) abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    request.on('close', () => signal?.removeEventListener('abort', abort));
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
       const chunks: Buffer[] = [];

@@ -133,6 +133,13 @@ const toDelivery = (row: DeliveryRow): DeliveryState => ({
   nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
 });
 
+/**
+ * One fan-out at a time (a transaction-scoped advisory lock; the others skip their turn): two processes moving
+ * different outbox rows of one user at once could create its stream from the later range first, and the earlier
+ * entries would lie behind the new stream's cursor. One at a time, ranges go in outbox order.
+ */
+const FAN_OUT_LOCK_KEY = 7_160_555;
+
 const ON_CONFLICT = `on conflict (endpoint_id, event_id) do update
     set status = excluded.status, attempts = webhook_deliveries.attempts + excluded.attempts,
         response_status = excluded.response_status, error = excluded.error,
@@ -150,15 +157,17 @@ export class DeliveryStore {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Moves up to `limit` outbox rows into the streams of the enabled endpoints created before the rows' transactions
+   * Moves up to `limit` outbox rows (0 when another process is moving some now) into the streams of the enabled endpoints created before the rows' transactions
    * began; answers how many it took. A new stream starts right before the user's first announced entry; an idle one becomes due now, one waiting for a retry
    * keeps its time. Streams are written in (endpoint, user) order, the same in every process.
    */
   async fanOut(limit: number): Promise<number> {
     const [row] = await this.sql.rows<{ taken: string }>(
-      `with taken as (
+      `with allowed as (
+         select pg_try_advisory_xact_lock(${FAN_OUT_LOCK_KEY}) as ok
+       ), taken as (
          delete from webhook_outbox
-          where id in (select id from webhook_outbox order by id limit ? for update skip locked)
+          where id in (select id from webhook_outbox where (select ok from allowed) order by id limit ? for update)
          returning user_ids, first_entry_ids, last_entry_ids, created_at
        ), announced as (
          select announced.*, taken.created_at

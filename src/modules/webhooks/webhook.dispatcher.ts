@@ -70,6 +70,10 @@ export class WebhookDispatcher {
   /** Until when the dispatcher gives way to requests (the balance path was seen saturated shortly before). */
   private busyUntil = 0;
   private sampler: NodeJS.Timeout | undefined;
+  /** Aborts the attempts in flight when the process stops (their events go again, from another process). */
+  private readonly stopping = new AbortController();
+  /** Whether the last look for work failed (the database unreachable): logged once, not every poll. */
+  private failing = false;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -122,6 +126,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     clearInterval(this.timer);
     clearInterval(this.sampler);
+    this.stopping.abort();
     await this.ticking;
     await Promise.all(this.runs);
   }
@@ -135,14 +140,18 @@ export class WebhookDispatcher {
         if (!this.busy()) while ((await this.store.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
         const free = this.options.concurrency - this.runs.size;
         if (free <= 0 || this.stopped) continue;
+        // Taken before the claim: the lease ends `leaseMs` after the claim's transaction began, so no later.
+        const claimedAt = Date.now();
         const streams = await this.store.claim(free, this.options.leaseMs);
         if (streams.length === 0) continue;
-        const claimedAt = Date.now();
         const entries = await this.store.entriesAfter(streams, this.options.entriesPerRun);
         const monitors = await this.monitorsFor(streams);
         streams.forEach((stream, i) => this.startRun(stream, entries[i]!, monitors, claimedAt));
+        if (this.failing) this.logger.info('webhooks: looking for work again');
+        this.failing = false;
       } catch (error) {
-        this.logger.warn({ err: error }, 'webhooks: could not look for work; trying again');
+        if (!this.failing) this.logger.warn({ err: error }, 'webhooks: could not look for work; trying at each poll');
+        this.failing = true;
         return;
       }
     } while (this.again && !this.stopped);
@@ -197,6 +206,8 @@ export class WebhookDispatcher {
         if (this.stopped || Date.now() > deadline) break entries;
         const attemptedAt = new Date();
         const result = await this.attempt(stream, event, attemptedAt);
+        // Cut short by the process stopping: not the receiver's failure; the event goes again.
+        if (this.stopped && !result.ok) break entries;
         if (result.ok) {
           this.counts.delivered++;
           deliveries.push(record(event, 'DELIVERED', result, attemptedAt, null));
@@ -250,7 +261,11 @@ export class WebhookDispatcher {
   private attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
     const body = webhookBody(event);
     const headers = webhookHeaders(stream.secrets, event.id, Math.floor(at.getTime() / 1000), body);
-    return this.post(stream.url, headers, body, { timeoutMs: this.options.timeoutMs, policy: this.options.policy });
+    return this.post(stream.url, headers, body, {
+      timeoutMs: this.options.timeoutMs,
+      policy: this.options.policy,
+      signal: this.stopping.signal,
+    });
   }
 }
 
