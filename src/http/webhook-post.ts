@@ -57,6 +57,7 @@ export function postWebhook(
 ): Promise<PostResult> {
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (result: PostResult): void => {
       if (settled) return;
       settled = true;
@@ -74,18 +75,24 @@ export function postWebhook(
     const problem = isIP(literal) !== 0 ? addressProblem(literal, host, policy) : undefined;
     if (problem) return finish({ ok: false, status: null, error: problem });
     const client = url.protocol === 'https:' ? https : http;
-    const request = client.request(url, {
-      method: 'POST',
-      agent: agents[url.protocol as 'http:' | 'https:'],
-      lookup: checkedLookup(host, policy),
-      headers: {
-        ...headers,
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        'user-agent': 'balance-service-webhooks/1',
-      },
-    });
-    const timer = setTimeout(() => {
+    let request: http.ClientRequest;
+    try {
+      request = client.request(url, {
+        method: 'POST',
+        agent: agents[url.protocol as 'http:' | 'https:'],
+        lookup: checkedLookup(host, policy),
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'balance-service-webhooks/1',
+        },
+      });
+    } catch (error) {
+      // Node refuses some requests before sending (a header it cannot send): a failure like any other.
+      return finish({ ok: false, status: null, error: (error as Error).message });
+    }
+    timer = setTimeout(() => {
       request.destroy();
       finish({ ok: false, status: null, error: `timeout after ${timeoutMs} ms` });
     }, timeoutMs);
@@ -102,9 +109,9 @@ export function postWebhook(
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk.subarray(0, Math.max(0, RESPONSE_BYTES - size)));
         size += chunk.length;
-        if (size <= RESPONSE_BYTES) chunks.push(chunk);
-        else response.destroy();
+        if (size >= RESPONSE_BYTES) response.destroy();
       });
       const done = (): void => {
         const ok = status >= 200 && status < 300;

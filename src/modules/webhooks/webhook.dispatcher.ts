@@ -258,14 +258,19 @@ export class WebhookDispatcher {
     if (turn > now) await delay(turn - now);
   }
 
-  private attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
-    const body = webhookBody(event);
-    const headers = webhookHeaders(stream.secrets, event.id, Math.floor(at.getTime() / 1000), body);
-    return this.post(stream.url, headers, body, {
-      timeoutMs: this.options.timeoutMs,
-      policy: this.options.policy,
-      signal: this.stopping.signal,
-    });
+  /** One attempt; whatever goes wrong in it is the attempt's failure, recorded like a receiver's. */
+  private async attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
+    try {
+      const body = webhookBody(event);
+      const headers = webhookHeaders(stream.secrets, event.id, Math.floor(at.getTime() / 1000), body);
+      return await this.post(stream.url, headers, body, {
+        timeoutMs: this.options.timeoutMs,
+        policy: this.options.policy,
+        signal: this.stopping.signal,
+      });
+    } catch (error) {
+      return { ok: false, status: null, error: (error as Error).message };
+    }
   }
 }
 
