@@ -57,11 +57,12 @@ export function postWebhook(
 ): Promise<PostResult> {
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    // Set once the request exists; `finish` may come first (a refused address).
+    const timing: { timer?: NodeJS.Timeout } = {};
     const finish = (result: PostResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearTimeout(timing.timer);
       resolve(result);
     };
     let url: URL;
@@ -92,7 +93,7 @@ export function postWebhook(
       // Node refuses some requests before sending (a header it cannot send): a failure like any other.
       return finish({ ok: false, status: null, error: (error as Error).message });
     }
-    timer = setTimeout(() => {
+    timing.timer = setTimeout(() => {
       request.destroy();
       finish({ ok: false, status: null, error: `timeout after ${timeoutMs} ms` });
     }, timeoutMs);
