@@ -86,6 +86,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
             maxAgeMs: webhookConfig.retryMaxAgeMs,
           },
           policy: webhookConfig,
+          retentionMs: webhookConfig.deliveryRetentionMs,
         },
         logger,
         () => balances.waiting > 0,

@@ -42,6 +42,8 @@ export interface WebhookConfig {
   readonly privateNetworks: boolean;
   /** How long a rotated-out secret keeps signing, unless the rotation says otherwise. */
   readonly secretGraceMs: number;
+  /** How long DELIVERED deliveries stay visible in webhookDeliveries. */
+  readonly deliveryRetentionMs: number;
 }
 
 export interface Config {
@@ -176,6 +178,7 @@ function webhookConfig(env: Env): WebhookConfig {
     httpHosts: hostList(env, 'WEBHOOK_HTTP_HOSTS', ['localhost', '127.0.0.1', '[::1]']),
     privateNetworks: bool(env, 'WEBHOOK_PRIVATE_NETWORKS', false),
     secretGraceMs: duration(env, 'WEBHOOK_SECRET_GRACE', 86_400_000, 0, 30 * 86_400_000),
+    deliveryRetentionMs: duration(env, 'WEBHOOK_DELIVERY_RETENTION', 30 * 86_400_000, 1000, 3650 * 86_400_000),
   });
 }
 

@@ -426,6 +426,7 @@ describe('an endpoint that keeps failing', () => {
     WEBHOOK_RETRY_MAX_AGE: '400ms',
     WEBHOOK_TIMEOUT_MS: '1000',
     WEBHOOK_LEASE_MS: '5000',
+    WEBHOOK_DELIVERY_RETENTION: '1s',
   });
 
   it('gets each event given up (FAILED, visible) after WEBHOOK_RETRY_MAX_AGE, and the next ones after it', async () => {
@@ -461,6 +462,13 @@ describe('an endpoint that keeps failing', () => {
     expect(again).toMatchObject({
       deliveries: [{ eventId: latest!.eventId, status: 'DELIVERED', responseStatus: 204 }],
     });
+    expect(await failed()).toHaveLength(1);
+    // Delivered ones are forgotten after WEBHOOK_DELIVERY_RETENTION (here 1 s); the FAILED one stays.
+    const delivered = async () =>
+      (await quick.client.graphql.request(WebhookDeliveriesDocument, { endpointId, status: 'DELIVERED' }))
+        .webhookDeliveries.length;
+    expect(await delivered()).toBeGreaterThan(0);
+    await expect.poll(delivered, { timeout: 10_000, interval: 100 }).toBe(0);
     expect(await failed()).toHaveLength(1);
   });
 });

@@ -350,6 +350,19 @@ export class DeliveryStore {
     return new Set(rows.map((row) => runs[Number(row.position) - 1]!));
   }
 
+  /** Deletes up to `limit` DELIVERED deliveries last attempted more than `retentionMs` ago; answers how many. */
+  async forgetDelivered(retentionMs: number, limit: number): Promise<number> {
+    const rows = await this.sql.rows(
+      `delete from webhook_deliveries where (endpoint_id, event_id) in (
+         select endpoint_id, event_id from webhook_deliveries
+          where status = 'DELIVERED' and last_attempt_at < now() - make_interval(secs => ?::float8 / 1000)
+          limit ?)
+       returning 1`,
+      [retentionMs, limit],
+    );
+    return rows.length;
+  }
+
   /** Records a delivery made outside the streams (a redelivery). */
   async recordOne(endpointId: number, delivery: DeliveryRecord): Promise<DeliveryState> {
     await this.sql.rows(RECORD_DELIVERIES, [endpointId, JSON.stringify([delivery])]);

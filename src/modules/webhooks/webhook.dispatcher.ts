@@ -28,8 +28,13 @@ export interface DispatcherOptions {
   readonly entriesPerRun: number;
   readonly retry: RetryPolicy;
   readonly policy: UrlPolicy;
+  /** How long DELIVERED deliveries are kept (PENDING and FAILED ones are kept until they change). */
+  readonly retentionMs: number;
 }
 
+/** How often old DELIVERED deliveries are deleted (at most; more often under a shorter retention), and how many per statement. */
+const RETENTION_INTERVAL_MS = 60_000;
+const RETENTION_BATCH = 10_000;
 /** Outbox rows (one per ledger statement, each up to a round's users) moved into streams per statement. */
 const FAN_OUT_BATCH = 100;
 /** How often the balance path's saturation is sampled, and how long the dispatcher gives way after seeing it. */
@@ -74,6 +79,7 @@ export class WebhookDispatcher {
   private readonly stopping = new AbortController();
   /** Whether the last look for work failed (the database unreachable): logged once, not every poll. */
   private failing = false;
+  private lastRetention = 0;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -135,6 +141,13 @@ export class WebhookDispatcher {
     do {
       this.again = false;
       try {
+        if (
+          !this.busy() &&
+          Date.now() - this.lastRetention > Math.min(RETENTION_INTERVAL_MS, this.options.retentionMs)
+        ) {
+          this.lastRetention = Date.now();
+          await this.store.forgetDelivered(this.options.retentionMs, RETENTION_BATCH);
+        }
         // While the balance path is saturated, what the ledger announces waits in the outbox (one row per
         // statement, cheap to keep): moving it into streams writes a row per endpoint and user.
         if (!this.busy()) while ((await this.store.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
