@@ -195,7 +195,11 @@ describe('webhook delivery', () => {
     await expectDelivered(target, entries);
     const types = (type: string) =>
       firstAcks(target, type).filter((d) => [payer, payee].includes(d.data['userId'] as string));
-    expect(types('user.created').map((d) => d.data['userId'])).toEqual([payer]);
+    // Every user's opening is an entry, 0 too.
+    expect(types('user.created').map((d) => [d.data['userId'], d.data['balance']])).toEqual([
+      [payer, 1000],
+      [payee, 0],
+    ]);
     expect(types('transfer.completed').map((d) => d.data)).toEqual([
       expect.objectContaining({ fromUserId: payer, toUserId: payee, amount: 100, transferId: expect.any(String) }),
     ]);

@@ -55,7 +55,7 @@ export type CaptureHoldItem = {
 export type CreateUserInput = {
   /** Unique case-insensitively when given. */
   email?: string | null | undefined;
-  /** Opening balance (default 0); a positive one is the first ledger entry (INITIAL). */
+  /** Opening balance (default 0), the first ledger entry (INITIAL). */
   initialBalance?: number | null | undefined;
   /** Display name, 1-100 characters. */
   name?: string | null | undefined;

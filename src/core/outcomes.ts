@@ -47,7 +47,7 @@ export interface HoldCaptured extends HoldChanged<'HoldCaptured'> {
   payeeEntryId: string | null;
 }
 
-/** createUser: the new user (with its INITIAL entry for a positive opening balance). */
+/** createUser: the new user (with its INITIAL entry: the opening balance). */
 export interface UserCreated {
   readonly type: 'UserCreated';
   user: UserState;

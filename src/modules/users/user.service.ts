@@ -34,7 +34,7 @@ export class UserService {
   }
 
   /**
-   * Creates a user; a positive opening balance is written to the ledger (INITIAL) in the same statement.
+   * Creates a user; its opening balance is written to the ledger (INITIAL) in the same statement.
    * Uniqueness comes from the database's unique indexes, so concurrent creates of one name give one winner.
    */
   async create(input: CreateUserInput): Promise<UserCreated | Refusal> {

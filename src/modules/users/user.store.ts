@@ -10,7 +10,7 @@ export interface NewUser {
   username?: string;
   email?: string | null;
   name?: string | null;
-  /** The opening balance; a positive one is written to the ledger as an INITIAL entry. */
+  /** The opening balance, written to the ledger as the user's INITIAL entry (also when it is 0). */
   balance: number;
 }
 
@@ -19,8 +19,8 @@ export class UserStore {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Inserts a user and, for a positive opening balance, its INITIAL ledger entry, in one statement (so
-   * balance == sum of the ledger from the first moment). The one way users are created: createUser, the seed,
+   * Inserts a user and its INITIAL ledger entry (the opening balance, 0 too), in one statement (so balance == sum
+   * of the ledger from the first moment, every user's version counts its entries, and the opening is an event). The one way users are created: createUser, the seed,
    * the tests and the bench.
    */
   async insertUserWithOpeningBalance(user: NewUser, tx?: Tx): Promise<UserState> {
@@ -33,7 +33,7 @@ export class UserStore {
          returning ${USER_COLUMNS}
        ), opening as (
          insert into ledger_entries (user_id, amount, balance_after, kind)
-         select id, balance, balance, 'INITIAL' from created where balance > 0
+         select id, balance, balance, 'INITIAL' from created
        )
        select * from created`,
       [...(named ? [user.username] : []), user.email ?? null, user.name ?? null, user.balance],

@@ -32,7 +32,7 @@ export class CreateUserInput {
 
   @Field(() => GraphQLSafeInt, {
     nullable: true,
-    description: 'Opening balance (default 0); a positive one is the first ledger entry (INITIAL).',
+    description: 'Opening balance (default 0), the first ledger entry (INITIAL).',
   })
   @IsOptional()
   @IsInt()
@@ -41,7 +41,7 @@ export class CreateUserInput {
   initialBalance?: number | null;
 }
 
-@ObjectType({ description: 'The user was created (with its INITIAL ledger entry for a positive opening balance).' })
+@ObjectType({ description: 'The user was created, with its INITIAL ledger entry (the opening balance).' })
 export class UserCreated {
   @Field(() => User, { description: 'The new user.' })
   user!: UserState;
