@@ -431,6 +431,8 @@ describe('an endpoint that keeps failing', () => {
     WEBHOOK_TIMEOUT_MS: '1000',
     WEBHOOK_LEASE_MS: '5000',
     WEBHOOK_DELIVERY_RETENTION: '1s',
+    // 4 slots per process: an endpoint whose last attempt failed gets at most 1 of them.
+    WEBHOOK_CONCURRENCY: '4',
   });
 
   it('gets each event given up (FAILED, visible) after WEBHOOK_RETRY_MAX_AGE, and the next ones after it', async () => {
@@ -474,5 +476,34 @@ describe('an endpoint that keeps failing', () => {
     expect(await delivered()).toBeGreaterThan(0);
     await expect.poll(delivered, { timeout: 10_000, interval: 100 }).toBe(0);
     expect(await failed()).toHaveLength(1);
+  });
+
+  it('does not let a hanging endpoint take the slots of the others', async () => {
+    const [hanging, healthy] = [await receiver('hang'), await receiver()];
+    const hangingId = await subscribe(hanging, ['balance.updated'], quick.client);
+    const healthyId = await subscribe(healthy, ['balance.updated'], quick.client);
+    // A first event finds the hanging endpoint out (a timeout after 1 s): from then on it is capped.
+    const first = await insertUser(quick.orm, 1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await quick.client.graphql.request(WebhookDeliveriesDocument, { endpointId: hangingId })
+          ).webhookDeliveries.some((d) => d.userId === first),
+        { timeout: 10_000, interval: 50 },
+      )
+      .toBe(true);
+    const users = await Promise.all(Array.from({ length: 12 }, () => insertUser(quick.orm, 5)));
+    const entries = await query<{ id: string; user_id: number }>(
+      quick.orm,
+      "select id, user_id from ledger_entries where user_id = any(?::integer[]) and kind = 'INITIAL'",
+      [`{${users.join(',')}}`],
+    );
+    await healthy.until(() => entries.every((entry) => healthy.acknowledgedIds.has(`evt_${entry.id}_0`)));
+    // Meanwhile the hanging endpoint got at most its one slot's attempts (each hangs until the 1 s timeout).
+    const tried = hanging.received.filter((d) => users.includes(d.data['userId'] as string));
+    expect(tried.length).toBeLessThanOrEqual(2);
+    await quick.client.graphql.request(DisableWebhookEndpointDocument, { id: hangingId });
+    await quick.client.graphql.request(DisableWebhookEndpointDocument, { id: healthyId });
   });
 });

@@ -51,6 +51,12 @@ export interface StreamProgress {
   retryAt: Date | null;
 }
 
+/** Which endpoints' streams a claim takes: only one's, or all but some (default: all). */
+export interface EndpointChoice {
+  only?: number;
+  except?: readonly number[];
+}
+
 /** One run of a stream, as recorded. */
 export interface RecordedRun {
   stream: ClaimedStream;
@@ -191,8 +197,8 @@ export class DeliveryStore {
     return Number(row!.taken);
   }
 
-  /** Up to `limit` due streams, each leased to the caller for `leaseMs` (due again then, should it die). */
-  async claim(limit: number, leaseMs: number): Promise<ClaimedStream[]> {
+  /** Up to `limit` due streams (of one endpoint, or of all but some), each leased to the caller for `leaseMs` (due again then, should it die). */
+  async claim(limit: number, leaseMs: number, endpoints: EndpointChoice = {}): Promise<ClaimedStream[]> {
     const rows = await this.sql.rows<{
       endpoint_id: number;
       user_id: number;
@@ -209,7 +215,9 @@ export class DeliveryStore {
       previous_secret: string | null;
     }>(
       `update webhook_streams as s set due_at = now() + make_interval(secs => ?::float8 / 1000), lease = s.lease + 1
-         from (select endpoint_id, user_id from webhook_streams where pending and due_at <= now()
+         from (select endpoint_id, user_id from webhook_streams
+                where pending and due_at <= now() and (?::integer is null or endpoint_id = ?)
+                  and endpoint_id <> all(?::integer[])
                 order by due_at limit ? for update skip locked) as due,
               webhook_endpoints as endpoint
         where s.endpoint_id = due.endpoint_id and s.user_id = due.user_id and endpoint.id = s.endpoint_id
@@ -217,7 +225,7 @@ export class DeliveryStore {
        returning s.endpoint_id, s.user_id, s.cursor_entry_id, s.cursor_slot, s.cursor_version, s.known_entry_id, s.lease, s.failures,
                  s.failing_since, endpoint.url, endpoint.events, endpoint.secret,
                  case when endpoint.previous_secret_until > now() then endpoint.previous_secret end as previous_secret`,
-      [leaseMs, limit],
+      [leaseMs, endpoints.only ?? null, endpoints.only ?? null, `{${(endpoints.except ?? []).join(',')}}`, limit],
     );
     return rows.map((row) => ({
       endpointId: row.endpoint_id,

@@ -80,6 +80,9 @@ export class WebhookDispatcher {
   /** Whether the last look for work failed (the database unreachable): logged once, not every poll. */
   private failing = false;
   private lastRetention = 0;
+  /** Runs in flight per endpoint, and the endpoints whose last attempt failed (their share is capped). */
+  private readonly perEndpoint = new Map<number, number>();
+  private readonly troubled = new Set<number>();
 
   constructor(
     private readonly store: DeliveryStore,
@@ -155,7 +158,7 @@ export class WebhookDispatcher {
         if (free <= 0 || this.stopped) continue;
         // Taken before the claim: the lease ends `leaseMs` after the claim's transaction began, so no later.
         const claimedAt = Date.now();
-        const streams = await this.store.claim(free, this.options.leaseMs);
+        const streams = await this.claim(free);
         if (streams.length === 0) continue;
         const entries = await this.store.entriesAfter(streams, this.options.entriesPerRun);
         const monitors = await this.monitorsFor(streams);
@@ -170,6 +173,22 @@ export class WebhookDispatcher {
     } while (this.again && !this.stopped);
   }
 
+  /**
+   * Up to `free` due streams. An endpoint whose last attempt failed (down, failing, hanging until the timeout)
+   * gets at most a quarter of the process's slots, so that it cannot hold up the deliveries of the others.
+   */
+  private async claim(free: number): Promise<ClaimedStream[]> {
+    const { leaseMs, concurrency } = this.options;
+    const troubledCap = Math.max(1, Math.floor(concurrency / 4));
+    const troubled = [...this.troubled];
+    const streams = await this.store.claim(free, leaseMs, { except: troubled });
+    for (const endpointId of troubled) {
+      const room = Math.min(troubledCap - (this.perEndpoint.get(endpointId) ?? 0), free - streams.length);
+      if (room > 0) streams.push(...(await this.store.claim(room, leaseMs, { only: endpointId })));
+    }
+    return streams;
+  }
+
   /** The monitors of the claimed streams' users, read only when one of their endpoints takes monitor events. */
   private monitorsFor(streams: readonly ClaimedStream[]): Promise<BalanceMonitor[]> {
     const watching = streams.filter(({ events }) =>
@@ -181,12 +200,17 @@ export class WebhookDispatcher {
   }
 
   private startRun(stream: ClaimedStream, entries: EventEntry[], monitors: BalanceMonitor[], claimedAt: number): void {
+    const { endpointId } = stream;
+    this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
     const run: Promise<void> = this.deliver(stream, entries, monitors, claimedAt)
       .catch((error: unknown) =>
         this.logger.warn({ err: error, endpointId: stream.endpointId, userId: stream.userId }, 'webhooks: run failed'),
       )
       .finally(() => {
         this.runs.delete(run);
+        const left = this.perEndpoint.get(endpointId)! - 1;
+        if (left === 0) this.perEndpoint.delete(endpointId);
+        else this.perEndpoint.set(endpointId, left);
         this.wake();
       });
     this.runs.add(run);
@@ -221,6 +245,8 @@ export class WebhookDispatcher {
         const result = await this.attempt(stream, event, attemptedAt);
         // Cut short by the process stopping: not the receiver's failure; the event goes again.
         if (this.stopped && !result.ok) break entries;
+        if (result.ok) this.troubled.delete(stream.endpointId);
+        else this.troubled.add(stream.endpointId);
         if (result.ok) {
           this.counts.delivered++;
           deliveries.push(record(event, 'DELIVERED', result, attemptedAt, null));
