@@ -1,6 +1,7 @@
 import os from 'node:os';
-import { Cron } from 'croner';
 import path from 'node:path';
+import { bool, ConfigError, cronPattern, int, oneOf, read, type Env } from './config-values.js';
+import { webhookConfig, type WebhookConfig } from './webhook-config.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -22,28 +23,6 @@ export interface QueryLimits {
   readonly cost: number;
   readonly tokens: number;
   readonly directives: number;
-}
-
-/** Webhooks out (docs/webhooks.md). */
-export interface WebhookConfig {
-  /** Whether this process delivers (every process may; they share the work). */
-  readonly enabled: boolean;
-  readonly timeoutMs: number;
-  readonly concurrency: number;
-  /** Most delivery attempts per second while the balance path is saturated: deliveries give way to requests. */
-  readonly busyRate: number;
-  readonly leaseMs: number;
-  readonly pollMs: number;
-  readonly retryBaseMs: number;
-  readonly retryMaxDelayMs: number;
-  readonly retryMaxAgeMs: number;
-  /** Hosts that may receive over plain http (lower case, IPv6 in brackets). */
-  readonly httpHosts: readonly string[];
-  readonly privateNetworks: boolean;
-  /** How long a rotated-out secret keeps signing, unless the rotation says otherwise. */
-  readonly secretGraceMs: number;
-  /** How long DELIVERED deliveries stay visible in webhookDeliveries. */
-  readonly deliveryRetentionMs: number;
 }
 
 export interface Config {
@@ -94,112 +73,8 @@ export interface Config {
   readonly webhooks: WebhookConfig;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
-
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'production', 'test'];
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return Number(raw);
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration: milliseconds, or a number with a unit (`500ms`, `30s`, `15m`, `6h`, `3d`). */
-function duration(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallbackMs;
-  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw);
-  const ms = match ? Number(match[1]) * UNITS[match[2] ?? 'ms']! : NaN;
-  if (!(ms >= minMs && ms <= maxMs)) {
-    throw new ConfigError(
-      `${name} must be a duration from ${minMs} ms to ${maxMs} ms, as milliseconds or with a unit (30s, 15m, 6h, 3d) (got "${raw}")`,
-    );
-  }
-  return ms;
-}
-
-function hostList(env: Env, name: string, fallback: readonly string[]): readonly string[] {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const hosts = raw
-    .split(',')
-    .map((host) => host.trim().toLowerCase())
-    .filter(Boolean);
-  for (const host of hosts) {
-    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(host)) {
-      throw new ConfigError(`${name} entries must be host names or addresses, IPv6 in brackets (got "${host}")`);
-    }
-  }
-  return Object.freeze(hosts);
-}
-
-function webhookConfig(env: Env): WebhookConfig {
-  const timeoutMs = duration(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000);
-  const leaseMs = duration(env, 'WEBHOOK_LEASE_MS', Math.max(30_000, 3 * timeoutMs), 1000, 3_600_000);
-  // A run starts an attempt only if it can end 2 s before the lease does (webhook.dispatcher.ts).
-  if (leaseMs < timeoutMs + 3000) {
-    throw new ConfigError(
-      `WEBHOOK_LEASE_MS (${leaseMs}) must be at least WEBHOOK_TIMEOUT_MS + 3000 (${timeoutMs + 3000})`,
-    );
-  }
-  return Object.freeze({
-    enabled: bool(env, 'WEBHOOKS_ENABLED', true),
-    timeoutMs,
-    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 64, 1, 1000),
-    busyRate: int(env, 'WEBHOOK_BUSY_RATE', 100, 1, 1_000_000),
-    leaseMs,
-    pollMs: duration(env, 'WEBHOOK_POLL_MS', 500, 10, 60_000),
-    retryBaseMs: duration(env, 'WEBHOOK_RETRY_BASE_MS', 5000, 1, 86_400_000),
-    retryMaxDelayMs: duration(env, 'WEBHOOK_RETRY_MAX_DELAY', 3_600_000, 1, 7 * 86_400_000),
-    retryMaxAgeMs: duration(env, 'WEBHOOK_RETRY_MAX_AGE', 3 * 86_400_000, 0, 30 * 86_400_000),
-    httpHosts: hostList(env, 'WEBHOOK_HTTP_HOSTS', ['localhost', '127.0.0.1', '[::1]']),
-    privateNetworks: bool(env, 'WEBHOOK_PRIVATE_NETWORKS', false),
-    secretGraceMs: duration(env, 'WEBHOOK_SECRET_GRACE', 86_400_000, 0, 30 * 86_400_000),
-    deliveryRetentionMs: duration(env, 'WEBHOOK_DELIVERY_RETENTION', 30 * 86_400_000, 1000, 3650 * 86_400_000),
-  });
-}
-
-function cronPattern(env: Env, name: string, fallback: string): string {
-  const raw = read(env, name) ?? fallback;
-  try {
-    new Cron(raw, { paused: true, timezone: 'UTC' }).stop();
-  } catch (error) {
-    throw new ConfigError(`${name} is not a cron pattern (got "${raw}"): ${(error as Error).message}`);
-  }
-  return raw;
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
-  }
-  return raw as T;
-}
 
 function databaseUrl(env: Env): string | undefined {
   const raw = read(env, 'DATABASE_URL');

@@ -7,7 +7,7 @@ import {
   type MonitorDirection,
 } from '../../core/webhook-events.js';
 import { webhookUrlProblem } from '../../core/webhook-url.js';
-import type { WebhookConfig } from '../../config.js';
+import type { WebhookConfig } from '../../webhook-config.js';
 import type { Sql } from '../../db/sql.js';
 import { postWebhook } from '../../http/webhook-post.js';
 import { newWebhookSecret, webhookHeaders } from '../../http/webhook-signature.js';
