@@ -1,7 +1,7 @@
 import type { LedgerEntryKind } from '../../core/ledger.js';
 import type { BalanceMonitor, EventEntry } from '../../core/webhook-events.js';
 import type { Sql } from '../../db/sql.js';
-import { MONITOR_COLUMNS, toMonitor } from './endpoint.store.js';
+import { MONITOR_COLUMNS, PREVIOUS_SECRET, toMonitor } from './endpoint.store.js';
 
 // The delivery state (migration Migration20261206040000_webhooks): the outbox the ledger fills, the streams (per
 // endpoint and user) the dispatcher claims, and the deliveries it records.
@@ -224,7 +224,7 @@ export class DeliveryStore {
           and endpoint.enabled
        returning s.endpoint_id, s.user_id, s.cursor_entry_id, s.cursor_slot, s.cursor_version, s.known_entry_id, s.lease, s.failures,
                  s.failing_since, endpoint.url, endpoint.events, endpoint.secret,
-                 case when endpoint.previous_secret_until > now() then endpoint.previous_secret end as previous_secret`,
+                 ${PREVIOUS_SECRET('endpoint')}`,
       [leaseMs, endpoints.only ?? null, endpoints.only ?? null, `{${(endpoints.except ?? []).join(',')}}`, limit],
     );
     return rows.map((row) => ({

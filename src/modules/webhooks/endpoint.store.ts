@@ -29,6 +29,10 @@ interface EndpointRow {
   updated_at: string | Date;
 }
 
+/** An endpoint's previous secret while it still signs (its grace not over), else null; `table` qualifies it. */
+export const PREVIOUS_SECRET = (table = 'webhook_endpoints') =>
+  `case when ${table}.previous_secret_until > now() then ${table}.previous_secret end as previous_secret`;
+
 const ENDPOINT_COLUMNS = `id, url, events, description, enabled,
   case when previous_secret_until > now() then previous_secret_until end as previous_secret_until,
   created_at, updated_at`;
@@ -139,8 +143,7 @@ export class EndpointStore {
   /** The secrets that sign an endpoint's deliveries now: its own, and the previous one during its grace. */
   async secrets(id: number): Promise<string[]> {
     const [row] = await this.sql.rows<{ secret: string; previous_secret: string | null }>(
-      `select secret, case when previous_secret_until > now() then previous_secret end as previous_secret
-         from webhook_endpoints where id = ?`,
+      `select secret, ${PREVIOUS_SECRET()} from webhook_endpoints where id = ?`,
       [id],
     );
     if (!row) return [];

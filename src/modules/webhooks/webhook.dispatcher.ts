@@ -1,15 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { retryDelay, givesUp, type RetryPolicy } from '../../core/webhook-retry.js';
-import {
-  eventsOf,
-  webhookBody,
-  type BalanceMonitor,
-  type EventEntry,
-  type WebhookEvent,
-} from '../../core/webhook-events.js';
+import { eventsOf, type BalanceMonitor, type EventEntry, type WebhookEvent } from '../../core/webhook-events.js';
 import type { UrlPolicy } from '../../core/webhook-url.js';
-import { postWebhook, type PostResult } from '../../http/webhook-post.js';
-import { webhookHeaders } from '../../http/webhook-signature.js';
+import type { PostResult } from '../../http/webhook-post.js';
+import { sendWebhookEvent } from '../../http/webhook-send.js';
 import type { Logger } from '../../logger.js';
 import type { ClaimedStream, DeliveryRecord, DeliveryStore, RecordedRun, StreamProgress } from './delivery.store.js';
 import { RunRecorder } from './run-recorder.js';
@@ -90,7 +84,6 @@ export class WebhookDispatcher {
     private readonly logger: Logger,
     /** Whether the balance path is saturated (operations wait for a round). */
     private readonly saturated: () => boolean = () => false,
-    private readonly post: typeof postWebhook = postWebhook,
   ) {
     this.recorder = new RunRecorder((runs) => store.record(runs));
   }
@@ -297,19 +290,9 @@ export class WebhookDispatcher {
     if (turn > now) await delay(turn - now);
   }
 
-  /** One attempt; whatever goes wrong in it is the attempt's failure, recorded like a receiver's. */
-  private async attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
-    try {
-      const body = webhookBody(event);
-      const headers = webhookHeaders(stream.secrets, event.id, Math.floor(at.getTime() / 1000), body);
-      return await this.post(stream.url, headers, body, {
-        timeoutMs: this.options.timeoutMs,
-        policy: this.options.policy,
-        signal: this.stopping.signal,
-      });
-    } catch (error) {
-      return { ok: false, status: null, error: (error as Error).message };
-    }
+  private attempt(stream: ClaimedStream, event: WebhookEvent, at: Date): Promise<PostResult> {
+    const { timeoutMs, policy } = this.options;
+    return sendWebhookEvent(stream.url, stream.secrets, event, at, { timeoutMs, policy, signal: this.stopping.signal });
   }
 }
 

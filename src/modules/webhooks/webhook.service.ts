@@ -1,16 +1,10 @@
 import { invalidInput, userNotFound, type InvalidInput, type UserNotFound } from '../../core/refusals.js';
-import {
-  eventsOf,
-  isWebhookEventType,
-  parseWebhookEventId,
-  webhookBody,
-  type MonitorDirection,
-} from '../../core/webhook-events.js';
+import { eventsOf, isWebhookEventType, parseWebhookEventId, type MonitorDirection } from '../../core/webhook-events.js';
 import { webhookUrlProblem } from '../../core/webhook-url.js';
 import type { WebhookConfig } from '../../webhook-config.js';
 import type { Sql } from '../../db/sql.js';
-import { postWebhook } from '../../http/webhook-post.js';
-import { newWebhookSecret, webhookHeaders } from '../../http/webhook-signature.js';
+import { sendWebhookEvent } from '../../http/webhook-send.js';
+import { newWebhookSecret } from '../../http/webhook-signature.js';
 import { pageSize } from '../common/connection.types.js';
 import { checkText } from '../common/text.js';
 import { parseUserId } from '../common/user-id.js';
@@ -188,13 +182,11 @@ export class WebhookService {
         (endpoint) => endpoint.events.includes(ALL_EVENTS) || endpoint.events.includes(event.type),
       );
     }
-    const body = webhookBody(event);
     const deliveries = await Promise.all(
       targets.map(async (endpoint) => {
         const secrets = await this.endpoints.secrets(endpoint.id);
         const attemptedAt = new Date();
-        const headers = webhookHeaders(secrets, event.id, Math.floor(attemptedAt.getTime() / 1000), body);
-        const result = await postWebhook(endpoint.url, headers, body, {
+        const result = await sendWebhookEvent(endpoint.url, secrets, event, attemptedAt, {
           timeoutMs: this.config.timeoutMs,
           policy: this.config,
         });
